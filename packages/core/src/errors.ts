@@ -1,0 +1,66 @@
+/**
+ * Error families thrown by Vessel. Each names the option, resource or key it is about,
+ * so a message alone tells the user what to fix.
+ */
+
+/** Base class of every error Vessel throws on purpose; `code` is stable for programs. */
+export class VesselError extends Error {
+  /** Stable machine-readable code, e.g. `VESSEL_CONFIG`. */
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** A configuration value was missing, of the wrong type, or out of range. */
+export class ConfigError extends VesselError {
+  /** The option as the user spelled it (`session.timeout`, `cache.short_term.expire`). */
+  readonly option: string;
+
+  constructor(option: string, message: string, options?: ErrorOptions) {
+    super('VESSEL_CONFIG', `${option}: ${message}`, options);
+    this.option = option;
+  }
+}
+
+/**
+ * The storage backend could not be reached or did not answer in time. Never read this
+ * as "no such entry": the data may well exist.
+ */
+export class StorageUnavailableError extends VesselError {
+  /** Where the storage lives, with any password masked. */
+  readonly location: string;
+
+  constructor(location: string, reason: string, options?: ErrorOptions) {
+    super('VESSEL_STORAGE_UNAVAILABLE', `cannot reach ${location}: ${reason}`, options);
+    this.location = location;
+  }
+}
+
+/** A stored entry exists but cannot be decoded (garbage bytes, foreign writer, truncation). */
+export class CorruptEntryError extends VesselError {
+  /** The entry's key inside its namespace. */
+  readonly key: string;
+  /** The namespace the entry belongs to. */
+  readonly namespace: string;
+
+  constructor(namespace: string, key: string, reason: string, options?: ErrorOptions) {
+    super('VESSEL_CORRUPT_ENTRY', `entry "${key}" in namespace "${namespace}" cannot be decoded: ${reason}`, options);
+    this.namespace = namespace;
+    this.key = key;
+  }
+}
+
+/** A lock could not be acquired within the allowed wait. */
+export class LockTimeoutError extends VesselError {
+  /** The locked key inside its namespace. */
+  readonly key: string;
+
+  constructor(namespace: string, key: string, waitedMs: number) {
+    super('VESSEL_LOCK_TIMEOUT', `lock on "${key}" in namespace "${namespace}" not acquired within ${waitedMs} ms`);
+    this.key = key;
+  }
+}

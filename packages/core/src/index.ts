@@ -1,0 +1,7 @@
+/**
+ * @vessel/core — configuration, the storage layer, sessions and caching on one `cacheDir`.
+ * @packageDocumentation
+ */
+export * from './config/index.js';
+export * from './errors.js';
+export * from './storage/index.js';

@@ -1,0 +1,130 @@
+import { EventEmitter } from 'node:events';
+import type { KeyvStoreAdapter } from 'keyv';
+import type { BackendDriver, ScanPage, ScanPageRequest } from './driver.js';
+import type { KeyRange } from './keys.js';
+import { readRecordExpiry, withRecordExpiry } from './record.js';
+import type { MemoryStorageOptions } from './types.js';
+
+/** Records keep their encoded text so callers never share mutable objects with the store. */
+interface MemoryRecord {
+  raw: string;
+  expiresAt: number | null;
+}
+
+type RecordMap = Map<string, MemoryRecord>;
+
+function inRange(key: string, range: KeyRange): boolean {
+  return key >= range.start && key < range.end;
+}
+
+function isLive(record: MemoryRecord, now: number): boolean {
+  return record.expiresAt === null || record.expiresAt > now;
+}
+
+/** keyv adapter over the driver's map; expiry is checked by keyv from the record. */
+class MemoryAdapter extends EventEmitter implements KeyvStoreAdapter {
+  opts = { dialect: 'memory' };
+  namespace?: string | undefined;
+  readonly #records: RecordMap;
+
+  constructor(records: RecordMap) {
+    super();
+    this.#records = records;
+  }
+
+  async get<Value>(key: string): Promise<Value | undefined> {
+    return this.#records.get(key)?.raw as Value | undefined;
+  }
+
+  async set(key: string, raw: string): Promise<void> {
+    this.#records.set(key, { raw, expiresAt: readRecordExpiry(raw) });
+  }
+
+  async delete(key: string): Promise<boolean> {
+    return this.#records.delete(key);
+  }
+
+  async clear(): Promise<void> {
+    throw new Error('clear goes through the driver, which knows the namespace range');
+  }
+}
+
+/** In-process backend: one map per storage; locks exclude only this process. */
+export function createMemoryDriver(_options: MemoryStorageOptions): BackendDriver {
+  const records: RecordMap = new Map();
+  const locks = new Map<string, { token: string; expiresAt: number }>();
+
+  return {
+    type: 'memory',
+    capabilities: { nativeTtl: false, touchWithoutRewrite: true, lockScope: 'process', persistent: false },
+    location: 'memory (this process)',
+    embedsExpiry: true,
+    async connect() {},
+    async ping() {},
+    createAdapter: () => new MemoryAdapter(records),
+
+    async scanPage({ range, cursor, limit, includeExpired, now }: ScanPageRequest): Promise<ScanPage> {
+      // Maps iterate in insertion order, so a page is the next `limit` keys above the cursor.
+      const keys: string[] = [];
+      for (const [key, record] of records) {
+        if (inRange(key, range) && (cursor === null || key > cursor) && (includeExpired || isLive(record, now))) {
+          keys.push(key);
+        }
+      }
+      keys.sort();
+      const page = keys.slice(0, limit);
+      const entries = page.flatMap((key) => {
+        const record = records.get(key);
+        return record ? [{ key, raw: record.raw, size: Buffer.byteLength(record.raw), expiresAt: record.expiresAt }] : [];
+      });
+      return { entries, cursor: keys.length > limit ? (page.at(-1) ?? null) : null };
+    },
+
+    async count(range, includeExpired, now) {
+      let total = 0;
+      for (const [key, record] of records) if (inRange(key, range) && (includeExpired || isLive(record, now))) total++;
+      return total;
+    },
+
+    async touch(fullKey, expiresAt, now) {
+      const record = records.get(fullKey);
+      if (!record || !isLive(record, now)) return false;
+      records.set(fullKey, { raw: withRecordExpiry(record.raw, expiresAt), expiresAt });
+      return true;
+    },
+
+    async sweep(range, now) {
+      let removed = 0;
+      for (const [key, record] of records) {
+        if (inRange(key, range) && !isLive(record, now)) {
+          records.delete(key);
+          removed++;
+        }
+      }
+      return removed;
+    },
+
+    async clear(range) {
+      for (const key of records.keys()) if (inRange(key, range)) records.delete(key);
+    },
+
+    async tryLock(lockKey, token, ttlMs) {
+      const now = Date.now();
+      const held = locks.get(lockKey);
+      if (held && held.expiresAt > now) return false;
+      locks.set(lockKey, { token, expiresAt: now + ttlMs });
+      return true;
+    },
+
+    async unlock(lockKey, token) {
+      if (locks.get(lockKey)?.token === token) locks.delete(lockKey);
+    },
+
+    translateError: (error) => error,
+
+    async close() {
+      records.clear();
+      locks.clear();
+    },
+  };
+}

@@ -1,0 +1,223 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import Keyv from 'keyv';
+import { CorruptEntryError, LockTimeoutError, VesselError } from '../errors.js';
+import type { BackendDriver } from './driver.js';
+import { type KeyRange, lockKeyFor, namespaceRange, validateKey } from './keys.js';
+import { type DecodedRecord, deserializeRecord, RecordDecodeError, readRecordExpiry, serializeRecord } from './record.js';
+import { withTimeout } from './timeout.js';
+import type { Lock, LockOptions, Namespace, ScanOptions, SetOptions, StorageEntry } from './types.js';
+
+const DEFAULT_PAGE_SIZE = 500;
+const DEFAULT_LOCK_TTL_MS = 30_000;
+const DEFAULT_LOCK_WAIT_MS = 10_000;
+
+/** What a namespace needs from the storage that owns it. */
+export interface NamespaceContext {
+  readonly driver: BackendDriver;
+  readonly prefix: string;
+  /** Per-operation timeout for single-key operations, ms; 0 disables it. */
+  readonly timeoutMs: number;
+  /** Resolves once the backend is connected; rejects with `StorageUnavailableError`. */
+  ready(): Promise<void>;
+}
+
+/** A namespace over one keyv instance (and adapter) of its own, plus the driver's bulk queries. */
+export class StorageNamespace implements Namespace {
+  readonly name: string;
+  readonly #context: NamespaceContext;
+  readonly #range: KeyRange;
+  #keyv: Keyv | undefined;
+
+  constructor(name: string, context: NamespaceContext) {
+    this.name = name;
+    this.#context = context;
+    this.#range = namespaceRange(context.prefix, name);
+  }
+
+  async get<Value = unknown>(key: string): Promise<Value | undefined> {
+    const fullKey = this.#fullKey(key);
+    try {
+      const keyv = await this.#store();
+      return (await this.#bounded(keyv.get(fullKey))) as Value | undefined;
+    } catch (error) {
+      throw this.#translate(error, key);
+    }
+  }
+
+  async set(key: string, value: unknown, options: SetOptions = {}): Promise<void> {
+    const fullKey = this.#fullKey(key);
+    if (value === undefined) throw new TypeError(`cannot store undefined under "${key}": use delete()`);
+    const ttlMs = options.ttlMs ?? 0;
+    if (!Number.isInteger(ttlMs) || ttlMs < 0) {
+      throw new TypeError(`ttlMs must be a whole number of milliseconds >= 0, got ${ttlMs}`);
+    }
+    try {
+      const keyv = await this.#store();
+      await this.#bounded(keyv.set(fullKey, value, ttlMs === 0 ? undefined : ttlMs));
+    } catch (error) {
+      throw this.#translate(error, key);
+    }
+  }
+
+  async delete(key: string): Promise<boolean> {
+    const fullKey = this.#fullKey(key);
+    try {
+      const keyv = await this.#store();
+      return await this.#bounded(keyv.delete(fullKey));
+    } catch (error) {
+      throw this.#translate(error, key);
+    }
+  }
+
+  async has(key: string): Promise<boolean> {
+    try {
+      return (await this.get(key)) !== undefined;
+    } catch (error) {
+      if (error instanceof CorruptEntryError) return true;
+      throw error;
+    }
+  }
+
+  async clear(): Promise<void> {
+    await this.#run(() => this.#context.driver.clear(this.#range));
+  }
+
+  async *scan(options: ScanOptions = {}): AsyncGenerator<StorageEntry> {
+    const { driver } = this.#context;
+    const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
+    const includeExpired = options.includeExpired ?? false;
+    const keysOnly = options.keysOnly ?? false;
+    const keyStart = this.#range.start.length;
+    let cursor: string | null = null;
+    do {
+      const now = Date.now();
+      const page = await this.#run(() =>
+        driver.scanPage({ range: this.#range, cursor, limit: pageSize, includeExpired, now, keysOnly }),
+      );
+      for (const raw of page.entries) {
+        const entry = this.#toEntry(raw.key.slice(keyStart), raw, keysOnly);
+        if (!includeExpired && entry.expiresAt !== null && entry.expiresAt <= now) continue;
+        yield entry;
+      }
+      cursor = page.cursor;
+    } while (cursor !== null);
+  }
+
+  async count(options: { includeExpired?: boolean } = {}): Promise<number> {
+    return this.#run(() => this.#context.driver.count(this.#range, options.includeExpired ?? false, Date.now()));
+  }
+
+  async touch(key: string, expiresAt: number | null): Promise<boolean> {
+    const fullKey = this.#fullKey(key);
+    if (expiresAt !== null && !Number.isFinite(expiresAt)) {
+      throw new TypeError(`expiresAt must be a timestamp in ms or null, got ${expiresAt}`);
+    }
+    const at = expiresAt === null ? null : Math.round(expiresAt);
+    return this.#run(() => this.#bounded(this.#context.driver.touch(fullKey, at, Date.now())));
+  }
+
+  async sweep(): Promise<number> {
+    return this.#run(() => this.#context.driver.sweep(this.#range, Date.now()));
+  }
+
+  async lock(key: string, options: LockOptions = {}): Promise<Lock> {
+    validateKey(key);
+    const ttlMs = options.ttlMs ?? DEFAULT_LOCK_TTL_MS;
+    const waitMs = options.waitMs ?? DEFAULT_LOCK_WAIT_MS;
+    const { driver, prefix } = this.#context;
+    const lockKey = lockKeyFor(prefix, this.name, key);
+    const token = randomUUID();
+    const deadline = Date.now() + waitMs;
+    let pauseMs = 2;
+    while (!(await this.#run(() => this.#bounded(driver.tryLock(lockKey, token, ttlMs))))) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new LockTimeoutError(this.name, key, waitMs);
+      // Jittered, growing pauses keep many waiters from polling the backend in lockstep.
+      await sleep(Math.min(left, pauseMs * (0.5 + Math.random())));
+      pauseMs = Math.min(pauseMs * 1.5, 50);
+    }
+    let released = false;
+    return {
+      key,
+      release: async () => {
+        if (released) return;
+        released = true;
+        await this.#run(() => this.#bounded(driver.unlock(lockKey, token)));
+      },
+    };
+  }
+
+  async withLock<Result>(key: string, work: () => Promise<Result>, options?: LockOptions): Promise<Result> {
+    const lock = await this.lock(key, options);
+    try {
+      return await work();
+    } finally {
+      await lock.release();
+    }
+  }
+
+  #fullKey(key: string): string {
+    return this.#range.start + validateKey(key);
+  }
+
+  #toEntry(key: string, raw: { raw: string | undefined; size: number; expiresAt: number | null }, keysOnly: boolean): StorageEntry {
+    const { driver } = this.#context;
+    if (keysOnly || raw.raw === undefined) {
+      const expiresAt = driver.embedsExpiry && raw.raw !== undefined ? readRecordExpiry(raw.raw) : raw.expiresAt;
+      return { key, expiresAt, size: raw.size, value: undefined };
+    }
+    let record: DecodedRecord;
+    try {
+      record = deserializeRecord(raw.raw);
+    } catch (error) {
+      return { key, expiresAt: raw.expiresAt, size: raw.size, value: undefined, corrupt: (error as Error).message };
+    }
+    const expiresAt = driver.embedsExpiry ? (record.expires ?? null) : raw.expiresAt;
+    return { key, expiresAt, size: raw.size, value: record.value };
+  }
+
+  /** The namespace's keyv, created on first use; every call re-checks the storage is open. */
+  async #store(): Promise<Keyv> {
+    await this.#context.ready();
+    this.#keyv ??= this.#createStore();
+    return this.#keyv;
+  }
+
+  #createStore(): Keyv {
+    const { driver } = this.#context;
+    const keyv = new Keyv({
+      store: driver.createAdapter(),
+      namespace: undefined,
+      useKeyPrefix: false,
+      throwOnErrors: true,
+      serialize: driver.embedsExpiry ? serializeRecord : ({ value }) => serializeRecord({ value }),
+      deserialize: (raw) => deserializeRecord(raw as string) as never,
+    });
+    // Errors reach callers through throwOnErrors; the event copy must not crash the process.
+    keyv.on('error', () => {});
+    return keyv;
+  }
+
+  #bounded<T>(operation: Promise<T>): Promise<T> {
+    const { timeoutMs, driver } = this.#context;
+    return timeoutMs > 0 ? withTimeout(operation, timeoutMs, driver.location) : operation;
+  }
+
+  async #run<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      await this.#context.ready();
+      return await operation();
+    } catch (error) {
+      throw this.#translate(error);
+    }
+  }
+
+  #translate(error: unknown, key?: string): unknown {
+    if (error instanceof RecordDecodeError && key !== undefined) {
+      return new CorruptEntryError(this.name, key, error.message, { cause: error });
+    }
+    if (error instanceof VesselError || error instanceof TypeError) return error;
+    return this.#context.driver.translateError(error);
+  }
+}

@@ -1,0 +1,179 @@
+import KeyvPostgres from '@keyv/postgres';
+import pg from 'pg';
+import { ConfigError, StorageUnavailableError } from '../errors.js';
+import type { BackendDriver, RawEntry, ScanPageRequest } from './driver.js';
+import { maskUrl } from './mask-url.js';
+import type { PostgresStorageOptions } from './types.js';
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+/** Server time in ms, so locks mean the same on every host whatever its clock says. */
+const NOW_MS = '(extract(epoch from clock_timestamp()) * 1000)::bigint';
+/** SQLSTATE classes and codes that mean the server is gone or refusing, not a bad query. */
+const UNAVAILABLE_SQLSTATE = /^(08|57P0|53300)/;
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', 'EAI_AGAIN']);
+
+/**
+ * keyv's adapter keeps one module-wide pool (shared by every instance, ended by any of them);
+ * this one uses the storage's own pool, which the storage closes once.
+ */
+class PooledKeyvPostgres extends KeyvPostgres {
+  override async connect() {
+    const { pool } = this.opts as { pool: pg.Pool };
+    return async (sql: string, values?: unknown[]) => (await pool.query(sql, values)).rows;
+  }
+
+  override async disconnect() {}
+}
+
+/** PostgreSQL backend: one table for every namespace, an indexed `expires` column, lock rows. */
+export function createPostgresDriver(options: PostgresStorageOptions): BackendDriver {
+  const schema = options.schema ?? 'public';
+  if (!SCHEMA_NAME.test(schema)) throw new ConfigError('schema', `expected a lower-case SQL identifier, got ${JSON.stringify(schema)}`);
+  const table = `${schema}.vessel`;
+  const locks = `${schema}.vessel_locks`;
+  const location = maskUrl(options.url);
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: timeoutMs,
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle connection dropped by the server emits here; without a listener it would crash the process.
+  pool.on('error', () => {});
+  let connected = false;
+
+  const query = async <Row extends pg.QueryResultRow>(sql: string, values: unknown[] = []) => pool.query<Row>(sql, values);
+  const liveClause = (includeExpired: boolean, index: number) => (includeExpired ? '' : ` AND (expires IS NULL OR expires > $${index})`);
+
+  return {
+    type: 'postgres',
+    capabilities: { nativeTtl: false, touchWithoutRewrite: true, lockScope: 'deployment', persistent: true },
+    location,
+    embedsExpiry: true,
+
+    async connect() {
+      if (connected) return;
+      const client = await pool.connect().catch((error: unknown) => {
+        throw new StorageUnavailableError(location, reasonOf(error), { cause: error });
+      });
+      try {
+        // Several processes may start at once; the advisory lock makes the DDL run one at a time.
+        await client.query('BEGIN');
+        await client.query("SELECT pg_advisory_xact_lock(hashtext('vessel:schema'))");
+        await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+        // `expires` is read from the record's fixed head (`{"expires":123,…`): fast, and NULL
+        // rather than an error for a value that is not a Vessel record. "C" collation makes
+        // key ranges byte-ordered, so a namespace is one index range.
+        await client.query(`CREATE TABLE IF NOT EXISTS ${table} (
+          key text COLLATE "C" PRIMARY KEY,
+          value text,
+          expires bigint GENERATED ALWAYS AS (substring(value from '^\\{"expires":(-?[0-9]{1,19})[,}]')::bigint) STORED
+        )`);
+        await client.query(`CREATE INDEX IF NOT EXISTS vessel_expires ON ${table} (expires) WHERE expires IS NOT NULL`);
+        await client.query(`CREATE TABLE IF NOT EXISTS ${locks} (key text COLLATE "C" PRIMARY KEY, token text NOT NULL, expires bigint NOT NULL)`);
+        await client.query('COMMIT');
+        connected = true;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+
+    async ping() {
+      await query('SELECT 1');
+    },
+
+    createAdapter() {
+      const adapter = new PooledKeyvPostgres({ uri: options.url, schema, table: 'vessel', pool } as never);
+      adapter.on('error', () => {}); // surfaced through the failed query itself
+      return adapter;
+    },
+
+    async scanPage({ range, cursor, limit, includeExpired, now, keysOnly }: ScanPageRequest) {
+      const columns = keysOnly ? 'key, expires, octet_length(value) AS size' : 'key, value, expires, octet_length(value) AS size';
+      const values: unknown[] = [cursor ?? range.start, range.end];
+      if (!includeExpired) values.push(now);
+      const { rows } = await query<{ key: string; value?: string; expires: string | null; size: number }>(
+        `SELECT ${columns} FROM ${table} WHERE key ${cursor === null ? '>=' : '>'} $1 AND key < $2${liveClause(includeExpired, 3)} ORDER BY key LIMIT ${Math.max(1, limit)}`,
+        values,
+      );
+      const entries: RawEntry[] = rows.map((row) => ({
+        key: row.key,
+        raw: row.value,
+        size: Number(row.size),
+        expiresAt: row.expires === null ? null : Number(row.expires),
+      }));
+      return { entries, cursor: rows.length < limit ? null : (rows.at(-1)?.key ?? null) };
+    },
+
+    async count(range, includeExpired, now) {
+      const values: unknown[] = [range.start, range.end];
+      if (!includeExpired) values.push(now);
+      const { rows } = await query<{ total: string }>(
+        `SELECT count(*) AS total FROM ${table} WHERE key >= $1 AND key < $2${liveClause(includeExpired, 3)}`,
+        values,
+      );
+      return Number(rows[0]?.total ?? 0);
+    },
+
+    async touch(fullKey, expiresAt, now) {
+      // Splices the record's head; the encoded value is neither sent nor re-encoded.
+      const { rowCount } = await query(
+        `UPDATE ${table} SET value = '{"expires":' || $1::text || substr(value, strpos(value, ','))
+         WHERE key = $2 AND value LIKE '{"expires":%' AND (expires IS NULL OR expires > $3)`,
+        [expiresAt === null ? 'null' : String(expiresAt), fullKey, now],
+      );
+      return (rowCount ?? 0) > 0;
+    },
+
+    async sweep(range, now) {
+      // Row locks only: one statement does not block other writers the way SQLite's would.
+      const { rowCount } = await query(`DELETE FROM ${table} WHERE key >= $1 AND key < $2 AND expires <= $3`, [range.start, range.end, now]);
+      return rowCount ?? 0;
+    },
+
+    async clear(range) {
+      await query(`DELETE FROM ${table} WHERE key >= $1 AND key < $2`, [range.start, range.end]);
+    },
+
+    async tryLock(lockKey, token, ttlMs) {
+      const { rowCount } = await query(
+        `INSERT INTO ${locks} AS held (key, token, expires) VALUES ($1, $2, ${NOW_MS} + $3)
+         ON CONFLICT (key) DO UPDATE SET token = EXCLUDED.token, expires = EXCLUDED.expires
+         WHERE held.expires <= ${NOW_MS}`,
+        [lockKey, token, ttlMs],
+      );
+      return (rowCount ?? 0) > 0;
+    },
+
+    async unlock(lockKey, token) {
+      await query(`DELETE FROM ${locks} WHERE key = $1 AND token = $2`, [lockKey, token]);
+    },
+
+    translateError(error) {
+      const { code } = (error ?? {}) as { code?: string };
+      const message = (error as Error)?.message ?? '';
+      if (
+        (code && (UNAVAILABLE_CODES.has(code) || UNAVAILABLE_SQLSTATE.test(code))) ||
+        /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message)
+      ) {
+        return new StorageUnavailableError(location, reasonOf(error), { cause: error });
+      }
+      return error;
+    },
+
+    async close() {
+      connected = false;
+      if (!pool.ended) await pool.end();
+    },
+  };
+}
+
+function reasonOf(error: unknown): string {
+  const { code, message } = (error ?? {}) as { code?: string; message?: string };
+  if (code && UNAVAILABLE_CODES.has(code)) return code;
+  return message ?? String(error);
+}

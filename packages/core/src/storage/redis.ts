@@ -1,0 +1,204 @@
+import { once } from 'node:events';
+import KeyvRedis from '@keyv/redis';
+import { createClient, createCluster, type RedisClientType } from '@redis/client';
+import { StorageUnavailableError } from '../errors.js';
+import type { BackendDriver, RawEntry, ScanPageRequest } from './driver.js';
+import type { KeyRange } from './keys.js';
+import { maskUrl } from './mask-url.js';
+import type { RedisStorageOptions } from './types.js';
+
+/** Deletes `KEYS[1]` only while it still holds this holder's token. */
+const UNLOCK_SCRIPT = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+
+/** Errors that mean "the server is not there right now", as opposed to a bad command. */
+const UNAVAILABLE_NAMES = new Set([
+  'ClientClosedError',
+  'ClientOfflineError',
+  'ConnectionTimeoutError',
+  'SocketClosedUnexpectedlyError',
+  'SocketTimeoutError',
+  'ReconnectStrategyError',
+  'RootNodesUnavailableError',
+  'TimeoutError',
+]);
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', 'EAI_AGAIN']);
+
+// The two client shapes share the commands used here; this is the slice the driver needs.
+type Client = RedisClientType;
+type Cluster = ReturnType<typeof createCluster>;
+
+function reasonOf(error: unknown): string {
+  const { code, message } = (error ?? {}) as { code?: string; message?: string };
+  return code ?? message ?? String(error);
+}
+
+/** Redis backend: keys `<prefix>:<namespace>::<key>` with native `PX` expiry; locks reach every host. */
+export function createRedisDriver(options: RedisStorageOptions): BackendDriver {
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const seeds = options.cluster;
+  const location = seeds ? `redis cluster ${seeds.map(maskUrl).join(',')}` : maskUrl(options.url ?? 'redis://127.0.0.1:6379');
+  const socket = {
+    connectTimeout: timeoutMs,
+    // Keep trying in the background so service resumes by itself once Redis is back.
+    reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2000),
+  };
+  // Without the offline queue, commands fail at once during an outage instead of piling up.
+  const client: Client | Cluster = seeds
+    ? createCluster({ rootNodes: seeds.map((url) => ({ url })), defaults: { socket, disableOfflineQueue: true } })
+    : (createClient({ url: options.url, socket, disableOfflineQueue: true }) as Client);
+  client.setMaxListeners(0); // one keyv adapter per namespace listens on the shared client
+  let lastError: unknown;
+  client.on('error', (error: unknown) => {
+    lastError = error;
+  });
+
+  const unavailable = (reason: string, cause?: unknown) => new StorageUnavailableError(location, reason, { cause });
+
+  /** Each master's client: one for a standalone server, every master for a cluster. */
+  async function masters(): Promise<Client[]> {
+    if (!seeds) return [client as Client];
+    const cluster = client as Cluster;
+    return Promise.all(cluster.masters.map((master) => cluster.nodeClient(master))) as Promise<Client[]>;
+  }
+
+  async function scanKeys(range: KeyRange, cursor: string | null, count: number) {
+    const nodes = await masters();
+    let [nodeIndex, nodeCursor] = cursor === null ? [0, '0'] : (cursor.split(':', 2) as [string, string]).map((part, i) => (i === 0 ? Number(part) : part)) as [number, string];
+    const node = nodes[nodeIndex];
+    if (!node) return { keys: [] as string[], next: null };
+    const reply = await node.scan(nodeCursor, { MATCH: `${range.start}*`, COUNT: count });
+    nodeCursor = String(reply.cursor);
+    if (nodeCursor === '0') {
+      nodeIndex += 1;
+      return { keys: reply.keys, node, next: nodeIndex < nodes.length ? `${nodeIndex}:0` : null };
+    }
+    return { keys: reply.keys, node, next: `${nodeIndex}:${nodeCursor}` };
+  }
+
+  return {
+    type: 'redis',
+    capabilities: { nativeTtl: true, touchWithoutRewrite: true, lockScope: 'deployment', persistent: true },
+    location,
+    embedsExpiry: false,
+
+    async connect() {
+      if (seeds ? client.isOpen : (client as Client).isReady) return;
+      if (!client.isOpen) {
+        lastError = undefined;
+        void client.connect().catch((error: unknown) => {
+          lastError = error;
+        });
+      }
+      if (seeds) {
+        // A cluster's connect() settles once the slots are known (or cannot be).
+        const deadline = Date.now() + timeoutMs;
+        while (!client.isOpen && Date.now() < deadline && lastError === undefined) await new Promise((r) => setTimeout(r, 20));
+        if (!client.isOpen) throw unavailable(lastError === undefined ? `no answer within ${timeoutMs} ms` : reasonOf(lastError), lastError);
+        return;
+      }
+      const signal = AbortSignal.timeout(timeoutMs);
+      try {
+        await once(client as Client, 'ready', { signal });
+      } catch (error) {
+        throw unavailable(lastError === undefined ? `no answer within ${timeoutMs} ms` : reasonOf(lastError), lastError ?? error);
+      }
+    },
+
+    async ping() {
+      // A keyed command routes to a shard in a cluster and to the server otherwise.
+      await client.exists(`${options.prefix ?? 'vessel'}:__ping__`);
+    },
+
+    createAdapter() {
+      const adapter = new KeyvRedis(client as never, { throwOnErrors: true, throwOnConnectError: true });
+      adapter.on('error', () => {}); // surfaced through the failed command itself
+      return adapter as never;
+    },
+
+    async scanPage({ range, cursor, limit, keysOnly, now }: ScanPageRequest) {
+      const { keys, node, next } = await scanKeys(range, cursor, Math.max(limit, 100));
+      if (keys.length === 0 || !node) return { entries: [], cursor: next };
+      const pipeline = node.multi();
+      for (const key of keys) {
+        if (keysOnly) pipeline.strLen(key);
+        else pipeline.get(key);
+        pipeline.pTTL(key);
+      }
+      const replies = (await pipeline.execAsPipeline()) as unknown[];
+      const entries: RawEntry[] = [];
+      keys.forEach((key, index) => {
+        const valueOrLength = replies[index * 2];
+        const ttl = Number(replies[index * 2 + 1]);
+        if (ttl === -2 || valueOrLength === null) return; // expired or deleted since SCAN saw it
+        const raw = keysOnly ? undefined : String(valueOrLength);
+        const size = keysOnly ? Number(valueOrLength) : Buffer.byteLength(raw ?? '');
+        entries.push({ key, raw, size, expiresAt: ttl === -1 ? null : now + ttl });
+      });
+      return { entries, cursor: next };
+    },
+
+    async count(range) {
+      let total = 0;
+      let cursor: string | null = null;
+      do {
+        const page = await scanKeys(range, cursor, 1000);
+        total += page.keys.length;
+        cursor = page.next;
+      } while (cursor !== null);
+      return total;
+    },
+
+    async touch(fullKey, expiresAt) {
+      if (expiresAt === null) {
+        const [exists] = (await client.multi().exists(fullKey).persist(fullKey).exec()) as unknown as [number, number];
+        return Number(exists) === 1;
+      }
+      return Number(await client.pExpireAt(fullKey, expiresAt)) === 1;
+    },
+
+    // Redis deletes expired keys itself; there is never anything to sweep.
+    sweep: async () => 0,
+
+    async clear(range) {
+      let cursor: string | null = null;
+      do {
+        const page = await scanKeys(range, cursor, 1000);
+        if (page.node && page.keys.length > 0) {
+          // One UNLINK per key: in a cluster, keys of one call must share a hash slot.
+          const pipeline = page.node.multi();
+          for (const key of page.keys) pipeline.unlink(key);
+          await pipeline.execAsPipeline();
+        }
+        cursor = page.next;
+      } while (cursor !== null);
+    },
+
+    async tryLock(lockKey, token, ttlMs) {
+      return (await client.set(lockKey, token, { NX: true, PX: ttlMs })) === 'OK';
+    },
+
+    async unlock(lockKey, token) {
+      await client.eval(UNLOCK_SCRIPT, { keys: [lockKey], arguments: [token] });
+    },
+
+    translateError(error) {
+      const { code } = (error ?? {}) as { code?: string };
+      // @redis/client's error classes do not set `name`; their constructors carry it.
+      const name = (error as object | undefined)?.constructor?.name;
+      const message = (error as Error)?.message ?? '';
+      if ((name && UNAVAILABLE_NAMES.has(name)) || (code && UNAVAILABLE_CODES.has(code)) || message.includes('not connected')) {
+        return unavailable(reasonOf(lastError ?? error), error);
+      }
+      return error;
+    },
+
+    async close() {
+      if (client.isOpen) await client.close().catch(() => {});
+      try {
+        client.destroy(); // stops background reconnection attempts too
+      } catch {
+        // already closed
+      }
+    },
+  };
+}

@@ -1,0 +1,98 @@
+import { ConfigError } from '../errors.js';
+import { validatePrefix } from './keys.js';
+import type { StorageOptions, StorageType } from './types.js';
+
+/** The loose input `createStorage` accepts: a type, or a URL or folder the type follows from. */
+export interface StorageInput {
+  /** Backend; inferred from `url`'s scheme, else `sqlite` when `cacheDir` is set, else `memory`. */
+  type?: StorageType | undefined;
+  /** `redis://`, `rediss://`, `postgres://`, `postgresql://` or `sqlite://` URL. */
+  url?: string | undefined;
+  /** Folder for `sqlite` (`<cacheDir>/vessel.sqlite`) and `file` backends. */
+  cacheDir?: string | undefined;
+  /** Key prefix; default `vessel`. */
+  prefix?: string | undefined;
+  /** Redis cluster seed URLs. */
+  cluster?: readonly string[] | undefined;
+  /** PostgreSQL schema; default `public`. */
+  schema?: string | undefined;
+  /** PostgreSQL pool size; default 10. */
+  poolSize?: number | undefined;
+  /** Connect and per-operation timeout, ms; default 5000. */
+  timeoutMs?: number | undefined;
+}
+
+/** Every backend type, in documentation order. */
+export const STORAGE_TYPES: readonly StorageType[] = ['sqlite', 'file', 'redis', 'postgres', 'memory'];
+
+const SCHEME_TYPES: Record<string, StorageType> = {
+  'redis:': 'redis',
+  'rediss:': 'redis',
+  'postgres:': 'postgres',
+  'postgresql:': 'postgres',
+  'sqlite:': 'sqlite',
+};
+
+function schemeOf(url: string): string {
+  const match = /^([a-z][a-z0-9+.-]*:)/i.exec(url);
+  if (!match?.[1]) throw new ConfigError('url', `expected a URL such as redis://127.0.0.1:6379, got ${JSON.stringify(url)}`);
+  return match[1].toLowerCase();
+}
+
+function inferType(input: StorageInput): StorageType {
+  if (input.url !== undefined) {
+    const type = SCHEME_TYPES[schemeOf(input.url)];
+    if (!type) {
+      throw new ConfigError('url', `unsupported scheme in ${JSON.stringify(input.url)}; expected one of ${Object.keys(SCHEME_TYPES).join(' ')}`);
+    }
+    return type;
+  }
+  if (input.cluster !== undefined) return 'redis';
+  return input.cacheDir === undefined ? 'memory' : 'sqlite';
+}
+
+function positiveInteger(option: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value <= 0) throw new ConfigError(option, `expected a positive whole number, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+/** Validates `input` and turns it into the options of exactly one backend. */
+export function resolveStorageOptions(input: StorageInput = {}): StorageOptions {
+  const type = input.type ?? inferType(input);
+  if (!STORAGE_TYPES.includes(type)) {
+    throw new ConfigError('type', `expected one of ${STORAGE_TYPES.join(', ')}, got ${JSON.stringify(type)}`);
+  }
+  if (input.url !== undefined && input.type !== undefined) {
+    const urlType = SCHEME_TYPES[schemeOf(input.url)];
+    if (urlType !== type) throw new ConfigError('url', `${JSON.stringify(input.url)} does not fit type "${type}"`);
+  }
+  const common = {
+    prefix: validatePrefix(input.prefix ?? 'vessel'),
+    timeoutMs: positiveInteger('timeoutMs', input.timeoutMs, 5000),
+  };
+  switch (type) {
+    case 'memory':
+      return { type, ...common };
+    case 'file':
+      if (!input.cacheDir) throw new ConfigError('cacheDir', 'the file backend needs a folder (cacheDir)');
+      return { type, cacheDir: input.cacheDir, ...common };
+    case 'sqlite':
+      if (!input.cacheDir && !input.url) throw new ConfigError('cacheDir', 'the sqlite backend needs a folder (cacheDir) or a sqlite:// url');
+      return { type, cacheDir: input.cacheDir, url: input.url, ...common };
+    case 'redis':
+      if (input.cluster !== undefined && input.cluster.length === 0) {
+        throw new ConfigError('cluster', 'expected at least one redis:// seed URL');
+      }
+      return { type, url: input.url ?? 'redis://127.0.0.1:6379', cluster: input.cluster, ...common };
+    case 'postgres':
+      if (!input.url) throw new ConfigError('url', 'the postgres backend needs a postgres:// url');
+      return {
+        type,
+        url: input.url,
+        schema: input.schema ?? 'public',
+        poolSize: positiveInteger('poolSize', input.poolSize, 10),
+        ...common,
+      };
+  }
+}

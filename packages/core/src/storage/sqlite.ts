@@ -1,0 +1,216 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import KeyvSqlite from '@keyv/sqlite';
+import sqlite3 from 'sqlite3';
+import { StorageUnavailableError } from '../errors.js';
+import type { BackendDriver, RawEntry, ScanPageRequest } from './driver.js';
+import type { KeyRange } from './keys.js';
+import type { SqliteStorageOptions } from './types.js';
+
+/** Rows deleted per statement by `sweep` and `clear`, so other writers get the lock in between. */
+const DELETE_BATCH = 10_000;
+const TABLE = 'vessel';
+
+/**
+ * `expires` is a generated column read from the record's fixed head (`{"expires":123,…`), so
+ * keyv's plain `(key, value)` writes keep it right and `sweep`/`count` use an index instead of
+ * decoding every row. A value that is not a Vessel record yields NULL instead of failing.
+ */
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS ${TABLE} (
+    key TEXT PRIMARY KEY,
+    value TEXT,
+    expires INTEGER GENERATED ALWAYS AS (
+      CASE WHEN substr(value, 1, 11) = '{"expires":' AND substr(value, 12, 4) <> 'null'
+      THEN CAST(substr(value, 12, 20) AS INTEGER) END
+    ) VIRTUAL
+  );
+  CREATE INDEX IF NOT EXISTS ${TABLE}_expires ON ${TABLE}(expires) WHERE expires IS NOT NULL;
+  CREATE TABLE IF NOT EXISTS ${TABLE}_locks (key TEXT PRIMARY KEY, token TEXT NOT NULL, expires INTEGER NOT NULL);
+`;
+
+const SQLITE_UNAVAILABLE = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_CANTOPEN', 'SQLITE_READONLY', 'SQLITE_FULL', 'SQLITE_IOERR', 'SQLITE_NOTADB', 'SQLITE_MISUSE']);
+
+/** A promise face for the few sqlite3 calls the driver makes itself. */
+class Connection {
+  readonly #db: sqlite3.Database;
+
+  private constructor(db: sqlite3.Database) {
+    this.#db = db;
+  }
+
+  static open(file: string, busyTimeoutMs: number): Promise<Connection> {
+    return new Promise((resolve, reject) => {
+      const db = new sqlite3.Database(file, (error) => {
+        if (error) return reject(error);
+        db.configure('busyTimeout', busyTimeoutMs);
+        resolve(new Connection(db));
+      });
+    });
+  }
+
+  exec(sql: string): Promise<void> {
+    return new Promise((resolve, reject) => this.#db.exec(sql, (error) => (error ? reject(error) : resolve())));
+  }
+
+  /** Runs a write; resolves with the number of rows changed. */
+  run(sql: string, ...params: unknown[]): Promise<number> {
+    return new Promise((resolve, reject) =>
+      this.#db.run(sql, params, function (this: sqlite3.RunResult, error: Error | null) {
+        return error ? reject(error) : resolve(this.changes);
+      }),
+    );
+  }
+
+  all<Row>(sql: string, ...params: unknown[]): Promise<Row[]> {
+    return new Promise((resolve, reject) =>
+      this.#db.all(sql, params, (error, rows) => (error ? reject(error) : resolve(rows as Row[]))),
+    );
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve, reject) => this.#db.close((error) => (error ? reject(error) : resolve())));
+  }
+}
+
+/** Where the database file is: `sqlite://` URL path, else `<cacheDir>/vessel.sqlite`. */
+export function sqliteFileOf(options: SqliteStorageOptions): string {
+  if (options.url) return path.resolve(options.url.replace(/^sqlite:\/\//i, ''));
+  return path.resolve(options.cacheDir ?? '.', 'vessel.sqlite');
+}
+
+/** SQLite backend: one WAL-mode file shared by the app, other processes and the CLI; host-wide locks. */
+export function createSqliteDriver(options: SqliteStorageOptions): BackendDriver {
+  const file = sqliteFileOf(options);
+  const location = `sqlite ${file}`;
+  const busyTimeoutMs = options.timeoutMs ?? 5000;
+  const adapters: KeyvSqlite[] = [];
+  let connection: Connection | undefined;
+
+  const db = (): Connection => {
+    if (!connection) throw new StorageUnavailableError(location, 'not connected');
+    return connection;
+  };
+
+  const liveClause = (includeExpired: boolean) => (includeExpired ? '' : ' AND (expires IS NULL OR expires > ?)');
+
+  async function deleteInBatches(where: string, params: unknown[]): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const removed = await db().run(
+        `DELETE FROM ${TABLE} WHERE rowid IN (SELECT rowid FROM ${TABLE} WHERE ${where} LIMIT ${DELETE_BATCH})`,
+        ...params,
+      );
+      total += removed;
+      if (removed < DELETE_BATCH) return total;
+    }
+  }
+
+  return {
+    type: 'sqlite',
+    capabilities: { nativeTtl: false, touchWithoutRewrite: true, lockScope: 'host', persistent: true },
+    location,
+    embedsExpiry: true,
+
+    async connect() {
+      if (connection) return;
+      try {
+        await mkdir(path.dirname(file), { recursive: true });
+        const opened = await Connection.open(file, busyTimeoutMs);
+        // WAL lets the CLI read while the app writes; NORMAL sync is safe against process
+        // crashes in WAL mode and avoids an fsync per session write.
+        await opened.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; ${SCHEMA}`);
+        connection = opened;
+      } catch (error) {
+        throw new StorageUnavailableError(location, (error as Error).message, { cause: error });
+      }
+    },
+
+    async ping() {
+      await db().all('SELECT 1');
+    },
+
+    createAdapter() {
+      const adapter = new KeyvSqlite({ uri: `sqlite://${file}`, table: TABLE, busyTimeout: busyTimeoutMs });
+      adapter.on('error', () => {}); // surfaced through the failed query itself
+      void adapter.query('PRAGMA synchronous = NORMAL').catch(() => {});
+      adapters.push(adapter);
+      return adapter;
+    },
+
+    async scanPage({ range, cursor, limit, includeExpired, now, keysOnly }: ScanPageRequest) {
+      const columns = keysOnly
+        ? 'key, expires, length(CAST(value AS BLOB)) AS size'
+        : 'key, value, expires, length(CAST(value AS BLOB)) AS size';
+      const params: unknown[] = [cursor ?? range.start, range.end];
+      if (!includeExpired) params.push(now);
+      const rows = await db().all<{ key: string; value?: string; expires: number | null; size: number }>(
+        `SELECT ${columns} FROM ${TABLE} WHERE key ${cursor === null ? '>=' : '>'} ? AND key < ?${liveClause(includeExpired)} ORDER BY key LIMIT ${Math.max(1, limit)}`,
+        ...params,
+      );
+      const entries: RawEntry[] = rows.map((row) => ({ key: row.key, raw: row.value, size: row.size, expiresAt: row.expires }));
+      return { entries, cursor: rows.length < limit ? null : (rows.at(-1)?.key ?? null) };
+    },
+
+    async count(range: KeyRange, includeExpired, now) {
+      const params: unknown[] = [range.start, range.end];
+      if (!includeExpired) params.push(now);
+      const [row] = await db().all<{ total: number }>(
+        `SELECT count(*) AS total FROM ${TABLE} WHERE key >= ? AND key < ?${liveClause(includeExpired)}`,
+        ...params,
+      );
+      return row?.total ?? 0;
+    },
+
+    async touch(fullKey, expiresAt, now) {
+      // Splices the record's head; the encoded value is neither read into JS nor re-encoded.
+      const changed = await db().run(
+        `UPDATE ${TABLE} SET value = '{"expires":' || ? || substr(value, instr(value, ','))
+         WHERE key = ? AND substr(value, 1, 11) = '{"expires":' AND (expires IS NULL OR expires > ?)`,
+        expiresAt === null ? 'null' : String(expiresAt),
+        fullKey,
+        now,
+      );
+      return changed > 0;
+    },
+
+    sweep: (range, now) => deleteInBatches('key >= ? AND key < ? AND expires <= ?', [range.start, range.end, now]),
+
+    async clear(range) {
+      await deleteInBatches('key >= ? AND key < ?', [range.start, range.end]);
+    },
+
+    async tryLock(lockKey, token, ttlMs) {
+      const now = Date.now();
+      const changed = await db().run(
+        `INSERT INTO ${TABLE}_locks (key, token, expires) VALUES (?, ?, ?)
+         ON CONFLICT(key) DO UPDATE SET token = excluded.token, expires = excluded.expires
+         WHERE ${TABLE}_locks.expires <= ?`,
+        lockKey,
+        token,
+        now + ttlMs,
+        now,
+      );
+      return changed > 0;
+    },
+
+    async unlock(lockKey, token) {
+      await db().run(`DELETE FROM ${TABLE}_locks WHERE key = ? AND token = ?`, lockKey, token);
+    },
+
+    translateError(error) {
+      const code = (error as { code?: unknown })?.code;
+      if (typeof code === 'string' && SQLITE_UNAVAILABLE.has(code)) {
+        return new StorageUnavailableError(location, (error as Error).message, { cause: error });
+      }
+      return error;
+    },
+
+    async close() {
+      const open = connection;
+      connection = undefined;
+      await Promise.allSettled(adapters.splice(0).map((adapter) => adapter.disconnect()));
+      await open?.close();
+    },
+  };
+}

@@ -1,0 +1,179 @@
+/** The storage backends Vessel ships. */
+export type StorageType = 'memory' | 'file' | 'sqlite' | 'redis' | 'postgres';
+
+/** How far a lock taken through a backend reaches. */
+export type LockScope = 'process' | 'host' | 'deployment';
+
+/** What a backend can do natively, declared by the backend rather than guessed. */
+export interface StorageCapabilities {
+  /** The backend expires entries by itself (Redis `PX`); others rely on reads and `sweep`. */
+  readonly nativeTtl: boolean;
+  /** `touch` moves an expiry without sending the value back to the server. */
+  readonly touchWithoutRewrite: boolean;
+  /** Who is excluded by a lock: this process, this host, or every host of the deployment. */
+  readonly lockScope: LockScope;
+  /** Data outlives the process (false only for `memory`). */
+  readonly persistent: boolean;
+}
+
+/** Options shared by every backend. */
+export interface CommonStorageOptions {
+  /**
+   * Written before every key (`<prefix>:<namespace>::<key>`), so several applications can share
+   * one Redis database, SQLite file or PostgreSQL table. Letters, digits, `_`, `.`, `-`.
+   * Default `vessel`.
+   */
+  prefix?: string;
+  /**
+   * How long connecting, and each operation, may take before it fails with a
+   * `StorageUnavailableError`, in milliseconds. Default 5000.
+   */
+  timeoutMs?: number;
+}
+
+/** In-process storage: fast, private to one process, gone when it exits. */
+export interface MemoryStorageOptions extends CommonStorageOptions {
+  type: 'memory';
+}
+
+/** One JSON file per key under `cacheDir`, written atomically. */
+export interface FileStorageOptions extends CommonStorageOptions {
+  type: 'file';
+  /** Root folder; entries go to `<cacheDir>/<namespace>/ab/cd/<hash>.json`. Required. */
+  cacheDir: string;
+}
+
+/** A SQLite database file in WAL mode, shared safely by the app and the CLI. */
+export interface SqliteStorageOptions extends CommonStorageOptions {
+  type: 'sqlite';
+  /** Folder of `vessel.sqlite` (created when missing). Required unless `url` names the file. */
+  cacheDir?: string;
+  /** `sqlite:///abs/path.sqlite` or `sqlite://relative/path.sqlite`; overrides `cacheDir`. */
+  url?: string;
+}
+
+/** Redis (standalone or cluster); expiry is Redis' own `PX` TTL. */
+export interface RedisStorageOptions extends CommonStorageOptions {
+  type: 'redis';
+  /** `redis://[user:pass@]host:port[/db]` or `rediss://…`. Default `redis://127.0.0.1:6379`. */
+  url?: string;
+  /** Cluster seed nodes (`redis://host:port` each); when set, `url` is ignored. */
+  cluster?: readonly string[];
+}
+
+/** PostgreSQL through one pool per storage; one table holds every namespace. */
+export interface PostgresStorageOptions extends CommonStorageOptions {
+  type: 'postgres';
+  /** `postgres://user:pass@host:port/database`. Required. */
+  url: string;
+  /** Schema of Vessel's tables. Default `public`. */
+  schema?: string;
+  /** Pool size. Default 10. */
+  poolSize?: number;
+}
+
+/** Options for `createStorage`, one shape per backend. */
+export type StorageOptions =
+  | MemoryStorageOptions
+  | FileStorageOptions
+  | SqliteStorageOptions
+  | RedisStorageOptions
+  | PostgresStorageOptions;
+
+/** One stored entry as `scan` yields it. */
+export interface StorageEntry<Value = unknown> {
+  /** The key inside its namespace (without prefix or namespace). */
+  readonly key: string;
+  /** When the entry expires, in ms since the epoch; `null` for never. */
+  readonly expiresAt: number | null;
+  /** Size of the stored (encoded) value in bytes. */
+  readonly size: number;
+  /** The decoded value; `undefined` when `corrupt` is set. */
+  readonly value: Value | undefined;
+  /** Set when the stored bytes cannot be decoded; the entry is still listed so it can be purged. */
+  readonly corrupt?: string;
+}
+
+/** Options for `Namespace.scan`. */
+export interface ScanOptions {
+  /** Entries fetched from the backend per round trip. Default 500. */
+  pageSize?: number;
+  /** Yield entries whose expiry has passed but which were not yet swept. Default false. */
+  includeExpired?: boolean;
+  /** Skip the value: `value` is `undefined`, nothing is decoded. Default false. */
+  keysOnly?: boolean;
+}
+
+/** Options for `Namespace.lock`. */
+export interface LockOptions {
+  /** How long the lock is held at most before it frees itself (a crashed holder), ms. Default 30000. */
+  ttlMs?: number;
+  /** How long to wait for a busy lock, ms; 0 tries once. Default 10000. */
+  waitMs?: number;
+}
+
+/** A held lock. Release it in a `finally`; it frees itself after its TTL anyway. */
+export interface Lock {
+  /** The locked key inside its namespace. */
+  readonly key: string;
+  /** Frees the lock if this holder still owns it; safe to call twice. */
+  release(): Promise<void>;
+}
+
+/** Options for `Namespace.set`. */
+export interface SetOptions {
+  /** Time to live in ms; omitted or 0 means the entry never expires. */
+  ttlMs?: number;
+}
+
+/**
+ * One isolated keyspace of a storage (`session`, `cache:users`). Nothing done through one
+ * namespace reads or changes another namespace, or keys that Vessel did not write.
+ */
+export interface Namespace {
+  /** The namespace's name. */
+  readonly name: string;
+  /** The decoded value, or `undefined` when missing or expired; a `CorruptEntryError` when undecodable. */
+  get<Value = unknown>(key: string): Promise<Value | undefined>;
+  /** Stores `value` (see the codec for supported types) with an optional TTL. */
+  set(key: string, value: unknown, options?: SetOptions): Promise<void>;
+  /** Removes the entry; `true` if one was there. */
+  delete(key: string): Promise<boolean>;
+  /** `true` when the key holds an unexpired entry. */
+  has(key: string): Promise<boolean>;
+  /** Removes every entry of this namespace, and nothing else. */
+  clear(): Promise<void>;
+  /** Streams entries in key order, a page at a time, in bounded memory. */
+  scan(options?: ScanOptions): AsyncIterable<StorageEntry>;
+  /** Number of entries; expired but unswept ones only with `includeExpired`. */
+  count(options?: { includeExpired?: boolean }): Promise<number>;
+  /**
+   * Moves the expiry of an existing entry (ms since the epoch, `null` for never) without
+   * re-encoding its value. Returns `false` when there is no such (unexpired) entry.
+   */
+  touch(key: string, expiresAt: number | null): Promise<boolean>;
+  /** Deletes every expired entry of this namespace; returns how many went. */
+  sweep(): Promise<number>;
+  /** Takes the lock on `key` in this namespace (see `StorageCapabilities.lockScope`). */
+  lock(key: string, options?: LockOptions): Promise<Lock>;
+  /** Runs `work` under the lock on `key` and releases it afterwards, even on error. */
+  withLock<Result>(key: string, work: () => Promise<Result>, options?: LockOptions): Promise<Result>;
+}
+
+/** A storage: one backend connection shared by any number of namespaces. */
+export interface Storage {
+  /** The backend's type. */
+  readonly type: StorageType;
+  /** What the backend does natively. */
+  readonly capabilities: StorageCapabilities;
+  /** Where the data lives, for humans (`sqlite ./data/vessel.sqlite`, `redis://:***@host:6379`). */
+  readonly location: string;
+  /** The key prefix in use. */
+  readonly prefix: string;
+  /** The namespace `name`; the same object for the same name. */
+  namespace(name: string): Namespace;
+  /** Connects (if not yet) and checks the backend answers; throws `StorageUnavailableError`. */
+  ping(): Promise<void>;
+  /** Closes connections and files. Operations after `close` fail. */
+  close(): Promise<void>;
+}

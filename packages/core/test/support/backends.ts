@@ -1,0 +1,169 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createClient } from '@redis/client';
+import { createStorage, type Storage, type StorageInput, type StorageType } from '@vessel/core';
+import pg from 'pg';
+import sqlite3 from 'sqlite3';
+
+/** Real servers the suites talk to; CI starts them (see .ci/run). */
+export const REDIS_URL = process.env.VESSEL_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const POSTGRES_URL = process.env.VESSEL_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** A unique, valid prefix / schema name for one test run. */
+export function runId(): string {
+  return `vt${randomBytes(5).toString('hex')}`;
+}
+
+/** One backend under test: how to make a storage on it, write raw bytes, and clean up. */
+export interface BackendCase {
+  readonly type: StorageType;
+  /** A fresh, empty storage of this backend; `extra` is merged into its options. */
+  open(extra?: Partial<StorageInput>): Promise<OpenBackend>;
+}
+
+export interface OpenBackend {
+  readonly storage: Storage;
+  /** The options used, to open a second storage on the same data (another "process"). */
+  readonly input: StorageInput;
+  /** Stores `text` as-is under a full key, bypassing Vessel (corruption, foreign keys). */
+  writeRaw?(fullKey: string, text: string): Promise<void>;
+  /** Lists every raw key the backend holds for this run, foreign ones included. */
+  rawKeys?(): Promise<string[]>;
+  /** Closes the storage and removes everything this run created. */
+  cleanup(): Promise<void>;
+}
+
+async function tempDir(): Promise<string> {
+  return mkdtemp(path.join(tmpdir(), 'vessel-test-'));
+}
+
+function sqliteExec(file: string, sql: string, params: unknown[] = []): Promise<unknown[]> {
+  return new Promise((resolve, reject) => {
+    const db = new sqlite3.Database(file);
+    db.all(sql, params, (error, rows) => {
+      db.close();
+      if (error) reject(error);
+      else resolve(rows);
+    });
+  });
+}
+
+const memory: BackendCase = {
+  type: 'memory',
+  async open(extra = {}) {
+    const input: StorageInput = { type: 'memory', ...extra };
+    const storage = createStorage(input);
+    return { storage, input, cleanup: () => storage.close() };
+  },
+};
+
+const file: BackendCase = {
+  type: 'file',
+  async open(extra = {}) {
+    const cacheDir = await tempDir();
+    const input: StorageInput = { type: 'file', cacheDir, ...extra };
+    const storage = createStorage(input);
+    return {
+      storage,
+      input,
+      async cleanup() {
+        await storage.close();
+        await rm(cacheDir, { recursive: true, force: true });
+      },
+    };
+  },
+};
+
+const sqlite: BackendCase = {
+  type: 'sqlite',
+  async open(extra = {}) {
+    const cacheDir = await tempDir();
+    const input: StorageInput = { type: 'sqlite', cacheDir, ...extra };
+    const storage = createStorage(input);
+    const dbFile = path.join(cacheDir, 'vessel.sqlite');
+    return {
+      storage,
+      input,
+      async writeRaw(fullKey, text) {
+        await storage.ping();
+        await sqliteExec(dbFile, 'INSERT OR REPLACE INTO vessel (key, value) VALUES (?, ?)', [fullKey, text]);
+      },
+      async rawKeys() {
+        const rows = (await sqliteExec(dbFile, 'SELECT key FROM vessel ORDER BY key')) as { key: string }[];
+        return rows.map((row) => row.key);
+      },
+      async cleanup() {
+        await storage.close();
+        await rm(cacheDir, { recursive: true, force: true });
+      },
+    };
+  },
+};
+
+const redis: BackendCase = {
+  type: 'redis',
+  async open(extra = {}) {
+    const prefix = runId();
+    const input: StorageInput = { type: 'redis', url: REDIS_URL, prefix, ...extra };
+    const storage = createStorage(input);
+    const raw = createClient({ url: REDIS_URL });
+    raw.on('error', () => {});
+    await raw.connect();
+    const foreignPattern = `${prefix}*`;
+    return {
+      storage,
+      input,
+      async writeRaw(fullKey, text) {
+        await raw.set(fullKey, text);
+      },
+      async rawKeys() {
+        const keys: string[] = [];
+        for await (const batch of raw.scanIterator({ MATCH: foreignPattern, COUNT: 1000 })) keys.push(...batch);
+        return keys.sort();
+      },
+      async cleanup() {
+        await storage.close();
+        for await (const batch of raw.scanIterator({ MATCH: foreignPattern, COUNT: 1000 })) {
+          if (batch.length > 0) await raw.unlink(batch);
+        }
+        await raw.close();
+      },
+    };
+  },
+};
+
+const postgres: BackendCase = {
+  type: 'postgres',
+  async open(extra = {}) {
+    const schema = runId();
+    const input: StorageInput = { type: 'postgres', url: POSTGRES_URL, schema, ...extra };
+    const storage = createStorage(input);
+    const client = new pg.Client({ connectionString: POSTGRES_URL });
+    await client.connect();
+    return {
+      storage,
+      input,
+      async writeRaw(fullKey, text) {
+        await storage.ping();
+        await client.query(
+          `INSERT INTO ${schema}.vessel (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
+          [fullKey, text],
+        );
+      },
+      async rawKeys() {
+        const { rows } = await client.query<{ key: string }>(`SELECT key FROM ${schema}.vessel ORDER BY key`);
+        return rows.map((row) => row.key);
+      },
+      async cleanup() {
+        await storage.close();
+        await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+        await client.end();
+      },
+    };
+  },
+};
+
+/** Every backend, in the order the conformance suite runs them. */
+export const BACKENDS: readonly BackendCase[] = [memory, file, sqlite, redis, postgres];
