@@ -18,10 +18,7 @@ export const MAX_KEY_LENGTH = 1024;
 /** Checks a key prefix; letters, digits, `_`, `.`, `-` only. */
 export function validatePrefix(prefix: string): string {
   if (!PREFIX_PATTERN.test(prefix)) {
-    throw new ConfigError(
-      'prefix',
-      `expected 1-64 letters, digits, "_", "." or "-", got ${JSON.stringify(prefix)}`,
-    );
+    throw new ConfigError('prefix', `expected 1-64 letters, digits, "_", "." or "-", got ${JSON.stringify(prefix)}`);
   }
   return prefix;
 }

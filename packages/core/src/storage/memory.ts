@@ -75,7 +75,9 @@ export function createMemoryDriver(_options: MemoryStorageOptions): BackendDrive
       const page = keys.slice(0, limit);
       const entries = page.flatMap((key) => {
         const record = records.get(key);
-        return record ? [{ key, raw: record.raw, size: Buffer.byteLength(record.raw), expiresAt: record.expiresAt }] : [];
+        return record
+          ? [{ key, raw: record.raw, size: Buffer.byteLength(record.raw), expiresAt: record.expiresAt }]
+          : [];
       });
       return { entries, cursor: keys.length > limit ? (page.at(-1) ?? null) : null };
     },

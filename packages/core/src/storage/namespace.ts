@@ -4,7 +4,13 @@ import Keyv from 'keyv';
 import { CorruptEntryError, LockTimeoutError, VesselError } from '../errors.js';
 import type { BackendDriver } from './driver.js';
 import { type KeyRange, lockKeyFor, namespaceRange, validateKey } from './keys.js';
-import { type DecodedRecord, deserializeRecord, RecordDecodeError, readRecordExpiry, serializeRecord } from './record.js';
+import {
+  type DecodedRecord,
+  deserializeRecord,
+  RecordDecodeError,
+  readRecordExpiry,
+  serializeRecord,
+} from './record.js';
 import { withTimeout } from './timeout.js';
 import type { Lock, LockOptions, Namespace, ScanOptions, SetOptions, StorageEntry } from './types.js';
 
@@ -161,7 +167,11 @@ export class StorageNamespace implements Namespace {
     return this.#range.start + validateKey(key);
   }
 
-  #toEntry(key: string, raw: { raw: string | undefined; size: number; expiresAt: number | null }, keysOnly: boolean): StorageEntry {
+  #toEntry(
+    key: string,
+    raw: { raw: string | undefined; size: number; expiresAt: number | null },
+    keysOnly: boolean,
+  ): StorageEntry {
     const { driver } = this.#context;
     if (keysOnly || raw.raw === undefined) {
       const expiresAt = driver.embedsExpiry && raw.raw !== undefined ? readRecordExpiry(raw.raw) : raw.expiresAt;

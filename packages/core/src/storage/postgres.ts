@@ -10,7 +10,15 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 const NOW_MS = '(extract(epoch from clock_timestamp()) * 1000)::bigint';
 /** SQLSTATE classes and codes that mean the server is gone or refusing, not a bad query. */
 const UNAVAILABLE_SQLSTATE = /^(08|57P0|53300)/;
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', 'EAI_AGAIN']);
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EPIPE',
+  'EAI_AGAIN',
+]);
 
 /**
  * keyv's adapter keeps one module-wide pool (shared by every instance, ended by any of them);
@@ -28,7 +36,8 @@ class PooledKeyvPostgres extends KeyvPostgres {
 /** PostgreSQL backend: one table for every namespace, an indexed `expires` column, lock rows. */
 export function createPostgresDriver(options: PostgresStorageOptions): BackendDriver {
   const schema = options.schema ?? 'public';
-  if (!SCHEMA_NAME.test(schema)) throw new ConfigError('schema', `expected a lower-case SQL identifier, got ${JSON.stringify(schema)}`);
+  if (!SCHEMA_NAME.test(schema))
+    throw new ConfigError('schema', `expected a lower-case SQL identifier, got ${JSON.stringify(schema)}`);
   const table = `${schema}.vessel`;
   const locks = `${schema}.vessel_locks`;
   const location = maskUrl(options.url);
@@ -43,8 +52,10 @@ export function createPostgresDriver(options: PostgresStorageOptions): BackendDr
   pool.on('error', () => {});
   let connected = false;
 
-  const query = async <Row extends pg.QueryResultRow>(sql: string, values: unknown[] = []) => pool.query<Row>(sql, values);
-  const liveClause = (includeExpired: boolean, index: number) => (includeExpired ? '' : ` AND (expires IS NULL OR expires > $${index})`);
+  const query = async <Row extends pg.QueryResultRow>(sql: string, values: unknown[] = []) =>
+    pool.query<Row>(sql, values);
+  const liveClause = (includeExpired: boolean, index: number) =>
+    includeExpired ? '' : ` AND (expires IS NULL OR expires > $${index})`;
 
   return {
     type: 'postgres',
@@ -71,7 +82,9 @@ export function createPostgresDriver(options: PostgresStorageOptions): BackendDr
           expires bigint GENERATED ALWAYS AS (substring(value from '^\\{"expires":(-?[0-9]{1,19})[,}]')::bigint) STORED
         )`);
         await client.query(`CREATE INDEX IF NOT EXISTS vessel_expires ON ${table} (expires) WHERE expires IS NOT NULL`);
-        await client.query(`CREATE TABLE IF NOT EXISTS ${locks} (key text COLLATE "C" PRIMARY KEY, token text NOT NULL, expires bigint NOT NULL)`);
+        await client.query(
+          `CREATE TABLE IF NOT EXISTS ${locks} (key text COLLATE "C" PRIMARY KEY, token text NOT NULL, expires bigint NOT NULL)`,
+        );
         await client.query('COMMIT');
         connected = true;
       } catch (error) {
@@ -93,7 +106,9 @@ export function createPostgresDriver(options: PostgresStorageOptions): BackendDr
     },
 
     async scanPage({ range, cursor, limit, includeExpired, now, keysOnly }: ScanPageRequest) {
-      const columns = keysOnly ? 'key, expires, octet_length(value) AS size' : 'key, value, expires, octet_length(value) AS size';
+      const columns = keysOnly
+        ? 'key, expires, octet_length(value) AS size'
+        : 'key, value, expires, octet_length(value) AS size';
       const values: unknown[] = [cursor ?? range.start, range.end];
       if (!includeExpired) values.push(now);
       const { rows } = await query<{ key: string; value?: string; expires: string | null; size: number }>(
@@ -131,7 +146,11 @@ export function createPostgresDriver(options: PostgresStorageOptions): BackendDr
 
     async sweep(range, now) {
       // Row locks only: one statement does not block other writers the way SQLite's would.
-      const { rowCount } = await query(`DELETE FROM ${table} WHERE key >= $1 AND key < $2 AND expires <= $3`, [range.start, range.end, now]);
+      const { rowCount } = await query(`DELETE FROM ${table} WHERE key >= $1 AND key < $2 AND expires <= $3`, [
+        range.start,
+        range.end,
+        now,
+      ]);
       return rowCount ?? 0;
     },
 
@@ -158,7 +177,9 @@ export function createPostgresDriver(options: PostgresStorageOptions): BackendDr
       const message = (error as Error)?.message ?? '';
       if (
         (code && (UNAVAILABLE_CODES.has(code) || UNAVAILABLE_SQLSTATE.test(code))) ||
-        /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message)
+        /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+          message,
+        )
       ) {
         return new StorageUnavailableError(location, reasonOf(error), { cause: error });
       }

@@ -5,10 +5,12 @@ import { StorageUnavailableError } from '../errors.js';
 import type { BackendDriver, RawEntry, ScanPageRequest } from './driver.js';
 import type { KeyRange } from './keys.js';
 import { maskUrl } from './mask-url.js';
+import { withTimeout } from './timeout.js';
 import type { RedisStorageOptions } from './types.js';
 
 /** Deletes `KEYS[1]` only while it still holds this holder's token. */
-const UNLOCK_SCRIPT = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+const UNLOCK_SCRIPT =
+  "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
 /** Errors that mean "the server is not there right now", as opposed to a bad command. */
 const UNAVAILABLE_NAMES = new Set([
@@ -21,7 +23,15 @@ const UNAVAILABLE_NAMES = new Set([
   'RootNodesUnavailableError',
   'TimeoutError',
 ]);
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', 'EAI_AGAIN']);
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EPIPE',
+  'EAI_AGAIN',
+]);
 
 // The two client shapes share the commands used here; this is the slice the driver needs.
 type Client = RedisClientType;
@@ -36,7 +46,9 @@ function reasonOf(error: unknown): string {
 export function createRedisDriver(options: RedisStorageOptions): BackendDriver {
   const timeoutMs = options.timeoutMs ?? 5000;
   const seeds = options.cluster;
-  const location = seeds ? `redis cluster ${seeds.map(maskUrl).join(',')}` : maskUrl(options.url ?? 'redis://127.0.0.1:6379');
+  const location = seeds
+    ? `redis cluster ${seeds.map(maskUrl).join(',')}`
+    : maskUrl(options.url ?? 'redis://127.0.0.1:6379');
   const socket = {
     connectTimeout: timeoutMs,
     // Keep trying in the background so service resumes by itself once Redis is back.
@@ -61,9 +73,28 @@ export function createRedisDriver(options: RedisStorageOptions): BackendDriver {
     return Promise.all(cluster.masters.map((master) => cluster.nodeClient(master))) as Promise<Client[]>;
   }
 
+  let clusterConnecting: Promise<unknown> | undefined;
+  /** A cluster's connect() settles once the slot map is known, or fails when no seed answers. */
+  async function connectCluster(): Promise<void> {
+    clusterConnecting ??= (client as Cluster).connect().catch((error: unknown) => {
+      clusterConnecting = undefined;
+      lastError = error;
+      throw error;
+    });
+    await withTimeout(clusterConnecting, timeoutMs, location).catch((error: unknown) => {
+      throw error instanceof StorageUnavailableError ? error : unavailable(reasonOf(lastError ?? error), error);
+    });
+  }
+
   async function scanKeys(range: KeyRange, cursor: string | null, count: number) {
     const nodes = await masters();
-    let [nodeIndex, nodeCursor] = cursor === null ? [0, '0'] : (cursor.split(':', 2) as [string, string]).map((part, i) => (i === 0 ? Number(part) : part)) as [number, string];
+    let [nodeIndex, nodeCursor] =
+      cursor === null
+        ? [0, '0']
+        : ((cursor.split(':', 2) as [string, string]).map((part, i) => (i === 0 ? Number(part) : part)) as [
+            number,
+            string,
+          ]);
     const node = nodes[nodeIndex];
     if (!node) return { keys: [] as string[], next: null };
     const reply = await node.scan(nodeCursor, { MATCH: `${range.start}*`, COUNT: count });
@@ -82,25 +113,22 @@ export function createRedisDriver(options: RedisStorageOptions): BackendDriver {
     embedsExpiry: false,
 
     async connect() {
-      if (seeds ? client.isOpen : (client as Client).isReady) return;
-      if (!client.isOpen) {
+      if (seeds) return connectCluster();
+      const standalone = client as Client;
+      if (standalone.isReady) return;
+      if (!standalone.isOpen) {
         lastError = undefined;
-        void client.connect().catch((error: unknown) => {
+        void standalone.connect().catch((error: unknown) => {
           lastError = error;
         });
       }
-      if (seeds) {
-        // A cluster's connect() settles once the slots are known (or cannot be).
-        const deadline = Date.now() + timeoutMs;
-        while (!client.isOpen && Date.now() < deadline && lastError === undefined) await new Promise((r) => setTimeout(r, 20));
-        if (!client.isOpen) throw unavailable(lastError === undefined ? `no answer within ${timeoutMs} ms` : reasonOf(lastError), lastError);
-        return;
-      }
-      const signal = AbortSignal.timeout(timeoutMs);
       try {
-        await once(client as Client, 'ready', { signal });
+        await once(standalone, 'ready', { signal: AbortSignal.timeout(timeoutMs) });
       } catch (error) {
-        throw unavailable(lastError === undefined ? `no answer within ${timeoutMs} ms` : reasonOf(lastError), lastError ?? error);
+        throw unavailable(
+          lastError === undefined ? `no answer within ${timeoutMs} ms` : reasonOf(lastError),
+          lastError ?? error,
+        );
       }
     },
 
@@ -186,7 +214,11 @@ export function createRedisDriver(options: RedisStorageOptions): BackendDriver {
       // @redis/client's error classes do not set `name`; their constructors carry it.
       const name = (error as object | undefined)?.constructor?.name;
       const message = (error as Error)?.message ?? '';
-      if ((name && UNAVAILABLE_NAMES.has(name)) || (code && UNAVAILABLE_CODES.has(code)) || message.includes('not connected')) {
+      if (
+        (name && UNAVAILABLE_NAMES.has(name)) ||
+        (code && UNAVAILABLE_CODES.has(code)) ||
+        message.includes('not connected')
+      ) {
         return unavailable(reasonOf(lastError ?? error), error);
       }
       return error;

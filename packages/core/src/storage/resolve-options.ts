@@ -35,7 +35,8 @@ const SCHEME_TYPES: Record<string, StorageType> = {
 
 function schemeOf(url: string): string {
   const match = /^([a-z][a-z0-9+.-]*:)/i.exec(url);
-  if (!match?.[1]) throw new ConfigError('url', `expected a URL such as redis://127.0.0.1:6379, got ${JSON.stringify(url)}`);
+  if (!match?.[1])
+    throw new ConfigError('url', `expected a URL such as redis://127.0.0.1:6379, got ${JSON.stringify(url)}`);
   return match[1].toLowerCase();
 }
 
@@ -43,7 +44,10 @@ function inferType(input: StorageInput): StorageType {
   if (input.url !== undefined) {
     const type = SCHEME_TYPES[schemeOf(input.url)];
     if (!type) {
-      throw new ConfigError('url', `unsupported scheme in ${JSON.stringify(input.url)}; expected one of ${Object.keys(SCHEME_TYPES).join(' ')}`);
+      throw new ConfigError(
+        'url',
+        `unsupported scheme in ${JSON.stringify(input.url)}; expected one of ${Object.keys(SCHEME_TYPES).join(' ')}`,
+      );
     }
     return type;
   }
@@ -53,7 +57,8 @@ function inferType(input: StorageInput): StorageType {
 
 function positiveInteger(option: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value <= 0) throw new ConfigError(option, `expected a positive whole number, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new ConfigError(option, `expected a positive whole number, got ${JSON.stringify(value)}`);
   return value;
 }
 
@@ -78,7 +83,8 @@ export function resolveStorageOptions(input: StorageInput = {}): StorageOptions 
       if (!input.cacheDir) throw new ConfigError('cacheDir', 'the file backend needs a folder (cacheDir)');
       return { type, cacheDir: input.cacheDir, ...common };
     case 'sqlite':
-      if (!input.cacheDir && !input.url) throw new ConfigError('cacheDir', 'the sqlite backend needs a folder (cacheDir) or a sqlite:// url');
+      if (!input.cacheDir && !input.url)
+        throw new ConfigError('cacheDir', 'the sqlite backend needs a folder (cacheDir) or a sqlite:// url');
       return { type, cacheDir: input.cacheDir, url: input.url, ...common };
     case 'redis':
       if (input.cluster !== undefined && input.cluster.length === 0) {

@@ -29,7 +29,16 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS ${TABLE}_locks (key TEXT PRIMARY KEY, token TEXT NOT NULL, expires INTEGER NOT NULL);
 `;
 
-const SQLITE_UNAVAILABLE = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_CANTOPEN', 'SQLITE_READONLY', 'SQLITE_FULL', 'SQLITE_IOERR', 'SQLITE_NOTADB', 'SQLITE_MISUSE']);
+const SQLITE_UNAVAILABLE = new Set([
+  'SQLITE_BUSY',
+  'SQLITE_LOCKED',
+  'SQLITE_CANTOPEN',
+  'SQLITE_READONLY',
+  'SQLITE_FULL',
+  'SQLITE_IOERR',
+  'SQLITE_NOTADB',
+  'SQLITE_MISUSE',
+]);
 
 /** A promise face for the few sqlite3 calls the driver makes itself. */
 class Connection {
@@ -148,7 +157,12 @@ export function createSqliteDriver(options: SqliteStorageOptions): BackendDriver
         `SELECT ${columns} FROM ${TABLE} WHERE key ${cursor === null ? '>=' : '>'} ? AND key < ?${liveClause(includeExpired)} ORDER BY key LIMIT ${Math.max(1, limit)}`,
         ...params,
       );
-      const entries: RawEntry[] = rows.map((row) => ({ key: row.key, raw: row.value, size: row.size, expiresAt: row.expires }));
+      const entries: RawEntry[] = rows.map((row) => ({
+        key: row.key,
+        raw: row.value,
+        size: row.size,
+        expiresAt: row.expires,
+      }));
       return { entries, cursor: rows.length < limit ? null : (rows.at(-1)?.key ?? null) };
     },
 

@@ -7,8 +7,8 @@ import { type NamespaceContext, StorageNamespace } from './namespace.js';
 import { createPostgresDriver } from './postgres.js';
 import { createRedisDriver } from './redis.js';
 import { resolveStorageOptions, type StorageInput } from './resolve-options.js';
-import { withTimeout } from './timeout.js';
 import { createSqliteDriver } from './sqlite.js';
+import { withTimeout } from './timeout.js';
 import type { Namespace, Storage, StorageOptions } from './types.js';
 
 function createDriver(options: StorageOptions): BackendDriver {
@@ -50,12 +50,14 @@ export function createStorage(input: StorageInput = {}): Storage {
     ready() {
       if (closed) return Promise.reject(new VesselError('VESSEL_CLOSED', `storage ${driver.location} is closed`));
       // Bounded even if the backend's own connect forgets its timeout (or the OS hangs a mkdir).
-      connecting ??= withTimeout(driver.connect(), context.timeoutMs || (options.timeoutMs ?? 5000), driver.location).catch(
-        (error: unknown) => {
-          connecting = undefined;
-          throw error instanceof VesselError ? error : driver.translateError(error);
-        },
-      );
+      connecting ??= withTimeout(
+        driver.connect(),
+        context.timeoutMs || (options.timeoutMs ?? 5000),
+        driver.location,
+      ).catch((error: unknown) => {
+        connecting = undefined;
+        throw error instanceof VesselError ? error : driver.translateError(error);
+      });
       return connecting;
     },
   };

@@ -143,7 +143,10 @@ export interface Namespace {
   has(key: string): Promise<boolean>;
   /** Removes every entry of this namespace, and nothing else. */
   clear(): Promise<void>;
-  /** Streams entries in key order, a page at a time, in bounded memory. */
+  /**
+   * Streams entries a page at a time in bounded memory: in key order on SQL and memory
+   * backends, in hash order on Redis and file.
+   */
   scan(options?: ScanOptions): AsyncIterable<StorageEntry>;
   /** Number of entries; expired but unswept ones only with `includeExpired`. */
   count(options?: { includeExpired?: boolean }): Promise<number>;

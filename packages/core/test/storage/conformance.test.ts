@@ -20,7 +20,7 @@ async function fill(namespace: Namespace, count: number, value: (i: number) => u
   await Promise.all(Array.from({ length: width }, worker));
 }
 
-describe.each(BACKENDS)('storage conformance: $type', (backend) => {
+describe.each(BACKENDS)('storage conformance: $name', (backend) => {
   let open: OpenBackend;
   let nativeTtl: boolean;
 
@@ -74,7 +74,10 @@ describe.each(BACKENDS)('storage conformance: $type', (backend) => {
       const ns = open.storage.namespace('types');
       const value = {
         when: new Date('2026-11-25T10:00:00.000Z'),
-        map: new Map<unknown, unknown>([['a', 1], [2, new Set([new Date(0)])]]),
+        map: new Map<unknown, unknown>([
+          ['a', 1],
+          [2, new Set([new Date(0)])],
+        ]),
         set: new Set(['x', 'y']),
         big: 12345678901234567890n,
         bytes: Buffer.from([0, 1, 254, 255]),
@@ -108,7 +111,13 @@ describe.each(BACKENDS)('storage conformance: $type', (backend) => {
 
     it('accepts unicode and punctuation in keys', async () => {
       const ns = open.storage.namespace('keys');
-      const keys = ['ünïcødé-ключ-鍵-🔑', 'with:colons::and::more', 'spaces and / slashes', '../../etc/passwd', '*?[glob]'];
+      const keys = [
+        'ünïcødé-ключ-鍵-🔑',
+        'with:colons::and::more',
+        'spaces and / slashes',
+        '../../etc/passwd',
+        '*?[glob]',
+      ];
       for (const key of keys) await ns.set(key, key.length);
       for (const key of keys) expect(await ns.get(key)).toBe(key.length);
       const listed = (await collect(ns.scan())).map((entry) => entry.key).sort();
@@ -226,7 +235,13 @@ describe.each(BACKENDS)('storage conformance: $type', (backend) => {
       const ns = open.storage.namespace('shared');
       await ns.set('mine', 1);
       const prefix = open.storage.prefix;
-      const foreign = [`${prefix}:shared:mine`, `${prefix}:shared`, `${prefix}:sharedX::k`, `${prefix}-other:shared::k`, 'unrelated'];
+      const foreign = [
+        `${prefix}:shared:mine`,
+        `${prefix}:shared`,
+        `${prefix}:sharedX::k`,
+        `${prefix}-other:shared::k`,
+        'unrelated',
+      ];
       if (open.storage.type === 'redis') foreign.pop(); // outside this run's prefix, cleanup could not find it
       for (const key of foreign) await open.writeRaw(key, 'foreign bytes');
       await ns.clear();
@@ -321,7 +336,7 @@ describe.each(BACKENDS)('storage conformance: $type', (backend) => {
   });
 });
 
-describe.each(BACKENDS.filter((b) => b.type !== 'memory'))('large scans: $type', (backend) => {
+describe.each(BACKENDS.filter((b) => b.type !== 'memory'))('large scans: $name', (backend) => {
   it('pages through 20,000 entries by key, in bounded pages', async () => {
     const open = await backend.open();
     try {

@@ -22,7 +22,10 @@ describe('unreachable backends fail fast and say where', () => {
     const port = await freePort();
     const storage = createStorage({ url: `redis://127.0.0.1:${port}`, timeoutMs: 1000 });
     const started = Date.now();
-    const error = await storage.namespace('session').get('abc').catch((e: unknown) => e);
+    const error = await storage
+      .namespace('session')
+      .get('abc')
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StorageUnavailableError);
     expect((error as Error).message).toBe(`cannot reach redis://127.0.0.1:${port}: ECONNREFUSED`);
     expect(Date.now() - started).toBeLessThan(3000);
@@ -43,7 +46,10 @@ describe('unreachable backends fail fast and say where', () => {
   it('postgres: names the URL and the reason within the timeout', async () => {
     const port = await freePort();
     const storage = createStorage({ url: `postgres://vessel:hunter2@127.0.0.1:${port}/test`, timeoutMs: 1000 });
-    const error = (await storage.namespace('session').set('abc', 1).catch((e: unknown) => e)) as Error;
+    const error = (await storage
+      .namespace('session')
+      .set('abc', 1)
+      .catch((e: unknown) => e)) as Error;
     expect(error).toBeInstanceOf(StorageUnavailableError);
     expect(error.message).toBe(`cannot reach postgres://vessel:***@127.0.0.1:${port}/test: ECONNREFUSED`);
     await storage.close();
@@ -54,7 +60,10 @@ describe('unreachable backends fail fast and say where', () => {
     const notADir = path.join(dir, 'plain-file');
     await writeFile(notADir, 'not a folder');
     const storage = createStorage({ cacheDir: path.join(notADir, 'data') });
-    const error = (await storage.namespace('session').get('abc').catch((e: unknown) => e)) as Error;
+    const error = (await storage
+      .namespace('session')
+      .get('abc')
+      .catch((e: unknown) => e)) as Error;
     expect(error).toBeInstanceOf(StorageUnavailableError);
     expect(error.message).toContain(`cannot reach sqlite ${notADir}/data/vessel.sqlite: `);
     expect(error.message).toContain('ENOTDIR');
@@ -72,7 +81,20 @@ describe('a redis outage is an error, never a miss, and service resumes by itsel
     // Append-only with fsync on every write: what was acknowledged survives the kill.
     server = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'yes',
+        '--appendfsync',
+        'always',
+        '--dir',
+        dir,
+      ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     let output = '';
@@ -157,7 +179,10 @@ describe('storage options are validated and errors name the option', () => {
     [{ type: 'postgres' }, /^url: the postgres backend needs a postgres:\/\/ url$/],
     [{ prefix: 'my app' }, /^prefix: expected 1-64 letters/],
     [{ timeoutMs: -5 }, /^timeoutMs: expected a positive whole number, got -5$/],
-    [{ type: 'postgres', url: 'postgres://x/y', schema: 'Robert"); DROP' }, /^schema: expected a lower-case SQL identifier/],
+    [
+      { type: 'postgres', url: 'postgres://x/y', schema: 'Robert"); DROP' },
+      /^schema: expected a lower-case SQL identifier/,
+    ],
   ] as const)('%o', (input, message) => {
     const attempt = () => createStorage(input as never);
     expect(attempt).toThrow(ConfigError);

@@ -2,10 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createClient } from '@redis/client';
+import { createClient, createCluster } from '@redis/client';
 import { createStorage, type Storage, type StorageInput, type StorageType } from '@vessel/core';
 import pg from 'pg';
 import sqlite3 from 'sqlite3';
+import { inject } from 'vitest';
+import { createFileDriver } from '../../src/storage/file.js';
 
 /** Real servers the suites talk to; CI starts them (see .ci/run). */
 export const REDIS_URL = process.env.VESSEL_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -18,6 +20,8 @@ export function runId(): string {
 
 /** One backend under test: how to make a storage on it, write raw bytes, and clean up. */
 export interface BackendCase {
+  /** Display name (`redis-cluster` is a `redis` storage on a private cluster). */
+  readonly name: string;
   readonly type: StorageType;
   /** A fresh, empty storage of this backend; `extra` is merged into its options. */
   open(extra?: Partial<StorageInput>): Promise<OpenBackend>;
@@ -51,6 +55,7 @@ function sqliteExec(file: string, sql: string, params: unknown[] = []): Promise<
 }
 
 const memory: BackendCase = {
+  name: 'memory',
   type: 'memory',
   async open(extra = {}) {
     const input: StorageInput = { type: 'memory', ...extra };
@@ -60,6 +65,7 @@ const memory: BackendCase = {
 };
 
 const file: BackendCase = {
+  name: 'file',
   type: 'file',
   async open(extra = {}) {
     const cacheDir = await tempDir();
@@ -68,6 +74,10 @@ const file: BackendCase = {
     return {
       storage,
       input,
+      async writeRaw(fullKey, text) {
+        // The driver's own adapter writes the file at the path Vessel would read.
+        await createFileDriver({ type: 'file', cacheDir }).createAdapter().set(fullKey, text);
+      },
       async cleanup() {
         await storage.close();
         await rm(cacheDir, { recursive: true, force: true });
@@ -77,6 +87,7 @@ const file: BackendCase = {
 };
 
 const sqlite: BackendCase = {
+  name: 'sqlite',
   type: 'sqlite',
   async open(extra = {}) {
     const cacheDir = await tempDir();
@@ -103,6 +114,7 @@ const sqlite: BackendCase = {
 };
 
 const redis: BackendCase = {
+  name: 'redis',
   type: 'redis',
   async open(extra = {}) {
     const prefix = runId();
@@ -135,6 +147,7 @@ const redis: BackendCase = {
 };
 
 const postgres: BackendCase = {
+  name: 'postgres',
   type: 'postgres',
   async open(extra = {}) {
     const schema = runId();
@@ -165,5 +178,46 @@ const postgres: BackendCase = {
   },
 };
 
+const redisCluster: BackendCase = {
+  name: 'redis-cluster',
+  type: 'redis',
+  async open(extra = {}) {
+    // The cluster itself is started once per test run by test-support/global-setup.ts.
+    const seeds = inject('redisClusterSeeds');
+    const prefix = runId();
+    const input: StorageInput = { type: 'redis', cluster: seeds, prefix, ...extra };
+    const storage = createStorage(input);
+    const raw = createCluster({ rootNodes: seeds.map((url) => ({ url })) });
+    raw.on('error', () => {});
+    await raw.connect();
+    const eachMaster = async (visit: (node: Awaited<ReturnType<typeof raw.nodeClient>>) => Promise<void>) => {
+      for (const master of raw.masters) await visit(await raw.nodeClient(master));
+    };
+    return {
+      storage,
+      input,
+      async writeRaw(fullKey, text) {
+        await raw.set(fullKey, text);
+      },
+      async rawKeys() {
+        const keys: string[] = [];
+        await eachMaster(async (node) => {
+          for await (const batch of node.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) keys.push(...batch);
+        });
+        return keys.sort();
+      },
+      async cleanup() {
+        await storage.close();
+        await eachMaster(async (node) => {
+          for await (const batch of node.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) {
+            for (const key of batch) await node.unlink(key);
+          }
+        });
+        await raw.close();
+      },
+    };
+  },
+};
+
 /** Every backend, in the order the conformance suite runs them. */
-export const BACKENDS: readonly BackendCase[] = [memory, file, sqlite, redis, postgres];
+export const BACKENDS: readonly BackendCase[] = [memory, file, sqlite, redis, redisCluster, postgres];

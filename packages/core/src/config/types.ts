@@ -1,0 +1,199 @@
+/**
+ * The shapes of Vessel's configuration: `VesselConfig` is what a user writes in code (loose:
+ * durations may be `"15m"`), `ResolvedVesselConfig` is what `normalizeConfig` returns (strict:
+ * integer seconds, defaults applied, read-only). Each option's unit and default is stated
+ * where it is declared; `docs/configuration.md` has the same table with the flat key names.
+ */
+import type { StorageType } from '../storage/types.js';
+
+/** Seconds as a number (`90`) or a string with units (`"90s"`, `"15m"`, `"2h"`, `"1d"`, `"1h30m"`). */
+export type Duration = number | string;
+
+/** A point in time: a `Date` or an ISO 8601 string (`"2025-01-31T12:00:00Z"`). */
+export type DateInput = Date | string;
+
+/** Where a session lives: in the cookie itself (encrypted), or in a storage backend. */
+export type SessionType = 'cookie' | StorageType;
+
+/** The cookie's `SameSite` attribute. */
+export type SameSite = 'strict' | 'lax' | 'none';
+
+/** Secrets that sign session cookies, newest first: the first signs, every one verifies. */
+export type SecretList = readonly [string, ...string[]];
+
+/** Session options (flat keys `session.*`). */
+export interface SessionConfig {
+  /** Cookie name. Default `vessel.sid`. */
+  key?: string;
+  /**
+   * Cookie-signing secret, or several for rotation (the first signs, all verify). In flat
+   * config a comma-separated list; in code a single string is one secret, commas and all.
+   */
+  secret?: string | readonly string[];
+  /** Idle timeout, sliding with each request, in seconds. Default: none. */
+  timeout?: Duration;
+  /** Absolute lifetime from creation, however active the session, in seconds. Default: none. */
+  maxLifetime?: Duration;
+  /**
+   * When the cookie expires: `false` (or `true`, Beaker's spelling) for a browser-session
+   * cookie, a duration in seconds from each response, or a fixed date. Default: browser session.
+   */
+  cookieExpires?: boolean | Duration | DateInput;
+  /** Re-send the cookie on every response so its expiry slides. Default `false`. */
+  rolling?: boolean;
+  /** Cookie `Domain`. Default: none (host-only cookie). */
+  cookieDomain?: string;
+  /** Cookie `Path`. Default `/`. */
+  cookiePath?: string;
+  /** Cookie `Secure` (HTTPS only). Default `false`. */
+  secure?: boolean;
+  /** Cookie `HttpOnly` (hidden from page scripts). Default `true`. */
+  httpOnly?: boolean;
+  /** Cookie `SameSite`. Default `lax`. */
+  sameSite?: SameSite;
+  /** Save changed sessions at the end of each request without an explicit `save()`. Default `false`. */
+  auto?: boolean;
+  /** Record the access time on reads too (throttled by `accessedTimeThrottle`). Default `false`. */
+  saveAccessedTime?: boolean;
+  /** Minimum gap between two access-time writes of one session, in seconds. Default 60. */
+  accessedTimeThrottle?: Duration;
+  /** Carry the session id in a cookie; `false` lets the application pass the id. Default `true`. */
+  useCookies?: boolean;
+  /** `cookie` keeps the whole session in an encrypted cookie; a storage type overrides the shared storage. Default: the shared storage. */
+  type?: SessionType;
+  /** Treat an undecodable stored session as absent (fresh session) instead of failing. Default `true`. */
+  invalidateCorrupt?: boolean;
+  /** Key material for `type: 'cookie'` encryption (Beaker name); derived from `secret` when absent. */
+  encryptKey?: string;
+  /** Key material for `type: 'cookie'` authentication (Beaker name); derived from `secret` when absent. */
+  validateKey?: string;
+  /** Storage URL for sessions only, overriding the top-level `url`. */
+  url?: string;
+  /** Storage folder for sessions only, overriding the top-level `cacheDir`. */
+  cacheDir?: string;
+}
+
+/** One cache region (flat keys `cache.<region>.*`). */
+export interface RegionConfig {
+  /** Time to live of entries, in seconds. Default: `cache.expire`, else never. */
+  expire?: Duration;
+  /** Storage type for this region only. Default: the shared storage. */
+  type?: StorageType;
+  /** Storage URL for this region only. */
+  url?: string;
+  /** Storage folder for this region only. */
+  cacheDir?: string;
+  /** `false` turns the region off: every call runs its `createfunc`. Default `true`. */
+  enabled?: boolean;
+  /** Keys longer than this many characters are hashed; at least 16. Default: the cache's own. */
+  keyLength?: number;
+  /** Entries created before this moment are stale (region-wide invalidation); epoch seconds allowed. */
+  starttime?: DateInput | number;
+}
+
+/** Cache options (flat keys `cache.*`). */
+export interface CacheConfig {
+  /** `false` turns caching off everywhere. Default `true`. */
+  enabled?: boolean;
+  /** Default time to live for regions without their own `expire`, in seconds. Default: never. */
+  expire?: Duration;
+  /** Named regions; in flat config listed with `cache.regions = short_term, long_term`. */
+  regions?: Readonly<Record<string, RegionConfig>>;
+}
+
+/**
+ * Configuration in object form, as written in code. Storage options are described in
+ * `docs/storage.md` and checked by `createStorage`.
+ */
+export interface VesselConfig {
+  /** Folder of the file and sqlite stores; a relative path in a config file is relative to that file. */
+  cacheDir?: string;
+  /** Storage backend. Default: inferred by `createStorage` from `url` / `cacheDir`. */
+  type?: StorageType;
+  /** Storage URL (`redis://`, `postgres://`, `sqlite://`). */
+  url?: string;
+  /** Prefix before every stored key. Default `vessel` (applied by `createStorage`). */
+  prefix?: string;
+  /** Redis cluster seed URLs. */
+  cluster?: readonly string[];
+  /** Connect and per-operation storage timeout, in milliseconds. Default 5000 (applied by `createStorage`). */
+  timeoutMs?: number;
+  /** PostgreSQL schema of Vessel's tables (`schema`); default `public`. */
+  schema?: string;
+  /** PostgreSQL pool size (`pool_size`); default 10. */
+  poolSize?: number;
+  /** Session options. */
+  session?: SessionConfig;
+  /** Cache options. */
+  cache?: CacheConfig;
+}
+
+/** A session's options after validation: durations in integer seconds, defaults applied. */
+export interface ResolvedSessionConfig {
+  readonly key: string;
+  /** `undefined` when no secret was configured; the session layer decides whether that is fatal. */
+  readonly secret: SecretList | undefined;
+  /** Idle timeout in seconds; `undefined` for none. */
+  readonly timeout: number | undefined;
+  /** Absolute lifetime in seconds; `undefined` for none. */
+  readonly maxLifetime: number | undefined;
+  /** `false`: browser-session cookie; a number: seconds from each response; a Date: fixed. */
+  readonly cookieExpires: false | number | Date;
+  readonly rolling: boolean;
+  readonly cookieDomain: string | undefined;
+  readonly cookiePath: string;
+  readonly secure: boolean;
+  readonly httpOnly: boolean;
+  readonly sameSite: SameSite;
+  readonly auto: boolean;
+  readonly saveAccessedTime: boolean;
+  /** Seconds. */
+  readonly accessedTimeThrottle: number;
+  readonly useCookies: boolean;
+  /** `undefined`: the shared top-level storage. */
+  readonly type: SessionType | undefined;
+  readonly invalidateCorrupt: boolean;
+  readonly encryptKey: string | undefined;
+  readonly validateKey: string | undefined;
+  readonly url: string | undefined;
+  readonly cacheDir: string | undefined;
+}
+
+/** A region after validation. */
+export interface ResolvedRegionConfig {
+  /** Seconds; the region's own, else `cache.expire`, else `undefined` (never expires). */
+  readonly expire: number | undefined;
+  readonly type: StorageType | undefined;
+  readonly url: string | undefined;
+  readonly cacheDir: string | undefined;
+  /** `false` when the region or the whole cache (`cache.enabled`) is off. */
+  readonly enabled: boolean;
+  readonly keyLength: number | undefined;
+  readonly starttime: Date | undefined;
+}
+
+/** Cache options after validation. */
+export interface ResolvedCacheConfig {
+  readonly enabled: boolean;
+  /** Seconds; `undefined` for never. */
+  readonly expire: number | undefined;
+  readonly regions: Readonly<Record<string, ResolvedRegionConfig>>;
+}
+
+/**
+ * The validated, frozen configuration. Storage fields are kept as given (only `type` and
+ * `timeoutMs` are checked here); `createStorage` resolves them and applies their defaults.
+ */
+export interface ResolvedVesselConfig {
+  readonly cacheDir: string | undefined;
+  readonly type: StorageType | undefined;
+  readonly url: string | undefined;
+  readonly prefix: string | undefined;
+  readonly cluster: readonly string[] | undefined;
+  /** Milliseconds. */
+  readonly timeoutMs: number | undefined;
+  readonly schema: string | undefined;
+  readonly poolSize: number | undefined;
+  readonly session: ResolvedSessionConfig;
+  readonly cache: ResolvedCacheConfig;
+}

@@ -1,0 +1,144 @@
+import { createHash } from 'node:crypto';
+import { type FileHandle, mkdir, open, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { isMissing, removeFile } from './file-adapter.js';
+
+/**
+ * Host-wide locks as files: `<lockDir>/<sha256 of the lock key>.lock`, created with an
+ * exclusive create (`wx`), so of all processes on the host that share the folder exactly one
+ * creates it. The file holds `{"token","expiresAt"}`; a holder that crashed leaves it behind,
+ * and once `expiresAt` has passed anyone may steal it.
+ *
+ * Stealing is "check, then delete", which two stealers could interleave (both see the stale
+ * lock, one deletes it and takes a fresh one, the other then deletes the fresh one). So a steal
+ * runs under a second exclusive file, `<lock>.steal`, and deletes the lock only if it is still
+ * the same stale file (same token and inode) when re-read under that guard.
+ */
+
+/** A steal guard older than this was left by a crashed stealer (a steal takes microseconds). */
+const STEAL_GUARD_STALE_MS = 5000;
+/**
+ * A lock file whose content cannot be read yet was caught between its create and its write;
+ * it counts as held for this long after its last change, then as left by a crash.
+ */
+const UNWRITTEN_LOCK_GRACE_MS = 5000;
+/** Create attempts per `tryLock` (each after a lock freed meanwhile or a successful steal). */
+const CREATE_ATTEMPTS = 3;
+
+interface HeldLock {
+  /** null when the file's content was unreadable. */
+  readonly token: string | null;
+  /** ms since the epoch. */
+  readonly expiresAt: number;
+  readonly ino: number;
+}
+
+/** The lock files of one storage. */
+export class LockFolder {
+  readonly #dir: string;
+
+  /** `dir` is `<cacheDir>/lock`; it is created when first needed. */
+  constructor(dir: string) {
+    this.#dir = dir;
+  }
+
+  /** Takes `lockKey` for `token` for `ttlMs` unless a live holder has it; never waits. */
+  async tryLock(lockKey: string, token: string, ttlMs: number): Promise<boolean> {
+    const file = this.#fileOf(lockKey);
+    const content = (): string => JSON.stringify({ token, expiresAt: Date.now() + ttlMs });
+    for (let attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
+      if (await this.#createExclusive(file, content())) return true;
+      const held = await readLock(file);
+      if (held === undefined) continue; // released between our create and our read
+      if (held.expiresAt > Date.now()) return false;
+      if (!(await this.#removeStale(file, held))) return false;
+    }
+    return false;
+  }
+
+  /** Frees `lockKey` if `token` still holds it; a lock stolen after its TTL is left alone. */
+  async unlock(lockKey: string, token: string): Promise<void> {
+    const file = this.#fileOf(lockKey);
+    const held = await readLock(file);
+    if (held?.token === token) await removeFile(file, held.ino);
+  }
+
+  #fileOf(lockKey: string): string {
+    return path.join(this.#dir, `${createHash('sha256').update(lockKey).digest('hex')}.lock`);
+  }
+
+  /** Creates `file` holding `content` unless it exists; false when it does. */
+  async #createExclusive(file: string, content: string, folderMade = false): Promise<boolean> {
+    let handle: FileHandle;
+    try {
+      handle = await open(file, 'wx');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return false;
+      if (code !== 'ENOENT' || folderMade) throw error;
+      await mkdir(this.#dir, { recursive: true }); // first lock, or someone removed the folder
+      return this.#createExclusive(file, content, true);
+    }
+    try {
+      await handle.writeFile(content);
+      await handle.close();
+      return true;
+    } catch (error) {
+      // A lock we could not fill in (full disk) would block everyone for the grace period.
+      await handle.close().catch(() => {});
+      await removeFile(file);
+      throw error;
+    }
+  }
+
+  /** Deletes a stale lock under the steal guard; false when another stealer is at it. */
+  async #removeStale(file: string, stale: HeldLock): Promise<boolean> {
+    const guard = `${file}.steal`;
+    if (!(await this.#createExclusive(guard, String(process.pid)))) {
+      await removeIfOlderThan(guard, STEAL_GUARD_STALE_MS); // the stealer crashed mid-steal
+      return false;
+    }
+    try {
+      const again = await readLock(file);
+      if (again && again.ino === stale.ino && again.token === stale.token && again.expiresAt <= Date.now()) {
+        await removeFile(file, again.ino);
+      }
+    } finally {
+      await removeFile(guard);
+    }
+    return true;
+  }
+}
+
+/** The lock in `file`; undefined when there is none. */
+async function readLock(file: string): Promise<HeldLock | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await open(file, 'r');
+  } catch (error) {
+    if (isMissing(error)) return undefined;
+    throw error;
+  }
+  try {
+    const { ino, mtimeMs } = await handle.stat();
+    const text = await handle.readFile('utf8');
+    try {
+      const { token, expiresAt } = JSON.parse(text) as { token?: unknown; expiresAt?: unknown };
+      if (typeof token === 'string' && typeof expiresAt === 'number') return { token, expiresAt, ino };
+    } catch {
+      // falls through: not (yet) a complete lock
+    }
+    return { token: null, expiresAt: mtimeMs + UNWRITTEN_LOCK_GRACE_MS, ino };
+  } finally {
+    await handle.close();
+  }
+}
+
+async function removeIfOlderThan(file: string, ageMs: number): Promise<void> {
+  try {
+    const { ino, mtimeMs } = await stat(file);
+    if (mtimeMs < Date.now() - ageMs) await removeFile(file, ino);
+  } catch (error) {
+    if (!isMissing(error)) throw error;
+  }
+}

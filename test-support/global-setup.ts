@@ -1,0 +1,16 @@
+import type { TestProject } from 'vitest/node';
+import { startRedisCluster } from './redis-cluster.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Seed URLs of the private Redis cluster this run started. */
+    redisClusterSeeds: string[];
+  }
+}
+
+/** Starts the services a test run owns (today: a private Redis cluster) and stops them after. */
+export default async function setup(project: TestProject) {
+  const cluster = await startRedisCluster();
+  project.provide('redisClusterSeeds', cluster.seeds);
+  return () => cluster.stop();
+}
