@@ -64,3 +64,17 @@ export class LockTimeoutError extends VesselError {
     this.key = key;
   }
 }
+
+/** A cookie-only session grew past what browsers keep (4096 bytes for the whole Set-Cookie value). */
+export class CookieTooLargeError extends VesselError {
+  /** Size of the Set-Cookie value that was refused, in bytes. */
+  readonly size: number;
+
+  constructor(size: number, limit: number) {
+    super(
+      'VESSEL_COOKIE_TOO_LARGE',
+      `session cookie would be ${size} bytes, over the browser limit of ${limit}: keep less in a cookie-only session or store sessions server-side`,
+    );
+    this.size = size;
+  }
+}

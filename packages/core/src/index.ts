@@ -4,4 +4,6 @@
  */
 export * from './config/index.js';
 export * from './errors.js';
+export * from './session/index.js';
 export * from './storage/index.js';
+export { createVessel, type Vessel, type VesselOptions, type VesselSessionExtras } from './vessel.js';

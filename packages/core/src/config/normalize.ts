@@ -287,7 +287,7 @@ function resolveSession(session: Validated<ResolvedSessionConfig> = {}): Resolve
     httpOnly: true,
     sameSite: 'lax',
     auto: false,
-    saveAccessedTime: false,
+    saveAccessedTime: true,
     accessedTimeThrottle: 60,
     useCookies: true,
     type: undefined,

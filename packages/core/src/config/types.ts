@@ -53,7 +53,7 @@ export interface SessionConfig {
   sameSite?: SameSite;
   /** Save changed sessions at the end of each request without an explicit `save()`. Default `false`. */
   auto?: boolean;
-  /** Record the access time on reads too (throttled by `accessedTimeThrottle`). Default `false`. */
+  /** Record the access time on reads too (throttled by `accessedTimeThrottle`). Default `true`. */
   saveAccessedTime?: boolean;
   /** Minimum gap between two access-time writes of one session, in seconds. Default 60. */
   accessedTimeThrottle?: Duration;

@@ -132,8 +132,8 @@ function objectToTagged(value: object, path: string[]): Json {
   return out;
 }
 
-/** Assigns without ever invoking the `__proto__` setter. */
-function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+/** Assigns `target[key] = value` without ever invoking the `__proto__` setter. */
+export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
   if (key === '__proto__') {
     Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
   } else {

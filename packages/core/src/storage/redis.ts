@@ -5,6 +5,7 @@ import { StorageUnavailableError } from '../errors.js';
 import type { BackendDriver, RawEntry, ScanPageRequest } from './driver.js';
 import type { KeyRange } from './keys.js';
 import { maskUrl } from './mask-url.js';
+import { NETWORK_ERROR_CODES, reasonOf } from './network-errors.js';
 import { withTimeout } from './timeout.js';
 import type { RedisStorageOptions } from './types.js';
 
@@ -23,24 +24,10 @@ const UNAVAILABLE_NAMES = new Set([
   'RootNodesUnavailableError',
   'TimeoutError',
 ]);
-const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENOTFOUND',
-  'EPIPE',
-  'EAI_AGAIN',
-]);
 
 // The two client shapes share the commands used here; this is the slice the driver needs.
 type Client = RedisClientType;
 type Cluster = ReturnType<typeof createCluster>;
-
-function reasonOf(error: unknown): string {
-  const { code, message } = (error ?? {}) as { code?: string; message?: string };
-  return code ?? message ?? String(error);
-}
 
 /** Redis backend: keys `<prefix>:<namespace>::<key>` with native `PX` expiry; locks reach every host. */
 export function createRedisDriver(options: RedisStorageOptions): BackendDriver {
@@ -216,7 +203,7 @@ export function createRedisDriver(options: RedisStorageOptions): BackendDriver {
       const message = (error as Error)?.message ?? '';
       if (
         (name && UNAVAILABLE_NAMES.has(name)) ||
-        (code && UNAVAILABLE_CODES.has(code)) ||
+        (code && NETWORK_ERROR_CODES.has(code)) ||
         message.includes('not connected')
       ) {
         return unavailable(reasonOf(lastError ?? error), error);

@@ -18,7 +18,7 @@ describe('normalizeConfig defaults', () => {
       httpOnly: true,
       sameSite: 'lax',
       auto: false,
-      saveAccessedTime: false,
+      saveAccessedTime: true,
       accessedTimeThrottle: 60,
       useCookies: true,
       type: undefined,

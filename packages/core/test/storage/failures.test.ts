@@ -1,21 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError, createStorage, StorageUnavailableError } from '@vessel/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-/** A port nothing listens on (taken from the OS, then released). */
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
+import { freePort } from '../../../../test-support/ports.js';
 
 describe('unreachable backends fail fast and say where', () => {
   it('redis: names the URL and the reason within the timeout', async () => {

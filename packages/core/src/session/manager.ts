@@ -1,0 +1,367 @@
+import { EventEmitter } from 'node:events';
+import { normalizeConfig } from '../config/normalize.js';
+import type { ResolvedSessionConfig } from '../config/types.js';
+import { ConfigError, CookieTooLargeError, VesselError } from '../errors.js';
+import { encodeValue, setOwn } from '../storage/codec.js';
+import type { Storage } from '../storage/types.js';
+import { type CookieAttributes, expiredCookie, readCookieValues, serializeCookie } from './cookie-header.js';
+import { cookieSessions } from './cookie-sessions.js';
+import { DEFAULT_ID_PATTERN, generateSessionId } from './ids.js';
+import { sessionExpiry } from './lifetime.js';
+import type { LoadedSession, RejectedSession, SessionPersistence } from './persistence.js';
+import { dirtyKeys, Session, type SessionController, type SessionState, stateOf } from './session.js';
+import { storedSessions } from './stored-sessions.js';
+import type { CommitResult, LoadRequest, SessionOptions, SessionRecord, SessionRejectEvent } from './types.js';
+
+/** Idle timeout when neither `timeout` nor `maxLifetime` is set, so no session lives forever (s). */
+export const DEFAULT_TIMEOUT_SECONDS = 86_400;
+/** Browsers drop cookies whose Set-Cookie value is longer than this. */
+export const MAX_COOKIE_BYTES = 4096;
+/** The storage namespace that holds sessions. */
+export const SESSION_NAMESPACE = 'session';
+
+/** Events a `SessionManager` emits. */
+export interface SessionManagerEvents {
+  /** An incoming cookie or id was not used; a fresh session started instead. */
+  reject: [SessionRejectEvent];
+}
+
+/**
+ * Framework-free sessions: `load` reads a Cookie header (or an id) and returns a `Session`;
+ * `commit` persists what the request changed and says which Set-Cookie header to send.
+ *
+ * @example
+ * const sessions = new SessionManager({ secret: process.env.SESSION_SECRET, timeout: '30m' }, storage)
+ * const session = await sessions.load({ cookie: req.headers.cookie })
+ * session.set('user', 'ada')
+ * await session.save()
+ * const { setCookie } = await sessions.commit(session)
+ */
+export class SessionManager extends EventEmitter<SessionManagerEvents> {
+  /** The validated options, durations in seconds. */
+  readonly options: ResolvedSessionConfig;
+  readonly #persistence: SessionPersistence;
+  readonly #generateId: () => string;
+  readonly #now: () => number;
+  readonly #limits: { timeoutSeconds: number | undefined; maxLifetimeSeconds: number | undefined };
+  readonly #cookie: CookieAttributes;
+  /** What sessions call back into; kept off the public surface. */
+  readonly #controller: SessionController = {
+    save: (session) => this.#save(stateOf(session), false),
+    destroy: (session) => this.#destroy(stateOf(session)),
+    invalidate: (session) => this.#invalidate(stateOf(session)),
+    regenerate: (session) => this.#regenerate(stateOf(session)),
+    revert: (session) => this.#revert(stateOf(session)),
+  };
+
+  constructor(options: SessionOptions = {}, storage?: Storage) {
+    super();
+    const { generateId, idPattern, now, ...config } = options;
+    this.options = normalizeConfig({ session: config }).session;
+    const { secret, encryptKey, timeout, maxLifetime } = this.options;
+    this.#generateId = generateId ?? generateSessionId;
+    this.#now = now ?? Date.now;
+    this.#limits = {
+      timeoutSeconds: timeout ?? (maxLifetime === undefined ? DEFAULT_TIMEOUT_SECONDS : undefined),
+      maxLifetimeSeconds: maxLifetime,
+    };
+    this.#cookie = {
+      path: this.options.cookiePath,
+      domain: this.options.cookieDomain,
+      httpOnly: this.options.httpOnly,
+      secure: this.options.secure,
+      sameSite: this.options.sameSite,
+    };
+    if (this.options.type === 'cookie') {
+      const keys = encryptKey ? [encryptKey, ...(secret ?? [])] : (secret ?? []);
+      if (keys.length === 0) {
+        throw new ConfigError(
+          'session.secret',
+          'cookie-only sessions need a secret (or session.encryptKey) to encrypt with',
+        );
+      }
+      this.#persistence = cookieSessions(keys);
+    } else {
+      if (!storage)
+        throw new ConfigError('session.type', 'stored sessions need a storage; pass one, or use type "cookie"');
+      if (this.options.useCookies && !secret)
+        throw new ConfigError('session.secret', 'required to sign session cookies');
+      this.#persistence = storedSessions({
+        namespace: storage.namespace(SESSION_NAMESPACE),
+        secrets: secret ?? [],
+        idPattern: idPattern ?? DEFAULT_ID_PATTERN,
+        invalidateCorrupt: this.options.invalidateCorrupt,
+      });
+    }
+  }
+
+  /** The cookie's name (`session.key`). */
+  get cookieName(): string {
+    return this.options.key;
+  }
+
+  /**
+   * The request's session: the one its cookie (or `id`) names when that is authentic, known and
+   * unexpired, else a fresh one (and a `reject` event says why). Storage outages throw.
+   */
+  async load(request: LoadRequest = {}): Promise<Session> {
+    const now = this.#now();
+    const values = request.id == null ? readCookieValues(request.cookie, this.options.key) : [];
+    let rejection: RejectedSession | undefined;
+    if (request.id != null) {
+      const result = this.#usable(await this.#persistence.fromId(request.id), now);
+      if (result.ok) return this.#fromRecord(result, false);
+      rejection = result;
+    }
+    // Browsers can send several cookies of one name (other paths, old domains): use the first good one.
+    for (const value of values) {
+      const result = this.#usable(await this.#persistence.fromCookie(value), now);
+      if (result.ok) return this.#fromRecord(result, true);
+      rejection ??= result;
+    }
+    if (rejection) this.emit('reject', { reason: rejection.reason, id: rejection.id, detail: rejection.detail });
+    const session = this.#fresh(now);
+    // A cookie we could not use would come back with every request: ask the browser to drop it.
+    stateOf(session).staleCookie = values.length > 0;
+    return session;
+  }
+
+  /** The stored session `id` without a cookie (admin tools, no-cookie mode); `null` when gone. */
+  async get(id: string): Promise<Session | null> {
+    const result = this.#usable(await this.#persistence.fromId(id), this.#now());
+    return result.ok ? this.#fromRecord(result, false) : null;
+  }
+
+  /**
+   * Ends the request for `session`: saves it when `auto` is on and it changed, stores the access
+   * time when due, and returns the Set-Cookie header to send (if any).
+   */
+  async commit(session: Session): Promise<CommitResult> {
+    const state = stateOf(session);
+    if (state.status === 'active') {
+      if (this.options.auto && dirtyKeys(state).size > 0) {
+        await this.#save(state, false);
+      } else if (!state.isNew && !state.saved) {
+        const accessDue =
+          this.options.saveAccessedTime && this.#now() - state.accessed >= this.options.accessedTimeThrottle * 1000;
+        // An access-time write stores the access only, never changes the app did not save.
+        if (state.touched || accessDue) await this.#save(state, true);
+      }
+    }
+    return { setCookie: this.#setCookie(state), id: state.id, saved: state.saved };
+  }
+
+  /** Persists `state`: its changes, or with `accessOnly` just the access time. */
+  async #save(state: SessionState, accessOnly: boolean): Promise<void> {
+    if (state.status === 'destroyed') {
+      throw new VesselError('VESSEL_SESSION_DESTROYED', `session ${state.id} was destroyed in this request`);
+    }
+    const now = this.#now();
+    const cookieKind = this.#persistence.kind === 'cookie';
+    const dirty = accessOnly ? new Set<string>() : dirtyKeys(state);
+    const data = accessOnly && cookieKind ? (state.baseline ?? {}) : state.data;
+    const record = await this.#persistence.save({
+      id: state.id,
+      isNew: state.isNew,
+      created: state.created,
+      data,
+      dirty,
+      now,
+      expiryFor: (created) => sessionExpiry(created, now, this.#limits),
+      isLive: (stored) => this.#usable({ ok: true, id: state.id, record: stored }, now).ok,
+    });
+    if (!record) {
+      this.emit('reject', {
+        reason: 'vanished',
+        id: state.id,
+        detail: 'destroyed or expired by another request before this save',
+      });
+      this.#clear(state, 'destroyed');
+      return;
+    }
+    // Refuse an oversized cookie before anything about the session changes.
+    if (cookieKind) this.#checkCookieSize(state.id, record);
+    const wasNew = state.isNew;
+    Object.assign(state, {
+      isNew: false,
+      created: record.created,
+      accessed: record.accessed,
+      expiresAt: record.expires,
+    });
+    state.saved = true;
+    state.touched = false;
+    if (wasNew || cookieKind) state.cookieDue = true;
+    if (cookieKind) state.baseline = structuredClone(record.data);
+    if (!accessOnly) this.#adoptSaved(state, record.data, dirty);
+  }
+
+  /**
+   * Takes the merged record as the session's data, keeping the objects the application holds
+   * where the stored copy is unchanged, and re-snapshots them so later in-place edits are seen.
+   */
+  #adoptSaved(state: SessionState, merged: Record<string, unknown>, dirty: ReadonlySet<string>): void {
+    const watched = new Set([...dirty, ...state.snapshots.keys()]);
+    for (const [key, snapshot] of state.snapshots) {
+      const mine = state.data[key];
+      if (!dirty.has(key) && Object.hasOwn(merged, key) && encodeValue(merged[key]).json === snapshot)
+        setOwn(merged, key, mine);
+    }
+    state.data = merged;
+    state.changed.clear();
+    state.snapshots.clear();
+    for (const key of watched) {
+      const value = merged[key];
+      if (Object.hasOwn(merged, key) && typeof value === 'object' && value !== null)
+        state.snapshots.set(key, encodeValue(value).json);
+    }
+  }
+
+  async #destroy(state: SessionState): Promise<void> {
+    if (!state.isNew) await this.#persistence.remove(state.id);
+    this.#clear(state, 'destroyed');
+  }
+
+  async #invalidate(state: SessionState): Promise<void> {
+    if (!state.isNew) await this.#persistence.remove(state.id);
+    this.#clear(state, 'active');
+    state.staleCookie ||= state.hadCookie;
+    const now = this.#now();
+    Object.assign(state, {
+      id: this.#generateId(),
+      isNew: true,
+      created: now,
+      accessed: now,
+      expiresAt: sessionExpiry(now, now, this.#limits),
+      baseline: undefined,
+    });
+  }
+
+  /** The new record is written before the old one is deleted, so a crash between loses nothing. */
+  async #regenerate(state: SessionState): Promise<void> {
+    if (state.status === 'destroyed') {
+      throw new VesselError('VESSEL_SESSION_DESTROYED', `session ${state.id} was destroyed in this request`);
+    }
+    const oldId = state.id;
+    const wasStored = !state.isNew;
+    state.id = this.#generateId();
+    if (!wasStored) return;
+    state.isNew = true;
+    for (const key of Object.keys(state.data)) state.changed.add(key);
+    await this.#save(state, false);
+    await this.#persistence.remove(oldId);
+  }
+
+  async #revert(state: SessionState): Promise<void> {
+    if (state.isNew) {
+      state.data = {};
+    } else if (this.#persistence.kind === 'cookie') {
+      state.data = structuredClone(state.baseline ?? {});
+    } else {
+      const stored = await this.#persistence.fromId(state.id);
+      if (stored.ok) state.data = stored.record.data;
+    }
+    state.changed.clear();
+    state.snapshots.clear();
+    state.touched = false;
+  }
+
+  /** Applies the session-level expiry (idle and absolute, with the current options) to a load. */
+  #usable(result: LoadedSession | RejectedSession, now: number): LoadedSession | RejectedSession {
+    if (!result.ok) return result;
+    const { created, accessed, expires } = result.record;
+    const limit = sessionExpiry(created, accessed, this.#limits);
+    const expiresAt = expires === null ? limit : limit === null ? expires : Math.min(expires, limit);
+    if (expiresAt !== null && expiresAt <= now) return { ok: false, reason: 'expired', id: result.id };
+    return { ...result, record: { ...result.record, expires: expiresAt } };
+  }
+
+  #fromRecord({ id, record, stale }: LoadedSession, hadCookie: boolean): Session {
+    const session = this.#session({
+      id,
+      isNew: false,
+      created: record.created,
+      accessed: record.accessed,
+      expiresAt: record.expires,
+      data: record.data,
+      hadCookie,
+    });
+    const state = stateOf(session);
+    if (this.#persistence.kind === 'cookie') state.baseline = structuredClone(record.data);
+    // Verified with an older secret: re-send the cookie under the current one.
+    if (stale && hadCookie) state.cookieDue = true;
+    return session;
+  }
+
+  #fresh(now: number): Session {
+    const expiresAt = sessionExpiry(now, now, this.#limits);
+    return this.#session({
+      id: this.#generateId(),
+      isNew: true,
+      created: now,
+      accessed: now,
+      expiresAt,
+      data: {},
+      hadCookie: false,
+    });
+  }
+
+  #session(
+    base: Pick<SessionState, 'id' | 'isNew' | 'created' | 'accessed' | 'expiresAt' | 'data' | 'hadCookie'>,
+  ): Session {
+    const state: SessionState = {
+      ...base,
+      status: 'active',
+      changed: new Set(),
+      snapshots: new Map(),
+      touched: false,
+      cookieDue: false,
+      staleCookie: false,
+      baseline: undefined,
+      saved: false,
+    };
+    return new Session(state, this.#controller);
+  }
+
+  #clear(state: SessionState, status: SessionState['status']): void {
+    state.status = status;
+    state.data = {};
+    state.changed.clear();
+    state.snapshots.clear();
+    state.touched = false;
+    state.cookieDue = false;
+  }
+
+  #setCookie(state: SessionState): string | undefined {
+    if (!this.options.useCookies) return undefined;
+    if (state.status === 'destroyed' || state.isNew) {
+      // Nothing is stored under the cookie the browser holds any more: tell it to drop it.
+      const stale = state.hadCookie || state.staleCookie;
+      return stale ? expiredCookie(this.options.key, this.#cookie) : undefined;
+    }
+    const refresh = this.options.rolling || (this.options.cookieExpires !== false && state.saved);
+    if (!state.cookieDue && !refresh) return undefined;
+    const data = this.#persistence.kind === 'cookie' ? (state.baseline ?? {}) : state.data;
+    return this.#cookieHeader(state.id, {
+      created: state.created,
+      accessed: state.accessed,
+      expires: state.expiresAt,
+      data,
+    });
+  }
+
+  #cookieHeader(id: string, record: SessionRecord): string {
+    const value = this.#persistence.cookieValue(id, record);
+    return serializeCookie(this.options.key, value, { ...this.#cookie, expires: this.#cookieExpiry() });
+  }
+
+  #cookieExpiry(): Date | undefined {
+    const { cookieExpires } = this.options;
+    if (cookieExpires === false) return undefined;
+    return cookieExpires instanceof Date ? cookieExpires : new Date(this.#now() + cookieExpires * 1000);
+  }
+
+  #checkCookieSize(id: string, record: SessionRecord): void {
+    const size = Buffer.byteLength(this.#cookieHeader(id, record));
+    if (size > MAX_COOKIE_BYTES) throw new CookieTooLargeError(size, MAX_COOKIE_BYTES);
+  }
+}

@@ -1,0 +1,66 @@
+import type { SessionRecord, SessionRejectReason } from './types.js';
+
+/** A session read from a cookie or by id, ready to use. */
+export interface LoadedSession {
+  readonly ok: true;
+  readonly id: string;
+  readonly record: SessionRecord;
+  /** Signed or sealed with an older secret: send a fresh cookie so rotation completes. */
+  readonly stale?: boolean;
+}
+
+/** Why a cookie or id did not yield a session. */
+export interface RejectedSession {
+  readonly ok: false;
+  readonly reason: SessionRejectReason;
+  readonly id?: string;
+  readonly detail?: string;
+}
+
+/** What a save hands to persistence. */
+export interface SaveRequest {
+  readonly id: string;
+  readonly isNew: boolean;
+  readonly created: number;
+  readonly data: Record<string, unknown>;
+  /** Keys to write over the freshest stored copy (set when in `data`, deleted when not). */
+  readonly dirty: ReadonlySet<string>;
+  readonly now: number;
+  /** Expiry for a session created at `created` and accessed at `now`. */
+  expiryFor(created: number): number | null;
+  /** False when a stored record has expired by the session's own limits (it must not be revived). */
+  isLive(record: SessionRecord): boolean;
+}
+
+/**
+ * How sessions are kept: records in storage behind a signed id (`stored-sessions.ts`), or the
+ * whole session sealed in the cookie (`cookie-sessions.ts`). The manager holds the semantics.
+ */
+export interface SessionPersistence {
+  /** `stored` keeps records in storage; `cookie` keeps them in the cookie itself. */
+  readonly kind: 'stored' | 'cookie';
+  /** The session a cookie value carries or names. */
+  fromCookie(value: string): Promise<LoadedSession | RejectedSession>;
+  /** The session stored under `id` (stored sessions only). */
+  fromId(id: string): Promise<LoadedSession | RejectedSession>;
+  /** Persists a save; resolves with the record as now stored, or `undefined` when it vanished meanwhile. */
+  save(request: SaveRequest): Promise<SessionRecord | undefined>;
+  /** Deletes the session stored under `id`. */
+  remove(id: string): Promise<void>;
+  /** The cookie value for a session: a signed id, or the sealed record. */
+  cookieValue(id: string, record: SessionRecord): string;
+}
+
+/** True when `value` has the shape of a stored session record. */
+export function isSessionRecord(value: unknown): value is SessionRecord {
+  if (typeof value !== 'object' || value === null) return false;
+  const record = value as Record<string, unknown>;
+  return (
+    typeof record.created === 'number' &&
+    typeof record.accessed === 'number' &&
+    (record.expires === null || typeof record.expires === 'number') &&
+    typeof record.data === 'object' &&
+    record.data !== null &&
+    !Array.isArray(record.data)
+  );
+}

@@ -1,0 +1,61 @@
+import { normalizeConfig } from './config/normalize.js';
+import type { ResolvedVesselConfig, VesselConfig } from './config/types.js';
+import { SessionManager } from './session/manager.js';
+import type { SessionOptions } from './session/types.js';
+import { createStorage } from './storage/storage.js';
+import type { Storage } from './storage/types.js';
+
+/** Code-only session options that configuration files cannot carry. */
+export type VesselSessionExtras = Pick<SessionOptions, 'generateId' | 'idPattern' | 'now'>;
+
+/** Options of `createVessel`: the configuration (object form), plus code-only session options. */
+export interface VesselOptions extends VesselConfig {
+  session?: VesselConfig['session'] & VesselSessionExtras;
+}
+
+/** Sessions (and, next, caches) over one storage. */
+export interface Vessel {
+  /** The validated configuration. */
+  readonly config: ResolvedVesselConfig;
+  /** The storage under everything (`cacheDir` / `url`). */
+  readonly storage: Storage;
+  /** Sessions, stored in the storage's `session` namespace (or in cookies with `session.type: 'cookie'`). */
+  readonly sessions: SessionManager;
+  /** Closes the storage (and any storage a session override opened). */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds Vessel from one configuration: a storage rooted at `cacheDir` (SQLite by default) or
+ * `url`, shared by the session manager (and the cache manager, when it lands).
+ *
+ * @example
+ * const vessel = createVessel({ cacheDir: './data', session: { secret: process.env.SESSION_SECRET, timeout: 3600 } })
+ */
+export function createVessel(options: VesselOptions = {}): Vessel {
+  const { generateId, idPattern, now, ...sessionConfig } = options.session ?? {};
+  const config = normalizeConfig({ ...options, session: sessionConfig });
+  const storage = createStorage(config);
+  // session.url / session.cacheDir / a session.type of another backend give sessions a storage of their own.
+  const { url, cacheDir, type } = config.session;
+  const storageType = type === 'cookie' ? undefined : type;
+  const ownSessionStorage =
+    url || cacheDir || (storageType && storageType !== storage.type)
+      ? createStorage({
+          type: storageType,
+          url,
+          cacheDir: cacheDir ?? config.cacheDir,
+          prefix: config.prefix,
+          timeoutMs: config.timeoutMs,
+        })
+      : undefined;
+  const sessions = new SessionManager({ ...sessionConfig, generateId, idPattern, now }, ownSessionStorage ?? storage);
+  return {
+    config,
+    storage,
+    sessions,
+    async close() {
+      await Promise.all([storage.close(), ownSessionStorage?.close()]);
+    },
+  };
+}

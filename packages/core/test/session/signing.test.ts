@@ -1,0 +1,100 @@
+import { createHmac } from 'node:crypto';
+import { createStorage, SessionManager, type SessionOptions, signSessionId, unsignSessionId } from '@vessel/core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Browser, parseSetCookie, rejectsOf } from '../support/sessions.js';
+
+/** A Cookie header exactly as express-session (cookie-signature + cookie) writes one. */
+function expressSessionCookie(name: string, id: string, secret: string): string {
+  const signature = createHmac('sha256', secret).update(id).digest('base64').replace(/=+$/, '');
+  return `${name}=${encodeURIComponent(`s:${id}.${signature}`)}`;
+}
+
+describe('session cookie signing', () => {
+  const storage = createStorage({ type: 'memory' });
+
+  afterAll(async () => {
+    await storage.close();
+  });
+
+  function sessionsWith(options: SessionOptions): SessionManager {
+    return new SessionManager(options, storage);
+  }
+
+  /** A saved session with `{ user: 'ada' }`, created under `sessions`. */
+  async function saved(sessions: SessionManager): Promise<{ id: string; browser: Browser; setCookie: string }> {
+    const browser = new Browser();
+    const { session, result } = await browser.request(sessions, async (s) => {
+      s.set('user', 'ada');
+      await s.save();
+    });
+    return { id: session.id, browser, setCookie: result.setCookie ?? '' };
+  }
+
+  describe('secret rotation', () => {
+    it('signs new cookies with the first secret only', async () => {
+      const { id, setCookie } = await saved(sessionsWith({ secret: ['new', 'old'] }));
+      const { value } = parseSetCookie(setCookie);
+      expect(value).toBe(signSessionId(id, 'new'));
+      expect(unsignSessionId(value, ['new'])).toBe(id);
+      expect(unsignSessionId(value, ['old'])).toBeUndefined();
+    });
+
+    it('still loads a cookie signed with an older secret', async () => {
+      const { id, browser } = await saved(sessionsWith({ secret: 'old' }));
+      const rotated = sessionsWith({ secret: ['new', 'old'] });
+      const session = await browser.load(rotated);
+      expect(session.id).toBe(id);
+      expect(session.get('user')).toBe('ada');
+    });
+
+    it('refuses the old cookie once its secret is dropped (bad-signature)', async () => {
+      const { browser } = await saved(sessionsWith({ secret: 'old' }));
+      const dropped = sessionsWith({ secret: 'new' });
+      const rejects = rejectsOf(dropped);
+      expect((await browser.load(dropped)).isNew).toBe(true);
+      expect(rejects.map((event) => event.reason)).toEqual(['bad-signature']);
+    });
+
+    it('re-sends a cookie signed with the new secret when it sends one (rolling, regenerate)', async () => {
+      const { id, browser } = await saved(sessionsWith({ secret: 'old' }));
+      const rotated = sessionsWith({ secret: ['new', 'old'], rolling: true });
+      const rolled = await browser.request(rotated, (s) => s.get('user'));
+      expect(parseSetCookie(rolled.result.setCookie ?? '').value).toBe(signSessionId(id, 'new'));
+      const renewed = await browser.request(rotated, (s) => s.regenerate());
+      expect(parseSetCookie(renewed.result.setCookie ?? '').value).toBe(signSessionId(renewed.session.id, 'new'));
+      expect((await browser.load(sessionsWith({ secret: 'new' }))).get('user')).toBe('ada');
+    });
+
+    it('treats a string with commas as one secret in code', async () => {
+      const { id, setCookie } = await saved(sessionsWith({ secret: 'new,old' }));
+      expect(parseSetCookie(setCookie).value).toBe(signSessionId(id, 'new,old'));
+    });
+  });
+
+  describe('express-session compatibility', () => {
+    it('loads cookies that express-session signed, and writes the same cookie for the same id', async () => {
+      const sessions = sessionsWith({ key: 'connect.sid', secret: 'keyboard cat' });
+      for (let i = 0; i < 8; i++) {
+        const { id, setCookie } = await saved(sessions);
+        const cookie = expressSessionCookie('connect.sid', id, 'keyboard cat');
+        const session = await sessions.load({ cookie });
+        expect(session.id).toBe(id);
+        expect(session.get('user')).toBe('ada');
+        expect(setCookie.split(';')[0]).toBe(cookie);
+      }
+    });
+
+    it('percent-encodes the signature, as express-session does, so "+", "/" and ":" survive', async () => {
+      const sessions = sessionsWith({ secret: 'keyboard cat' });
+      let seen = '';
+      for (let i = 0; i < 20 && !(seen.includes('%2B') && seen.includes('%2F')); i++) {
+        const { setCookie } = await saved(sessions);
+        seen += parseSetCookie(setCookie).raw;
+      }
+      expect(seen).toMatch(/^s%3A/);
+      expect(seen).toContain('%2B');
+      expect(seen).toContain('%2F');
+      expect(seen).not.toMatch(/[+/:]/);
+    });
+  });
+});
