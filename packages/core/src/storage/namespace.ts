@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Keyv from 'keyv';
 import { CorruptEntryError, LockTimeoutError, VesselError } from '../errors.js';
-import type { BackendDriver } from './driver.js';
+import type { BackendDriver, ScanPage } from './driver.js';
 import { type KeyRange, lockKeyFor, namespaceRange, validateKey } from './keys.js';
 import {
   type DecodedRecord,
@@ -95,19 +95,25 @@ export class StorageNamespace implements Namespace {
     const includeExpired = options.includeExpired ?? false;
     const keysOnly = options.keysOnly ?? false;
     const keyStart = this.#range.start.length;
-    let cursor: string | null = null;
-    do {
+    const fetchPage = (cursor: string | null): { now: number; page: Promise<ScanPage> } => {
       const now = Date.now();
-      const page = await this.#run(() =>
-        driver.scanPage({ range: this.#range, cursor, limit: pageSize, includeExpired, now, keysOnly }),
-      );
+      const page = this.#run(() => driver.scanPage({ range: this.#range, cursor, limit: pageSize, includeExpired, now, keysOnly }));
+      // Settled by the loop below; this only keeps an abandoned prefetch from becoming an unhandled rejection.
+      page.catch(() => {});
+      return { now, page };
+    };
+    let pending: { now: number; page: Promise<ScanPage> } | undefined = fetchPage(null);
+    while (pending) {
+      const { now, page: pagePromise } = pending;
+      const page: ScanPage = await pagePromise;
+      // Fetch the next page while this one is decoded and consumed: at most two pages in memory.
+      pending = page.cursor === null ? undefined : fetchPage(page.cursor);
       for (const raw of page.entries) {
         const entry = this.#toEntry(raw.key.slice(keyStart), raw, keysOnly);
         if (!includeExpired && entry.expiresAt !== null && entry.expiresAt <= now) continue;
         yield entry;
       }
-      cursor = page.cursor;
-    } while (cursor !== null);
+    }
   }
 
   async count(options: { includeExpired?: boolean } = {}): Promise<number> {

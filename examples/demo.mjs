@@ -1,0 +1,44 @@
+// The first-run demo: two "requests" through Vessel's SessionManager and a cached value, all on
+// the embedded default (SQLite under ./data), then where everything lives. A vessel.ini or
+// vessel.config.json in this folder, or VESSEL_URL, points it at another store.
+import { createVessel, loadConfig } from '@vessel/core';
+
+const config = await loadConfig();
+const vessel = createVessel({
+  cacheDir: config.cacheDir ?? './data',
+  url: process.env.VESSEL_URL ?? config.url,
+  type: config.type,
+  prefix: config.prefix,
+  session: { secret: config.session.secret ?? ['demo-secret-change-me'], timeout: config.session.timeout ?? '30m' },
+});
+
+try {
+  // Request 1: no cookie yet. Log in, save, get the Set-Cookie header back.
+  const first = await vessel.sessions.load({ cookie: undefined });
+  first.set('user', { name: 'ada', roles: new Set(['admin']), loggedInAt: new Date() });
+  await first.regenerate(); // a fresh id at login
+  await first.save();
+  const { setCookie } = await vessel.sessions.commit(first);
+  const cookie = setCookie?.split(';')[0];
+
+  // Request 2: the browser sends the cookie back.
+  const second = await vessel.sessions.load({ cookie });
+  const visits = (second.get('visits') ?? 0) + 1;
+  second.set('visits', visits);
+  await second.save();
+  await vessel.sessions.commit(second);
+
+  // A cached value next to the sessions, in its own namespace.
+  const users = vessel.storage.namespace('cache:users');
+  await users.set('ada', { name: 'Ada Lovelace', visits: 42n }, { ttlMs: 60_000 });
+
+  const { prefix } = vessel.storage;
+  console.log(`storage    ${vessel.storage.location}${config.configFile ? ` (from ${config.configFile})` : ''}`);
+  console.log(`Set-Cookie ${setCookie}`);
+  console.log(`session    ${prefix}:session::${second.id} ->`, second.toJSON());
+  console.log(`           created ${second.created.toISOString()}, expires ${second.expiresAt?.toISOString() ?? 'never'}`);
+  console.log(`cache      ${prefix}:cache:users::ada ->`, await users.get('ada'));
+  console.log(`counts     ${await vessel.storage.namespace('session').count()} session(s) stored`);
+} finally {
+  await vessel.close();
+}
