@@ -2,10 +2,10 @@ export { signSessionId, unsignSessionId } from './cookie-signing.js';
 export { DEFAULT_ID_PATTERN, generateSessionId, isValidSessionId } from './ids.js';
 export {
   DEFAULT_TIMEOUT_SECONDS,
-  MAX_COOKIE_BYTES,
   SESSION_NAMESPACE,
   SessionManager,
   type SessionManagerEvents,
 } from './manager.js';
 export { Session } from './session.js';
+export { MAX_COOKIE_BYTES } from './session-cookie.js';
 export type * from './types.js';

@@ -1,22 +1,21 @@
 import { EventEmitter } from 'node:events';
 import { normalizeConfig } from '../config/normalize.js';
 import type { ResolvedSessionConfig } from '../config/types.js';
-import { ConfigError, CookieTooLargeError, VesselError } from '../errors.js';
+import { ConfigError, VesselError } from '../errors.js';
 import { encodeValue, setOwn } from '../storage/codec.js';
 import type { Storage } from '../storage/types.js';
-import { type CookieAttributes, expiredCookie, readCookieValues, serializeCookie } from './cookie-header.js';
+import { readCookieValues } from './cookie-header.js';
 import { cookieSessions } from './cookie-sessions.js';
 import { DEFAULT_ID_PATTERN, generateSessionId } from './ids.js';
 import { sessionExpiry } from './lifetime.js';
 import type { LoadedSession, RejectedSession, SessionPersistence } from './persistence.js';
 import { dirtyKeys, Session, type SessionController, type SessionState, stateOf } from './session.js';
+import { SessionCookieWriter } from './session-cookie.js';
 import { storedSessions } from './stored-sessions.js';
-import type { CommitResult, LoadRequest, SessionOptions, SessionRecord, SessionRejectEvent } from './types.js';
+import type { CommitResult, LoadRequest, SessionOptions, SessionRejectEvent } from './types.js';
 
 /** Idle timeout when neither `timeout` nor `maxLifetime` is set, so no session lives forever (s). */
 export const DEFAULT_TIMEOUT_SECONDS = 86_400;
-/** Browsers drop cookies whose Set-Cookie value is longer than this. */
-export const MAX_COOKIE_BYTES = 4096;
 /** The storage namespace that holds sessions. */
 export const SESSION_NAMESPACE = 'session';
 
@@ -44,7 +43,7 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
   readonly #generateId: () => string;
   readonly #now: () => number;
   readonly #limits: { timeoutSeconds: number | undefined; maxLifetimeSeconds: number | undefined };
-  readonly #cookie: CookieAttributes;
+  readonly #cookies: SessionCookieWriter;
   /** What sessions call back into; kept off the public surface. */
   readonly #controller: SessionController = {
     save: (session) => this.#save(stateOf(session), false),
@@ -64,13 +63,6 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
     this.#limits = {
       timeoutSeconds: timeout ?? (maxLifetime === undefined ? DEFAULT_TIMEOUT_SECONDS : undefined),
       maxLifetimeSeconds: maxLifetime,
-    };
-    this.#cookie = {
-      path: this.options.cookiePath,
-      domain: this.options.cookieDomain,
-      httpOnly: this.options.httpOnly,
-      secure: this.options.secure,
-      sameSite: this.options.sameSite,
     };
     if (this.options.type === 'cookie') {
       const keys = encryptKey ? [encryptKey, ...(secret ?? [])] : (secret ?? []);
@@ -93,6 +85,7 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
         invalidateCorrupt: this.options.invalidateCorrupt,
       });
     }
+    this.#cookies = new SessionCookieWriter(this.options, this.#persistence, this.#now);
   }
 
   /** The cookie's name (`session.key`). */
@@ -180,7 +173,7 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
       return;
     }
     // Refuse an oversized cookie before anything about the session changes.
-    if (cookieKind) this.#checkCookieSize(state.id, record);
+    if (cookieKind) this.#cookies.checkSize(state.id, record);
     const wasNew = state.isNew;
     Object.assign(state, {
       isNew: false,
@@ -336,32 +329,16 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
     if (state.status === 'destroyed' || state.isNew) {
       // Nothing is stored under the cookie the browser holds any more: tell it to drop it.
       const stale = state.hadCookie || state.staleCookie;
-      return stale ? expiredCookie(this.options.key, this.#cookie) : undefined;
+      return stale ? this.#cookies.expired() : undefined;
     }
     const refresh = this.options.rolling || (this.options.cookieExpires !== false && state.saved);
     if (!state.cookieDue && !refresh) return undefined;
     const data = this.#persistence.kind === 'cookie' ? (state.baseline ?? {}) : state.data;
-    return this.#cookieHeader(state.id, {
+    return this.#cookies.header(state.id, {
       created: state.created,
       accessed: state.accessed,
       expires: state.expiresAt,
       data,
     });
-  }
-
-  #cookieHeader(id: string, record: SessionRecord): string {
-    const value = this.#persistence.cookieValue(id, record);
-    return serializeCookie(this.options.key, value, { ...this.#cookie, expires: this.#cookieExpiry() });
-  }
-
-  #cookieExpiry(): Date | undefined {
-    const { cookieExpires } = this.options;
-    if (cookieExpires === false) return undefined;
-    return cookieExpires instanceof Date ? cookieExpires : new Date(this.#now() + cookieExpires * 1000);
-  }
-
-  #checkCookieSize(id: string, record: SessionRecord): void {
-    const size = Buffer.byteLength(this.#cookieHeader(id, record));
-    if (size > MAX_COOKIE_BYTES) throw new CookieTooLargeError(size, MAX_COOKIE_BYTES);
   }
 }
