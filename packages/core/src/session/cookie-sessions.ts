@@ -25,7 +25,8 @@ export function cookieSessions(secrets: readonly string[]): SessionPersistence {
       const { id, ...record } = (payload ?? {}) as { id?: unknown };
       if (typeof id !== 'string' || !isSessionRecord(record))
         return { ok: false, reason: 'corrupt', detail: 'not a session' };
-      return { ok: true, id, record, stale: !opened.current };
+      // The plaintext doubles as the pristine copy the manager compares edits against.
+      return { ok: true, id, record, stale: !opened.current, version: opened.plaintext };
     },
 
     async fromId() {
@@ -37,7 +38,7 @@ export function cookieSessions(secrets: readonly string[]): SessionPersistence {
 
     async save(request) {
       const base = { created: request.created, accessed: request.now, expires: request.expiryFor(request.created) };
-      return { ...base, data: request.data };
+      return { record: { ...base, data: request.data } };
     },
 
     async remove() {},

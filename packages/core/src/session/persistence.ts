@@ -7,6 +7,14 @@ export interface LoadedSession {
   readonly record: SessionRecord;
   /** Signed or sealed with an older secret: send a fresh cookie so rotation completes. */
   readonly stale?: boolean;
+  /** The stored version the record was read at, for a compare-and-set save. */
+  readonly version?: string;
+}
+
+/** What a save stored: the record, and its version when the backend reports one. */
+export interface SavedSession {
+  readonly record: SessionRecord;
+  readonly version?: string | undefined;
 }
 
 /** Why a cookie or id did not yield a session. */
@@ -25,6 +33,11 @@ export interface SaveRequest {
   readonly data: Record<string, unknown>;
   /** Keys to write over the freshest stored copy (set when in `data`, deleted when not). */
   readonly dirty: ReadonlySet<string>;
+  /**
+   * The version `data` was loaded at (minus this request's changes); when the store still holds
+   * it, `data` is written as it is. Omitted: start from a fresh read.
+   */
+  readonly version?: string | undefined;
   readonly now: number;
   /** Expiry for a session created at `created` and accessed at `now`. */
   expiryFor(created: number): number | null;
@@ -43,8 +56,8 @@ export interface SessionPersistence {
   fromCookie(value: string): Promise<LoadedSession | RejectedSession>;
   /** The session stored under `id` (stored sessions only). */
   fromId(id: string): Promise<LoadedSession | RejectedSession>;
-  /** Persists a save; resolves with the record as now stored, or `undefined` when it vanished meanwhile. */
-  save(request: SaveRequest): Promise<SessionRecord | undefined>;
+  /** Persists a save; resolves with what is now stored, or `undefined` when it vanished meanwhile. */
+  save(request: SaveRequest): Promise<SavedSession | undefined>;
   /** Deletes the session stored under `id`. */
   remove(id: string): Promise<void>;
   /** The cookie value for a session: a signed id, or the sealed record. */

@@ -1,4 +1,5 @@
 import { encodeValue, setOwn } from '../storage/codec.js';
+import { deserializeRecord } from '../storage/record.js';
 
 /** Where a session stands in its request. */
 export type SessionStatus = 'active' | 'destroyed';
@@ -25,8 +26,13 @@ export interface SessionState {
   data: Record<string, unknown>;
   /** Keys set or deleted through the API since the last save. */
   changed: Set<string>;
-  /** Encoded form of object values at first read, to notice changes made in place. */
-  snapshots: Map<string, string>;
+  /** Keys whose object values were handed out by `get`: they may be edited in place. */
+  read: Set<string>;
+  /**
+   * The stored text (record envelope) `data` was loaded from or last saved as; decoding it gives
+   * an untouched copy, so in-place edits are found by comparison only when a save asks.
+   */
+  pristine: string | undefined;
   /** `touch()` was called: save the access time at commit. */
   touched: boolean;
   /** The request came with a cookie for this session (so a logout must clear it). */
@@ -35,27 +41,35 @@ export interface SessionState {
   cookieDue: boolean;
   /** The browser's cookie names nothing usable any more (rejected on load, or invalidated). */
   staleCookie: boolean;
-  /** Cookie-only sessions: a copy of the data as last sealed, which `revert` and access-time refreshes use. */
-  baseline: Record<string, unknown> | undefined;
+  /** Stored sessions: the version of the stored record `data` is based on, for compare-and-set saves. */
+  version: string | undefined;
   /** Something was persisted during this request. */
   saved: boolean;
 }
 
-const states = new WeakMap<Session, SessionState>();
+let readState: (session: Session) => SessionState;
 
 /** The state behind `session` (for the manager). */
 export function stateOf(session: Session): SessionState {
-  const state = states.get(session);
-  if (!state) throw new TypeError('not a Vessel session');
-  return state;
+  return readState(session);
+}
+
+/** The data as loaded or last saved: a fresh copy decoded from `pristine`; `{}` when there is none. */
+export function pristineData(state: SessionState): Record<string, unknown> {
+  if (state.pristine === undefined) return {};
+  const record = deserializeRecord(state.pristine).value as { data?: Record<string, unknown> };
+  return record.data ?? {};
 }
 
 /** Keys whose value differs from what was loaded or last saved, including in-place edits. */
 export function dirtyKeys(state: SessionState): Set<string> {
   const dirty = new Set(state.changed);
-  for (const [key, snapshot] of state.snapshots) {
-    if (!dirty.has(key) && Object.hasOwn(state.data, key) && encodeValue(state.data[key]).json !== snapshot)
-      dirty.add(key);
+  let pristine: Record<string, unknown> | undefined;
+  for (const key of state.read) {
+    if (dirty.has(key) || !Object.hasOwn(state.data, key)) continue;
+    pristine ??= pristineData(state);
+    const before = Object.hasOwn(pristine, key) ? encodeValue(pristine[key]).json : undefined;
+    if (encodeValue(state.data[key]).json !== before) dirty.add(key);
   }
   return dirty;
 }
@@ -65,48 +79,51 @@ export function dirtyKeys(state: SessionState): Set<string> {
  * `save`, `destroy`, `invalidate`, `regenerate` and `revert` reach the storage.
  */
 export class Session {
+  readonly #state: SessionState;
   readonly #controller: SessionController;
+
+  static {
+    readState = (session) => session.#state;
+  }
 
   /** @internal Created by `SessionManager`. */
   constructor(state: SessionState, controller: SessionController) {
-    states.set(this, state);
+    this.#state = state;
     this.#controller = controller;
   }
 
   /** The session id (changes on `regenerate` and `invalidate`). */
   get id(): string {
-    return stateOf(this).id;
+    return this.#state.id;
   }
 
   /** True until the session has been stored. */
   get isNew(): boolean {
-    return stateOf(this).isNew;
+    return this.#state.isNew;
   }
 
   /** When the session was first stored (or created, while new). */
   get created(): Date {
-    return new Date(stateOf(this).created);
+    return new Date(this.#state.created);
   }
 
   /** The last access that was stored. */
   get lastAccessed(): Date {
-    return new Date(stateOf(this).accessed);
+    return new Date(this.#state.accessed);
   }
 
   /** When the session expires (idle or absolute, whichever is sooner); `null` for never. */
   get expiresAt(): Date | null {
-    const { expiresAt } = stateOf(this);
+    const { expiresAt } = this.#state;
     return expiresAt === null ? null : new Date(expiresAt);
   }
 
   /** The value under `key`. Objects are live: changes made to them in place are saved too. */
   get<Value = unknown>(key: string): Value | undefined {
-    const state = stateOf(this);
+    const state = this.#state;
     if (!Object.hasOwn(state.data, key)) return undefined;
     const value = state.data[key];
-    if (typeof value === 'object' && value !== null && !state.snapshots.has(key) && !state.changed.has(key)) {
-      state.snapshots.set(key, encodeValue(value).json);
-    }
+    if (typeof value === 'object' && value !== null) state.read.add(key);
     return value as Value | undefined;
   }
 
@@ -136,12 +153,12 @@ export class Session {
 
   /** True when `key` holds a value. */
   has(key: string): boolean {
-    return Object.hasOwn(stateOf(this).data, key);
+    return Object.hasOwn(this.#state.data, key);
   }
 
   /** The keys holding values. */
   keys(): string[] {
-    return Object.keys(stateOf(this).data);
+    return Object.keys(this.#state.data);
   }
 
   /** `[key, value]` pairs. */
@@ -186,11 +203,11 @@ export class Session {
 
   /** The data as a plain object (for logging and JSON). */
   toJSON(): Record<string, unknown> {
-    return { ...stateOf(this).data };
+    return { ...this.#state.data };
   }
 
   #active(): SessionState {
-    const state = stateOf(this);
+    const state = this.#state;
     if (state.status === 'destroyed') throw new Error(`session ${state.id} was destroyed in this request`);
     return state;
   }

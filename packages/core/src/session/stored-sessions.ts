@@ -1,4 +1,5 @@
-import { CorruptEntryError } from '../errors.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CorruptEntryError, VesselError } from '../errors.js';
 import { setOwn } from '../storage/codec.js';
 import type { Namespace } from '../storage/types.js';
 import { signSessionId, verifySessionId } from './cookie-signing.js';
@@ -7,13 +8,14 @@ import {
   isSessionRecord,
   type LoadedSession,
   type RejectedSession,
+  type SavedSession,
   type SaveRequest,
   type SessionPersistence,
 } from './persistence.js';
 import type { SessionRecord } from './types.js';
 
-/** Lock on one session while a save merges onto the stored copy, ms. */
-const SAVE_LOCK = { ttlMs: 10_000, waitMs: 5_000 };
+/** Compare-and-set attempts before a save gives up on a session that others keep rewriting. */
+const MAX_SAVE_ATTEMPTS = 100;
 
 /** Options of stored sessions. */
 export interface StoredSessionsOptions {
@@ -29,30 +31,71 @@ function ttlFor(record: SessionRecord, now: number): number {
   return record.expires === null ? 0 : Math.max(1, record.expires - now);
 }
 
+/** `stored` with this request's `dirty` keys applied from `data`. */
+function merge(stored: Record<string, unknown>, data: Record<string, unknown>, dirty: ReadonlySet<string>) {
+  const merged = { ...stored };
+  for (const key of dirty) {
+    if (Object.hasOwn(data, key)) setOwn(merged, key, data[key]);
+    else delete merged[key];
+  }
+  return merged;
+}
+
 /** Sessions as records in the storage namespace `session`, named by a signed id in the cookie. */
 export function storedSessions(options: StoredSessionsOptions): SessionPersistence {
   const { namespace, secrets, idPattern, invalidateCorrupt } = options;
 
-  async function read(id: string): Promise<SessionRecord | RejectedSession> {
-    let stored: unknown;
+  async function read(id: string): Promise<LoadedSession | RejectedSession> {
+    let stored: { value: unknown; version: string } | undefined;
     try {
-      stored = await namespace.get(id);
+      stored = await namespace.getVersioned(id);
     } catch (error) {
       if (!(error instanceof CorruptEntryError) || !invalidateCorrupt) throw error;
       return { ok: false, reason: 'corrupt', id, detail: error.message };
     }
     if (stored === undefined) return { ok: false, reason: 'unknown', id };
-    if (!isSessionRecord(stored)) {
+    if (!isSessionRecord(stored.value)) {
       if (!invalidateCorrupt) throw new CorruptEntryError(namespace.name, id, 'not a session record');
       return { ok: false, reason: 'corrupt', id, detail: 'not a session record' };
     }
-    return stored;
+    return { ok: true, id, record: stored.value, version: stored.version };
   }
 
   async function fromId(id: string): Promise<LoadedSession | RejectedSession> {
     if (!isValidSessionId(id, idPattern)) return { ok: false, reason: 'invalid-id' };
-    const record = await read(id);
-    return 'ok' in record ? record : { ok: true, id, record };
+    return read(id);
+  }
+
+  /**
+   * Saves by compare-and-set: written over the version this request loaded when nobody wrote
+   * since (one round trip), else merged onto a fresh read and tried again. No lock is held, and
+   * no update is lost: a write only lands over the exact bytes it was merged onto.
+   */
+  async function saveExisting(request: SaveRequest): Promise<SavedSession | undefined> {
+    const { id, now } = request;
+    let version = request.version;
+    let created = request.created;
+    let data = request.data;
+    for (let attempt = 1; attempt <= MAX_SAVE_ATTEMPTS; attempt++) {
+      if (version === undefined) {
+        const fresh = await read(id);
+        // Destroyed by another request, or expired meanwhile: saving must not bring it back.
+        if (!fresh.ok || !request.isLive(fresh.record)) return undefined;
+        ({ version } = fresh);
+        created = fresh.record.created;
+        data = merge(fresh.record.data, request.data, request.dirty);
+      }
+      const record: SessionRecord = { created, accessed: now, expires: request.expiryFor(created), data };
+      const written = await namespace.setIfVersion(id, version ?? '', record, { ttlMs: ttlFor(record, now) });
+      if (written) return { record, version: written.version };
+      version = undefined;
+      // Others are writing this session right now: a short, growing, jittered pause spreads retries.
+      if (attempt > 2) await sleep(Math.random() * Math.min(attempt, 20));
+    }
+    throw new VesselError(
+      'VESSEL_SESSION_CONTENDED',
+      `session ${id} changed under ${MAX_SAVE_ATTEMPTS} save attempts in a row`,
+    );
   }
 
   return {
@@ -68,40 +111,16 @@ export function storedSessions(options: StoredSessionsOptions): SessionPersisten
     fromId,
 
     async save(request: SaveRequest) {
-      const { id, now } = request;
-      if (request.isNew) {
-        // Nobody else knows a fresh id yet: no lock, no merge.
-        const record: SessionRecord = {
-          created: request.created,
-          accessed: now,
-          expires: request.expiryFor(request.created),
-          data: request.data,
-        };
-        await namespace.set(id, record, { ttlMs: ttlFor(record, now) });
-        return record;
-      }
-      return namespace.withLock(
-        id,
-        async () => {
-          const stored = await read(id);
-          // Destroyed by another request, or expired meanwhile: saving must not bring it back.
-          if ('ok' in stored || !request.isLive(stored)) return undefined;
-          const data = { ...stored.data };
-          for (const key of request.dirty) {
-            if (Object.hasOwn(request.data, key)) setOwn(data, key, request.data[key]);
-            else delete data[key];
-          }
-          const record: SessionRecord = {
-            created: stored.created,
-            accessed: now,
-            expires: request.expiryFor(stored.created),
-            data,
-          };
-          await namespace.set(id, record, { ttlMs: ttlFor(record, now) });
-          return record;
-        },
-        SAVE_LOCK,
-      );
+      if (!request.isNew) return saveExisting(request);
+      // Nobody else knows a fresh id yet: a plain write.
+      const record: SessionRecord = {
+        created: request.created,
+        accessed: request.now,
+        expires: request.expiryFor(request.created),
+        data: request.data,
+      };
+      await namespace.set(request.id, record, { ttlMs: ttlFor(record, request.now) });
+      return { record };
     },
 
     async remove(id) {

@@ -88,6 +88,12 @@ export function createMemoryDriver(_options: MemoryStorageOptions): BackendDrive
       return total;
     },
 
+    async compareAndSet(fullKey, expectedRaw, raw) {
+      if (records.get(fullKey)?.raw !== expectedRaw) return false;
+      records.set(fullKey, { raw, expiresAt: readRecordExpiry(raw) });
+      return true;
+    },
+
     async touch(fullKey, expiresAt, now) {
       const record = records.get(fullKey);
       if (!record || !isLive(record, now)) return false;

@@ -12,11 +12,17 @@ import {
   serializeRecord,
 } from './record.js';
 import { withTimeout } from './timeout.js';
-import type { Lock, LockOptions, Namespace, ScanOptions, SetOptions, StorageEntry } from './types.js';
+import type { Lock, LockOptions, Namespace, ScanOptions, SetOptions, StorageEntry, Versioned } from './types.js';
 
 const DEFAULT_PAGE_SIZE = 500;
 const DEFAULT_LOCK_TTL_MS = 30_000;
 const DEFAULT_LOCK_WAIT_MS = 10_000;
+
+function validTtl(ttlMs = 0): number {
+  if (!Number.isInteger(ttlMs) || ttlMs < 0)
+    throw new TypeError(`ttlMs must be a whole number of milliseconds >= 0, got ${ttlMs}`);
+  return ttlMs;
+}
 
 /** What a namespace needs from the storage that owns it. */
 export interface NamespaceContext {
@@ -54,16 +60,50 @@ export class StorageNamespace implements Namespace {
   async set(key: string, value: unknown, options: SetOptions = {}): Promise<void> {
     const fullKey = this.#fullKey(key);
     if (value === undefined) throw new TypeError(`cannot store undefined under "${key}": use delete()`);
-    const ttlMs = options.ttlMs ?? 0;
-    if (!Number.isInteger(ttlMs) || ttlMs < 0) {
-      throw new TypeError(`ttlMs must be a whole number of milliseconds >= 0, got ${ttlMs}`);
-    }
+    const ttlMs = validTtl(options.ttlMs);
     try {
       const keyv = await this.#store();
       await this.#bounded(keyv.set(fullKey, value, ttlMs === 0 ? undefined : ttlMs));
     } catch (error) {
       throw this.#translate(error, key);
     }
+  }
+
+  async getVersioned<Value = unknown>(key: string): Promise<Versioned<Value> | undefined> {
+    const fullKey = this.#fullKey(key);
+    try {
+      const keyv = await this.#store();
+      // keyv's getRaw hands back the decoded record, which carries the text it came from.
+      const record = (await this.#bounded(keyv.getRaw(fullKey))) as DecodedRecord | undefined;
+      if (record?.raw === undefined) return undefined;
+      return { value: record.value as Value, version: record.raw };
+    } catch (error) {
+      throw this.#translate(error, key);
+    }
+  }
+
+  async setIfVersion(
+    key: string,
+    version: string,
+    value: unknown,
+    options: SetOptions = {},
+  ): Promise<Versioned<unknown> | false> {
+    const fullKey = this.#fullKey(key);
+    const ttlMs = validTtl(options.ttlMs);
+    const { driver } = this.#context;
+    if (value === undefined) throw new TypeError(`cannot store undefined under "${key}": use delete()`);
+    const raw = serializeRecord({ value, expires: driver.embedsExpiry && ttlMs > 0 ? Date.now() + ttlMs : null });
+    const swapped = await this.#run(async () => {
+      if (driver.compareAndSet) return this.#bounded(driver.compareAndSet(fullKey, version, raw, ttlMs));
+      return this.withLock(key, async () => {
+        if ((await this.getVersioned(key))?.version !== version) return false;
+        // Through the adapter, so the stored bytes are exactly the version handed back.
+        const keyv = await this.#store();
+        await this.#bounded(Promise.resolve(keyv.store.set(fullKey, raw, ttlMs === 0 ? undefined : ttlMs)));
+        return true;
+      });
+    });
+    return swapped ? { value, version: raw } : false;
   }
 
   async delete(key: string): Promise<boolean> {
@@ -97,7 +137,9 @@ export class StorageNamespace implements Namespace {
     const keyStart = this.#range.start.length;
     const fetchPage = (cursor: string | null): { now: number; page: Promise<ScanPage> } => {
       const now = Date.now();
-      const page = this.#run(() => driver.scanPage({ range: this.#range, cursor, limit: pageSize, includeExpired, now, keysOnly }));
+      const page = this.#run(() =>
+        driver.scanPage({ range: this.#range, cursor, limit: pageSize, includeExpired, now, keysOnly }),
+      );
       // Settled by the loop below; this only keeps an abandoned prefetch from becoming an unhandled rejection.
       page.catch(() => {});
       return { now, page };

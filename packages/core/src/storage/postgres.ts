@@ -128,6 +128,15 @@ export function createPostgresDriver(options: PostgresStorageOptions): BackendDr
       return Number(rows[0]?.total ?? 0);
     },
 
+    async compareAndSet(fullKey, expectedRaw, raw) {
+      const { rowCount } = await query(`UPDATE ${table} SET value = $1 WHERE key = $2 AND value = $3`, [
+        raw,
+        fullKey,
+        expectedRaw,
+      ]);
+      return (rowCount ?? 0) > 0;
+    },
+
     async touch(fullKey, expiresAt, now) {
       // Splices the record's head; the encoded value is neither sent nor re-encoded.
       const { rowCount } = await query(

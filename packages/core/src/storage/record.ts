@@ -11,6 +11,8 @@ import { decodeValue, encodeValue } from './codec.js';
 export interface DecodedRecord {
   value: unknown;
   expires?: number | undefined;
+  /** The stored text it was decoded from (the entry's version). */
+  raw?: string;
 }
 
 /** Thrown when stored text is not a Vessel record; the namespace turns it into `CorruptEntryError`. */
@@ -39,7 +41,7 @@ export function deserializeRecord(raw: string): DecodedRecord {
     throw new RecordDecodeError('"expires" is not a number');
   }
   try {
-    return { value: decodeValue(value, tagged === true), expires: expires ?? undefined };
+    return { value: decodeValue(value, tagged === true), expires: expires ?? undefined, raw };
   } catch (error) {
     throw new RecordDecodeError((error as Error).message);
   }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import KeyvRedis from '@keyv/redis';
 import { createClient, createCluster, type RedisClientType } from '@redis/client';
@@ -12,6 +13,15 @@ import type { RedisStorageOptions } from './types.js';
 /** Deletes `KEYS[1]` only while it still holds this holder's token. */
 const UNLOCK_SCRIPT =
   "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+
+/**
+ * Writes `ARGV[2]` (TTL `ARGV[3]` ms, 0 for none) only while `KEYS[1]` still holds the value
+ * whose SHA-1 is `ARGV[1]`: a compare-and-set in one round trip, without sending the old value.
+ */
+const COMPARE_AND_SET_SCRIPT = `local current = redis.call('GET', KEYS[1])
+if not current or redis.sha1hex(current) ~= ARGV[1] then return 0 end
+if tonumber(ARGV[3]) > 0 then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) else redis.call('SET', KEYS[1], ARGV[2]) end
+return 1`;
 
 /** Errors that mean "the server is not there right now", as opposed to a bad command. */
 const UNAVAILABLE_NAMES = new Set([
@@ -161,6 +171,15 @@ export function createRedisDriver(options: RedisStorageOptions): BackendDriver {
         cursor = page.next;
       } while (cursor !== null);
       return total;
+    },
+
+    async compareAndSet(fullKey, expectedRaw, raw, ttlMs) {
+      const expected = createHash('sha1').update(expectedRaw).digest('hex');
+      const reply = await client.eval(COMPARE_AND_SET_SCRIPT, {
+        keys: [fullKey],
+        arguments: [expected, raw, String(ttlMs)],
+      });
+      return Number(reply) === 1;
     },
 
     async touch(fullKey, expiresAt) {

@@ -179,6 +179,12 @@ export function createSqliteDriver(options: SqliteStorageOptions): BackendDriver
       return row?.total ?? 0;
     },
 
+    async compareAndSet(fullKey, expectedRaw, raw) {
+      return (
+        (await db().run(`UPDATE ${TABLE} SET value = ? WHERE key = ? AND value = ?`, raw, fullKey, expectedRaw)) > 0
+      );
+    },
+
     async touch(fullKey, expiresAt, now) {
       // Splices the record's head; the encoded value is neither read into JS nor re-encoded.
       const changed = await db().run(

@@ -120,6 +120,13 @@ export interface Lock {
   release(): Promise<void>;
 }
 
+/** A value and the version of the stored bytes it came from (or was written as). */
+export interface Versioned<Value> {
+  readonly value: Value;
+  /** Opaque; changes whenever the stored entry is rewritten. */
+  readonly version: string;
+}
+
 /** Options for `Namespace.set`. */
 export interface SetOptions {
   /** Time to live in ms; omitted or 0 means the entry never expires. */
@@ -137,6 +144,16 @@ export interface Namespace {
   get<Value = unknown>(key: string): Promise<Value | undefined>;
   /** Stores `value` (see the codec for supported types) with an optional TTL. */
   set(key: string, value: unknown, options?: SetOptions): Promise<void>;
+  /**
+   * The value together with an opaque version of what is stored, for `setIfVersion`;
+   * `undefined` when missing or expired.
+   */
+  getVersioned<Value = unknown>(key: string): Promise<Versioned<Value> | undefined>;
+  /**
+   * Stores `value` only if the entry still holds `version` (nobody wrote it since it was read):
+   * one atomic step on the backend. `false` when it changed or vanished meanwhile.
+   */
+  setIfVersion(key: string, version: string, value: unknown, options?: SetOptions): Promise<Versioned<unknown> | false>;
   /** Removes the entry; `true` if one was there. */
   delete(key: string): Promise<boolean>;
   /** `true` when the key holds an unexpired entry. */

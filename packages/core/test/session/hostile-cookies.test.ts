@@ -9,7 +9,7 @@ import {
 } from '@vessel/core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BACKENDS, type OpenBackend } from '../support/backends.js';
-import { Browser, FakeClock, rejectsOf, SECRET } from '../support/sessions.js';
+import { Browser, FakeClock, READS, rejectsOf, SECRET, spyOnCalls, WRITES } from '../support/sessions.js';
 
 /** The Cookie header a browser sends for a session cookie value (percent-encoded as set). */
 function header(value: string, name = 'vessel.sid'): string {
@@ -97,7 +97,7 @@ describe.each(BACKENDS)('hostile cookies: $name', (backend) => {
 
   it('refuses a well-signed but malformed id before the storage sees it (invalid-id)', async () => {
     const sessions = sessionsWith();
-    const get = vi.spyOn(open.storage.namespace('session'), 'get');
+    const get = spyOnCalls(open.storage.namespace('session'), READS);
     const malformed = [
       '../../etc/passwd',
       '..%2F..%2Fetc%2Fpasswd',
@@ -160,7 +160,7 @@ describe.each(BACKENDS)('hostile cookies: $name', (backend) => {
   it('never throws on junk Cookie headers', async () => {
     const sessions = sessionsWith();
     const rejects = rejectsOf(sessions);
-    const set = vi.spyOn(open.storage.namespace('session'), 'set');
+    const set = spyOnCalls(open.storage.namespace('session'), WRITES);
     const junk = [
       undefined,
       null,

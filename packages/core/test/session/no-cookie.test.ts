@@ -4,7 +4,7 @@ import path from 'node:path';
 import { generateSessionId, SessionManager, type SessionOptions } from '@vessel/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BACKENDS, type OpenBackend } from '../support/backends.js';
-import { rejectsOf, storedRecord } from '../support/sessions.js';
+import { READS, rejectsOf, spyOnCalls, storedRecord, WRITES } from '../support/sessions.js';
 
 /** Ids an attacker might pass in a header or URL; each must be refused before any storage access. */
 const MALFORMED_IDS = [
@@ -114,7 +114,7 @@ describe.each(BACKENDS)('no-cookie mode: $name', (backend) => {
   it('refuses malformed ids before the storage sees them (invalid-id)', async () => {
     const sessions = sessionsWith();
     const rejects = rejectsOf(sessions);
-    const get = vi.spyOn(open.storage.namespace('session'), 'get');
+    const get = spyOnCalls(open.storage.namespace('session'), READS);
     for (const id of MALFORMED_IDS) {
       const session = await sessions.load({ id });
       expect(session.isNew, JSON.stringify(id)).toBe(true);

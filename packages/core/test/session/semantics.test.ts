@@ -6,10 +6,13 @@ import {
   EXPIRED,
   FakeClock,
   parseSetCookie,
+  READS,
   rejectsOf,
   SECRET,
   sessionEntry,
+  spyOnCalls,
   storedRecord,
+  WRITES,
 } from '../support/sessions.js';
 
 /** Where sessions live: records on a storage backend, or sealed in the cookie itself. */
@@ -61,7 +64,7 @@ describe.each(KINDS)('session semantics: $name', (kind) => {
 
   /** A spy on the session namespace's writes (stored sessions), or `undefined` (cookie-only). */
   function spyOnWrites() {
-    return open ? vi.spyOn(open.storage.namespace('session'), 'set') : undefined;
+    return open ? spyOnCalls(open.storage.namespace('session'), WRITES) : undefined;
   }
 
   /** A browser holding a saved session with `data`. */
@@ -537,7 +540,7 @@ describe.each(KINDS)('session semantics: $name', (kind) => {
         const sessions = sessionsWith({ timeout: 600, saveAccessedTime: true, accessedTimeThrottle: 60 });
         const t0 = clock.time;
         const [browser, saved] = await browserWith(sessions, { user: 'ada' });
-        const set = vi.spyOn(storage().namespace('session'), 'set');
+        const set = spyOnCalls(storage().namespace('session'), WRITES);
 
         clock.advance(30);
         const early = await browser.request(sessions, (s) => s.get('user'));

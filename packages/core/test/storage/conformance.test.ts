@@ -284,6 +284,48 @@ describe.each(BACKENDS)('storage conformance: $name', (backend) => {
     });
   });
 
+  describe('versioned writes', () => {
+    it('writes only over the version it read, once', async () => {
+      const ns = open.storage.namespace('versioned');
+      await ns.set('doc', { n: 1, at: new Date(1) });
+      const read = await ns.getVersioned<{ n: number; at: Date }>('doc');
+      expect(read?.value).toEqual({ n: 1, at: new Date(1) });
+      const written = await ns.setIfVersion('doc', read?.version ?? '', { n: 2 }, { ttlMs: 60_000 });
+      expect(written && written.value).toEqual({ n: 2 });
+      expect(await ns.setIfVersion('doc', read?.version ?? '', { n: 3 })).toBe(false);
+      expect(await ns.get('doc')).toEqual({ n: 2 });
+      const [entry] = await collect(ns.scan());
+      expect(entry?.expiresAt).toBeGreaterThan(Date.now() + 50_000);
+      // The version handed back is what a fresh read sees.
+      expect((await ns.getVersioned('doc'))?.version).toBe(written && written.version);
+    });
+
+    it('refuses a version after someone else wrote, and a key that vanished', async () => {
+      const ns = open.storage.namespace('versioned');
+      await ns.set('other', 'a');
+      const read = await ns.getVersioned('other');
+      await ns.set('other', 'b');
+      expect(await ns.setIfVersion('other', read?.version ?? '', 'c')).toBe(false);
+      await ns.delete('other');
+      expect(await ns.setIfVersion('other', read?.version ?? '', 'c')).toBe(false);
+      expect(await ns.get('other')).toBeUndefined();
+      expect(await ns.getVersioned('missing')).toBeUndefined();
+    });
+
+    it('lets parallel read-modify-write loops lose no update', async () => {
+      const ns = open.storage.namespace('versioned');
+      await ns.set('counter', 0);
+      const increment = async () => {
+        for (;;) {
+          const read = await ns.getVersioned<number>('counter');
+          if (await ns.setIfVersion('counter', read?.version ?? '', (read?.value ?? 0) + 1)) return;
+        }
+      };
+      await Promise.all(Array.from({ length: 20 }, increment));
+      expect(await ns.get('counter')).toBe(20);
+    });
+  });
+
   describe('locks', () => {
     it('excludes a second holder until the first releases', async () => {
       const ns = open.storage.namespace('locks');

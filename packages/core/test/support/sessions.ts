@@ -1,5 +1,6 @@
 import type {
   CommitResult,
+  Namespace,
   Session,
   SessionManager,
   SessionRecord,
@@ -7,6 +8,7 @@ import type {
   Storage,
   StorageEntry,
 } from '@vessel/core';
+import { type Mock, vi } from 'vitest';
 
 /** The secret the session suites sign and seal with. */
 export const SECRET = 'correct horse battery staple';
@@ -120,3 +122,24 @@ export async function sessionEntry(storage: Storage, id: string): Promise<Storag
   for await (const entry of storage.namespace('session').scan()) if (entry.key === id) return entry;
   return undefined;
 }
+
+/**
+ * Counts the calls a namespace receives to any of `methods` (they still run): one mock for
+ * "every write" or "every read", whichever method the implementation picks for it.
+ */
+export function spyOnCalls(namespace: Namespace, methods: readonly (keyof Namespace)[]): Mock {
+  const calls = vi.fn();
+  for (const method of methods) {
+    const original = (namespace[method] as (...args: unknown[]) => unknown).bind(namespace);
+    vi.spyOn(namespace, method as never).mockImplementation(((...args: unknown[]) => {
+      calls(method, ...args);
+      return original(...args);
+    }) as never);
+  }
+  return calls;
+}
+
+/** Every write a namespace can receive. */
+export const WRITES = ['set', 'setIfVersion', 'touch', 'delete'] as const satisfies readonly (keyof Namespace)[];
+/** Every single-key read a namespace can receive. */
+export const READS = ['get', 'getVersioned', 'has'] as const satisfies readonly (keyof Namespace)[];
