@@ -15,6 +15,7 @@ import { formatTable, withRatios } from './table.mjs';
 /** Every suite, in run order. Adding one is one line: its name and its module. */
 const SUITES = {
   storage: () => import('./storage.mjs'),
+  sessions: () => import('./sessions.mjs'),
 };
 
 const DEFAULT_ENTRIES = 1_000_000;
@@ -64,6 +65,8 @@ function parseOptions(argv) {
   return {
     suites: only,
     entries,
+    // Suites whose natural size differs (sessions: requests per cell) use their own default unless asked.
+    entriesGiven: values.entries !== undefined,
     repeat,
     dataDir: path.resolve(values['data-dir'] ?? path.join(benchDir, '..', '.bench-data')),
     redisUrl: values['redis-url'] ?? 'redis://127.0.0.1:6379',

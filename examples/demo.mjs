@@ -36,7 +36,9 @@ try {
   console.log(`storage    ${vessel.storage.location}${config.configFile ? ` (from ${config.configFile})` : ''}`);
   console.log(`Set-Cookie ${setCookie}`);
   console.log(`session    ${prefix}:session::${second.id} ->`, second.toJSON());
-  console.log(`           created ${second.created.toISOString()}, expires ${second.expiresAt?.toISOString() ?? 'never'}`);
+  console.log(
+    `           created ${second.created.toISOString()}, expires ${second.expiresAt?.toISOString() ?? 'never'}`,
+  );
   console.log(`cache      ${prefix}:cache:users::ada ->`, await users.get('ada'));
   console.log(`counts     ${await vessel.storage.namespace('session').count()} session(s) stored`);
 } finally {

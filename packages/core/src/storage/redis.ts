@@ -23,6 +23,8 @@ if not current or redis.sha1hex(current) ~= ARGV[1] then return 0 end
 if tonumber(ARGV[3]) > 0 then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) else redis.call('SET', KEYS[1], ARGV[2]) end
 return 1`;
 
+const COMPARE_AND_SET_SHA = createHash('sha1').update(COMPARE_AND_SET_SCRIPT).digest('hex');
+
 /** Errors that mean "the server is not there right now", as opposed to a bad command. */
 const UNAVAILABLE_NAMES = new Set([
   'ClientClosedError',
@@ -175,9 +177,11 @@ export function createRedisDriver(options: RedisStorageOptions): BackendDriver {
 
     async compareAndSet(fullKey, expectedRaw, raw, ttlMs) {
       const expected = createHash('sha1').update(expectedRaw).digest('hex');
-      const reply = await client.eval(COMPARE_AND_SET_SCRIPT, {
-        keys: [fullKey],
-        arguments: [expected, raw, String(ttlMs)],
+      const call = { keys: [fullKey], arguments: [expected, raw, String(ttlMs)] };
+      // By hash: the script text is sent only when a server has not seen it yet.
+      const reply = await client.evalSha(COMPARE_AND_SET_SHA, call).catch((error: unknown) => {
+        if (!String((error as Error)?.message).startsWith('NOSCRIPT')) throw error;
+        return client.eval(COMPARE_AND_SET_SCRIPT, call);
       });
       return Number(reply) === 1;
     },

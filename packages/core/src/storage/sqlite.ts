@@ -40,6 +40,17 @@ const SQLITE_UNAVAILABLE = new Set([
   'SQLITE_MISUSE',
 ]);
 
+/**
+ * keyv's SQLite adapter reads with `SELECT *`, which also computes the generated `expires`
+ * column on every read; a read needs only the value.
+ */
+class ValueOnlyKeyvSqlite extends KeyvSqlite {
+  override async get<Value>(key: string): Promise<Value | undefined> {
+    const [row] = (await this.query(`SELECT value FROM ${this.opts.table} WHERE key = ?`, key)) as { value: Value }[];
+    return row?.value;
+  }
+}
+
 /** A promise face for the few sqlite3 calls the driver makes itself. */
 class Connection {
   readonly #db: sqlite3.Database;
@@ -140,7 +151,7 @@ export function createSqliteDriver(options: SqliteStorageOptions): BackendDriver
     },
 
     createAdapter() {
-      const adapter = new KeyvSqlite({ uri: `sqlite://${file}`, table: TABLE, busyTimeout: busyTimeoutMs });
+      const adapter = new ValueOnlyKeyvSqlite({ uri: `sqlite://${file}`, table: TABLE, busyTimeout: busyTimeoutMs });
       adapter.on('error', () => {}); // surfaced through the failed query itself
       void adapter.query('PRAGMA synchronous = NORMAL').catch(() => {});
       adapters.push(adapter);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { generateSessionId, SessionManager, type SessionOptions } from '@vessel/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BACKENDS, type OpenBackend } from '../support/backends.js';
-import { READS, rejectsOf, spyOnCalls, storedRecord, WRITES } from '../support/sessions.js';
+import { READS, rejectsOf, spyOnCalls, storedRecord } from '../support/sessions.js';
 
 /** Ids an attacker might pass in a header or URL; each must be refused before any storage access. */
 const MALFORMED_IDS = [

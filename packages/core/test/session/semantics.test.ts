@@ -6,7 +6,6 @@ import {
   EXPIRED,
   FakeClock,
   parseSetCookie,
-  READS,
   rejectsOf,
   SECRET,
   sessionEntry,

@@ -291,13 +291,13 @@ describe.each(BACKENDS)('storage conformance: $name', (backend) => {
       const read = await ns.getVersioned<{ n: number; at: Date }>('doc');
       expect(read?.value).toEqual({ n: 1, at: new Date(1) });
       const written = await ns.setIfVersion('doc', read?.version ?? '', { n: 2 }, { ttlMs: 60_000 });
-      expect(written && written.value).toEqual({ n: 2 });
+      expect(written?.value).toEqual({ n: 2 });
       expect(await ns.setIfVersion('doc', read?.version ?? '', { n: 3 })).toBe(false);
       expect(await ns.get('doc')).toEqual({ n: 2 });
       const [entry] = await collect(ns.scan());
       expect(entry?.expiresAt).toBeGreaterThan(Date.now() + 50_000);
       // The version handed back is what a fresh read sees.
-      expect((await ns.getVersioned('doc'))?.version).toBe(written && written.version);
+      expect((await ns.getVersioned('doc'))?.version).toBe(written?.version);
     });
 
     it('refuses a version after someone else wrote, and a key that vanished', async () => {
