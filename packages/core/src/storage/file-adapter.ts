@@ -75,15 +75,20 @@ export function encodeEntryFile(fullKey: string, record: string): string {
   return `${JSON.stringify({ key: fullKey })}\n${record}`;
 }
 
-/** Reads an entry file; undefined when it is missing or has no readable header (foreign file). */
-export async function readEntryFile(file: string): Promise<StoredFile | undefined> {
-  let handle: FileHandle;
+/** Opens `file` for reading; undefined when it does not exist. */
+export async function openIfExists(file: string): Promise<FileHandle | undefined> {
   try {
-    handle = await open(file, 'r');
+    return await open(file, 'r');
   } catch (error) {
     if (isMissing(error)) return undefined;
     throw error;
   }
+}
+
+/** Reads an entry file; undefined when it is missing or has no readable header (foreign file). */
+export async function readEntryFile(file: string): Promise<StoredFile | undefined> {
+  const handle = await openIfExists(file);
+  if (!handle) return undefined;
   try {
     // Files are replaced, never changed in place, so the size read here is the size of this inode.
     const { ino, size: fileSize } = await handle.stat();

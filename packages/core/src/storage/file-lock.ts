@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type FileHandle, mkdir, open, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { isMissing, removeFile } from './file-adapter.js';
+import { isMissing, openIfExists, removeFile } from './file-adapter.js';
 
 /**
  * Host-wide locks as files: `<lockDir>/<sha256 of the lock key>.lock`, created with an
@@ -112,13 +112,8 @@ export class LockFolder {
 
 /** The lock in `file`; undefined when there is none. */
 async function readLock(file: string): Promise<HeldLock | undefined> {
-  let handle: FileHandle;
-  try {
-    handle = await open(file, 'r');
-  } catch (error) {
-    if (isMissing(error)) return undefined;
-    throw error;
-  }
+  const handle = await openIfExists(file);
+  if (!handle) return undefined;
   try {
     const { ino, mtimeMs } = await handle.stat();
     const text = await handle.readFile('utf8');
