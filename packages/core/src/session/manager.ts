@@ -133,8 +133,9 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
   async commit(session: Session): Promise<CommitResult> {
     const state = stateOf(session);
     if (state.status === 'active') {
-      if (this.options.auto && dirtyKeys(state).size > 0) {
-        await this.#save(state, false);
+      const dirty = this.options.auto ? dirtyKeys(state) : undefined;
+      if (dirty && dirty.size > 0) {
+        await this.#save(state, false, dirty);
       } else if (!state.isNew && !state.saved) {
         const accessDue =
           this.options.saveAccessedTime && this.#now() - state.accessed >= this.options.accessedTimeThrottle * 1000;
@@ -145,14 +146,17 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
     return { setCookie: this.#setCookie(state), id: state.id, saved: state.saved };
   }
 
-  /** Persists `state`: its changes, or with `accessOnly` just the access time. */
-  async #save(state: SessionState, accessOnly: boolean): Promise<void> {
+  /** Persists `state`: its changes (`dirty`, when the caller already worked them out), or with `accessOnly` just the access time. */
+  async #save(
+    state: SessionState,
+    accessOnly: boolean,
+    dirty: ReadonlySet<string> = accessOnly ? new Set<string>() : dirtyKeys(state),
+  ): Promise<void> {
     if (state.status === 'destroyed') {
       throw new VesselError('VESSEL_SESSION_DESTROYED', `session ${state.id} was destroyed in this request`);
     }
     const now = this.#now();
     const cookieKind = this.#persistence.kind === 'cookie';
-    const dirty = accessOnly ? new Set<string>() : dirtyKeys(state);
     const data = accessOnly && cookieKind ? pristineData(state) : state.data;
     const isLive = (stored: SessionRecord) => this.#usable({ ok: true, id: state.id, record: stored }, now).ok;
     const loaded: SessionRecord = { created: state.created, accessed: state.accessed, expires: state.expiresAt, data };
