@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { decodeValue, encodeValue } from '../../src/storage/codec.js';
+import { deserializeRecord, serializeRecord } from '../../src/storage/record.js';
+
+const decode = (json: string, tagged: boolean) => decodeValue(JSON.parse(json), tagged);
+
+/** `array` with index `index` deleted: a hole, which reads as undefined. */
+function holeAt(index: number, array: unknown[]): unknown[] {
+  delete array[index];
+  return array;
+}
+
+/**
+ * Texts as earlier releases wrote them: records already in stores must keep decoding to the
+ * same values, and the encoder must keep writing the same bytes (a version is the stored text).
+ */
+const STORED_FORMS: [string, unknown, EncodedForm][] = [
+  ['plain data', { a: 1, b: ['x', null, true], c: { d: 'é' } }, { json: '{"a":1,"b":["x",null,true],"c":{"d":"é"}}' }],
+  ['plain data with $ keys', { $: 1, $$x: 2 }, { json: '{"$":1,"$$x":2}' }],
+  [
+    'a Date among plain data',
+    { at: new Date('2026-11-01T00:05:00.000Z'), n: 3 },
+    { json: '{"at":{"$":"Date","v":"2026-11-01T00:05:00.000Z"},"n":3}', tagged: true },
+  ],
+  ['an invalid Date', [new Date(Number.NaN)], { json: '[{"$":"Date","v":null}]', tagged: true }],
+  [
+    'Map, Set, BigInt, non-finite numbers and undefined',
+    { m: new Map<unknown, unknown>([[1, new Set(['a'])]]), b: 10n, n: Number.NaN, i: -Infinity, u: undefined },
+    {
+      json: '{"m":{"$":"Map","v":[[1,{"$":"Set","v":["a"]}]]},"b":{"$":"BigInt","v":"10"},"n":{"$":"Number","v":"NaN"},"i":{"$":"Number","v":"-Infinity"},"u":{"$":"undefined"}}',
+      tagged: true,
+    },
+  ],
+  [
+    'RegExp, Buffer and Uint8Array',
+    [/a"b\/c/gi, Buffer.from([1, 2]), new Uint8Array([3])],
+    {
+      json: String.raw`[{"$":"RegExp","v":"a\"b\\/c","f":"gi"},{"$":"Buffer","v":"AQI="},{"$":"Uint8Array","v":"Aw=="}]`,
+      tagged: true,
+    },
+  ],
+  [
+    '$ keys escaped in the tagged form',
+    { $: 'tag-like', $$x: 1, plain: new Date(0) },
+    { json: '{"$$":"tag-like","$$$x":1,"plain":{"$":"Date","v":"1970-01-01T00:00:00.000Z"}}', tagged: true },
+  ],
+  ['an array hole (undefined only the tagged form keeps)', holeAt(1, [1, 0, 2]), { json: '[1,null,2]', tagged: true }],
+  [
+    'strings JSON must escape',
+    ['q"\\\n\u0001', '\ud800', 'x'.repeat(40)],
+    { json: JSON.stringify(['q"\\\n\u0001', '\ud800', 'x'.repeat(40)]) },
+  ],
+];
+
+interface EncodedForm {
+  json: string;
+  tagged?: boolean;
+}
+
+describe('codec', () => {
+  it.each(STORED_FORMS)('writes %s exactly as stored before', (_name, value, form) => {
+    expect(encodeValue(value)).toEqual({ json: form.json, tagged: form.tagged ?? false });
+  });
+
+  it.each(STORED_FORMS.filter(([name]) => !name.includes('hole')))('reads %s back as it was', (_name, value, form) => {
+    expect(decode(form.json, form.tagged ?? false)).toEqual(value);
+  });
+
+  it('writes class instances as their properties, and toJSON objects as their JSON form', () => {
+    class Point {
+      constructor(
+        readonly x: number,
+        readonly y: number,
+      ) {}
+    }
+    const money = { toJSON: () => '12.50' };
+    Object.setPrototypeOf(money, { kind: 'money' });
+    expect(encodeValue({ p: new Point(1, 2), m: money })).toEqual({
+      json: '{"p":{"x":1,"y":2},"m":"12.50"}',
+      tagged: true,
+    });
+  });
+
+  it('never lets "__proto__" reach a prototype, in either form', () => {
+    const plain = decode('{"__proto__":{"polluted":true},"ok":1}', false) as Record<string, unknown>;
+    const rich = decode('{"__proto__":{"at":{"$":"Date","v":null}},"$$__proto__":1}', true) as Record<string, unknown>;
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.getPrototypeOf(plain)).toBe(Object.prototype);
+    expect(Object.getPrototypeOf(rich)).toBe(Object.prototype);
+    expect(Object.hasOwn(rich, '__proto__')).toBe(true);
+    expect(Object.hasOwn(rich, '$__proto__')).toBe(true);
+    const again = encodeValue(rich);
+    expect(again.json).toBe('{"__proto__":{"at":{"$":"Date","v":null}},"$$__proto__":1}');
+  });
+
+  it('names the path of what it cannot store', () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(() => encodeValue({ a: [1, { b: () => 1 }] })).toThrow('cannot store a function at a.1.b');
+    expect(() => encodeValue(new Map([[1, Symbol('s')]]))).toThrow('cannot store a symbol at <map key 1>');
+    expect(() => encodeValue(new Set([() => 1]))).toThrow('cannot store a function at <set item>');
+    expect(() => encodeValue(Symbol('s'))).toThrow('cannot store a symbol at the top level');
+    expect(() => encodeValue(cyclic)).toThrow(/nested deeper than 512 levels \(a cycle\?\) at self\.self/);
+  });
+
+  it('refuses an unknown tag instead of guessing', () => {
+    expect(() => decode('{"$":"Function","v":"return 1"}', true)).toThrow(/unknown type tag "Function"/);
+    expect(() => deserializeRecord('{"expires":null,"tagged":true,"value":{"$":"Map","v":1}}')).toThrow(
+      /malformed Map/,
+    );
+  });
+
+  it('keeps the record envelope: expiry first, then the tag flag', () => {
+    const raw = serializeRecord({ value: { at: new Date(0) }, expires: 5 });
+    expect(raw).toBe('{"expires":5,"tagged":true,"value":{"at":{"$":"Date","v":"1970-01-01T00:00:00.000Z"}}}');
+    expect(deserializeRecord(raw)).toEqual({ value: { at: new Date(0) }, expires: 5, raw });
+  });
+});
