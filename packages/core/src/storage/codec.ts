@@ -8,9 +8,10 @@
  * escaped with one more `$`.
  *
  * Both directions are single passes written for speed (they sit on every session and cache
- * read and write): the encoder writes the text directly instead of building a tagged copy of
- * the value and stringifying that, and the decoder repairs `JSON.parse`'s fresh tree in place
- * instead of copying it.
+ * read and write). The encoder copies only the objects on the way to a tag or an escaped key
+ * and shares every other subtree with the value, then makes one `JSON.stringify` call, whose
+ * flat output reads back faster than text built by concatenation. The decoder repairs
+ * `JSON.parse`'s fresh tree in place instead of copying it.
  */
 
 const MAX_DEPTH = 512;
@@ -39,17 +40,18 @@ interface EncodeFlags {
 /** Encodes `value` as JSON text; throws a `TypeError` naming the path of anything unstorable. */
 export function encodeValue(value: unknown): EncodedValue {
   const flags: EncodeFlags = { tagged: false, escaped: false };
-  let json: string;
+  let converted: unknown;
   try {
-    json = write(value, 0, flags);
+    converted = toJson(value, 0, flags);
   } catch (error) {
     if (!(error instanceof UnstorableValue)) throw error;
     const where = error.path.length === 0 ? 'the top level' : error.path.join('.');
     throw new TypeError(`cannot store ${error.what} at ${where}: store plain data, Date, Map, Set, BigInt or Buffer`);
   }
-  if (flags.tagged) return { json, tagged: true };
   // Plain data keeps its `$` keys as they are: the escaping belongs to the tagged form only.
-  return { json: flags.escaped ? JSON.stringify(value) : json, tagged: false };
+  return flags.tagged
+    ? { json: JSON.stringify(converted), tagged: true }
+    : { json: JSON.stringify(value), tagged: false };
 }
 
 /**
@@ -69,128 +71,115 @@ export function setOwn(target: Record<string, unknown>, key: string, value: unkn
   }
 }
 
-/** `text` as a JSON string literal; short strings that need no escaping skip `JSON.stringify`. */
-function quote(text: string): string {
-  if (text.length > 32) return JSON.stringify(text);
-  for (let index = 0; index < text.length; index++) {
-    const code = text.charCodeAt(index);
-    // Control characters, `"`, `\` and surrogates (lone ones are escaped) take the full path.
-    if (code < 0x20 || code === 0x22 || code === 0x5c || (code >= 0xd800 && code <= 0xdfff)) {
-      return JSON.stringify(text);
-    }
-  }
-  return `"${text}"`;
-}
-
-/** Runs `encode` for the member `key`, adding `key` to the path of an unstorable value. */
-function member(key: string, encode: () => string): string {
+/** Runs `convert` for the member `key`, adding `key` to the path of an unstorable value. */
+function member<T>(key: string, convert: () => T): T {
   try {
-    return encode();
+    return convert();
   } catch (error) {
     if (error instanceof UnstorableValue) error.path.unshift(key);
     throw error;
   }
 }
 
-function write(value: unknown, depth: number, flags: EncodeFlags): string {
+/** The JSON-ready form of `value`: `value` itself where nothing in it needs a tag or an escape. */
+function toJson(value: unknown, depth: number, flags: EncodeFlags): unknown {
   switch (typeof value) {
     case 'string':
-      return quote(value);
     case 'boolean':
-      return value ? 'true' : 'false';
+      return value;
     case 'number':
-      if (Number.isFinite(value)) return `${value}`;
+      if (Number.isFinite(value)) return value;
       flags.tagged = true;
-      return `{"$":"Number","v":"${value}"}`;
+      return { $: 'Number', v: String(value) };
     case 'bigint':
       flags.tagged = true;
-      return `{"$":"BigInt","v":"${value}"}`;
+      return { $: 'BigInt', v: value.toString() };
     case 'undefined':
       flags.tagged = true;
-      return '{"$":"undefined"}';
+      return { $: 'undefined' };
     case 'object':
-      return value === null ? 'null' : writeObject(value, depth, flags);
+      return value === null ? null : objectToJson(value, depth, flags);
     default:
       throw new UnstorableValue(`a ${typeof value}`);
   }
 }
 
-function writeObject(value: object, depth: number, flags: EncodeFlags): string {
+/** `toJson` of a member, with the member's key on the path of an error. */
+function memberToJson(key: string, item: unknown, depth: number, flags: EncodeFlags): unknown {
+  return typeof item === 'object' || typeof item === 'function' || typeof item === 'symbol'
+    ? member(key, () => toJson(item, depth, flags))
+    : toJson(item, depth, flags);
+}
+
+function objectToJson(value: object, depth: number, flags: EncodeFlags): unknown {
   if (depth > MAX_DEPTH) throw new UnstorableValue(`a value nested deeper than ${MAX_DEPTH} levels (a cycle?)`);
   const inner = depth + 1;
   if (Array.isArray(value)) {
-    let out = '[';
+    let copy: unknown[] | undefined;
     for (let index = 0; index < value.length; index++) {
-      if (index > 0) out += ',';
       if (!(index in value)) {
         // A hole reads as undefined, which only the tagged form keeps; JSON writes it as null.
         flags.tagged = true;
-        out += 'null';
         continue;
       }
       const item: unknown = value[index];
-      out +=
-        typeof item === 'object' || typeof item === 'function' || typeof item === 'symbol'
-          ? member(String(index), () => write(item, inner, flags))
-          : write(item, inner, flags);
+      const converted = memberToJson(String(index), item, inner, flags);
+      if (converted !== item && copy === undefined) copy = value.slice(0, index);
+      if (copy !== undefined) copy[index] = converted;
     }
-    return `${out}]`;
+    return copy ?? value;
   }
   const proto = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) {
+  const plain = proto === Object.prototype || proto === null;
+  if (!plain) {
     flags.tagged = true;
-    const special = writeSpecial(value, inner, flags);
+    const special = specialToJson(value, depth, flags);
     if (special !== undefined) return special;
   }
   // Plain objects, and other objects as their enumerable properties (as the tagged form always did).
-  let out = '{';
+  let copy: Record<string, unknown> | undefined = plain ? undefined : {};
   for (const key in value) {
-    let name = key;
-    if (key.charCodeAt(0) === DOLLAR) {
-      flags.escaped = true;
-      name = `$${key}`;
-    }
     const item: unknown = (value as Record<string, unknown>)[key];
-    const encoded =
-      typeof item === 'object' || typeof item === 'function' || typeof item === 'symbol'
-        ? member(key, () => write(item, inner, flags))
-        : write(item, inner, flags);
-    out += out.length === 1 ? `${quote(name)}:${encoded}` : `,${quote(name)}:${encoded}`;
+    const converted = memberToJson(key, item, inner, flags);
+    const escaped = key.charCodeAt(0) === DOLLAR;
+    if (escaped) flags.escaped = true;
+    if (copy === undefined && (converted !== item || escaped)) {
+      // Keys before this one needed nothing, or the copy would exist already.
+      copy = {};
+      for (const earlier in value) {
+        if (earlier === key) break;
+        setOwn(copy, earlier, (value as Record<string, unknown>)[earlier]);
+      }
+    }
+    if (copy !== undefined) setOwn(copy, escaped ? `$${key}` : key, converted);
   }
-  return `${out}}`;
+  return copy ?? value;
 }
 
-/** The tagged text of a Date, Map, Set, RegExp, Buffer, Uint8Array or `toJSON` object; else undefined. */
-function writeSpecial(value: object, depth: number, flags: EncodeFlags): string | undefined {
+/** The tag of a Date, Map, Set, RegExp, Buffer, Uint8Array or `toJSON` object; else undefined. */
+function specialToJson(value: object, depth: number, flags: EncodeFlags): unknown {
   if (value instanceof Date) {
     const time = value.getTime();
-    return Number.isNaN(time) ? '{"$":"Date","v":null}' : `{"$":"Date","v":"${value.toISOString()}"}`;
+    return { $: 'Date', v: Number.isNaN(time) ? null : value.toISOString() };
   }
+  const inner = depth + 1;
   if (value instanceof Map) {
-    let out = '{"$":"Map","v":[';
+    const pairs: unknown[] = [];
     for (const [key, item] of value) {
-      const pair = member(
-        `<map key ${String(key)}>`,
-        () => `[${write(key, depth, flags)},${write(item, depth, flags)}]`,
-      );
-      out += out.length === 16 ? pair : `,${pair}`;
+      pairs.push(member(`<map key ${String(key)}>`, () => [toJson(key, inner, flags), toJson(item, inner, flags)]));
     }
-    return `${out}]}`;
+    return { $: 'Map', v: pairs };
   }
   if (value instanceof Set) {
-    let out = '{"$":"Set","v":[';
-    for (const item of value) {
-      const encoded = member('<set item>', () => write(item, depth, flags));
-      out += out.length === 16 ? encoded : `,${encoded}`;
-    }
-    return `${out}]}`;
+    const items = member('<set item>', () => Array.from(value, (item) => toJson(item, inner, flags)));
+    return { $: 'Set', v: items };
   }
-  if (value instanceof RegExp) return `{"$":"RegExp","v":${quote(value.source)},"f":"${value.flags}"}`;
-  if (Buffer.isBuffer(value)) return `{"$":"Buffer","v":"${bytesToBase64(value)}"}`;
-  if (value instanceof Uint8Array) return `{"$":"Uint8Array","v":"${bytesToBase64(value)}"}`;
+  if (value instanceof RegExp) return { $: 'RegExp', v: value.source, f: value.flags };
+  if (Buffer.isBuffer(value)) return { $: 'Buffer', v: bytesToBase64(value) };
+  if (value instanceof Uint8Array) return { $: 'Uint8Array', v: bytesToBase64(value) };
   const { toJSON } = value as { toJSON?: unknown };
   // Objects that define their own JSON form (express-session's Cookie, Decimal, …) keep it.
-  if (typeof toJSON === 'function') return write(toJSON.call(value), depth - 1, flags);
+  if (typeof toJSON === 'function') return toJson(toJSON.call(value), depth, flags);
   return undefined;
 }
 
