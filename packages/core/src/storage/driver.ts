@@ -25,16 +25,28 @@ export interface BackendDriver {
   ping(): Promise<void>;
   /** A fresh keyv adapter; the storage creates one per namespace, after `connect`. */
   createAdapter(): KeyvStoreAdapter;
+  /**
+   * The stored text at `fullKey`, or undefined: the read behind `get` and `getVersioned`, one
+   * backend call with nothing in between. Optional: without it, reads go through keyv.
+   */
+  read?(fullKey: string): Promise<string | undefined>;
   /** One page of raw records in `range`, after `cursor` (null: from the start). */
   scanPage(request: ScanPageRequest): Promise<ScanPage>;
   /** Entries in `range`; expired ones (by `now`) only when `includeExpired`. */
   count(range: KeyRange, includeExpired: boolean, now: number): Promise<number>;
   /**
-   * Replaces the record at `fullKey` with `raw` (TTL `ttlMs`, 0 for none) only if it is still
-   * exactly `expectedRaw`, atomically on the backend. Optional: without it the storage does the
-   * same under the entry's lock.
+   * Replaces the record at `fullKey` with `raw` (TTL `ttlMs`, 0 for none; `expiresAt` is the
+   * same in ms since the epoch, as written into `raw` where the backend embeds expiry) only if
+   * it is still exactly `expectedRaw`, atomically on the backend. Optional: without it the
+   * storage does the same under the entry's lock.
    */
-  compareAndSet?(fullKey: string, expectedRaw: string, raw: string, ttlMs: number): Promise<boolean>;
+  compareAndSet?(
+    fullKey: string,
+    expectedRaw: string,
+    raw: string,
+    ttlMs: number,
+    expiresAt: number | null,
+  ): Promise<boolean>;
   /** Moves the expiry of a live entry; false when there is none. */
   touch(fullKey: string, expiresAt: number | null, now: number): Promise<boolean>;
   /** Deletes entries in `range` whose expiry is before `now`; returns how many. */

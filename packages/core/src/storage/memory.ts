@@ -63,6 +63,10 @@ export function createMemoryDriver(_options: MemoryStorageOptions): BackendDrive
     async ping() {},
     createAdapter: () => new MemoryAdapter(records),
 
+    async read(fullKey) {
+      return records.get(fullKey)?.raw;
+    },
+
     async scanPage({ range, cursor, limit, includeExpired, now }: ScanPageRequest): Promise<ScanPage> {
       // Maps iterate in insertion order, so a page is the next `limit` keys above the cursor.
       const keys: string[] = [];
@@ -88,9 +92,10 @@ export function createMemoryDriver(_options: MemoryStorageOptions): BackendDrive
       return total;
     },
 
-    async compareAndSet(fullKey, expectedRaw, raw) {
+    async compareAndSet(fullKey, expectedRaw, raw, _ttlMs, expiresAt) {
+      // Usually the very string handed out by `read`, so this compares one pointer.
       if (records.get(fullKey)?.raw !== expectedRaw) return false;
-      records.set(fullKey, { raw, expiresAt: readRecordExpiry(raw) });
+      records.set(fullKey, { raw, expiresAt });
       return true;
     },
 

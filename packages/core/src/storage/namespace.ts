@@ -48,13 +48,7 @@ export class StorageNamespace implements Namespace {
   }
 
   async get<Value = unknown>(key: string): Promise<Value | undefined> {
-    const fullKey = this.#fullKey(key);
-    try {
-      const keyv = await this.#store();
-      return (await this.#bounded(keyv.get(fullKey))) as Value | undefined;
-    } catch (error) {
-      throw this.#translate(error, key);
-    }
+    return (await this.#read(key))?.value as Value | undefined;
   }
 
   async set(key: string, value: unknown, options: SetOptions = {}): Promise<void> {
@@ -70,16 +64,9 @@ export class StorageNamespace implements Namespace {
   }
 
   async getVersioned<Value = unknown>(key: string): Promise<Versioned<Value> | undefined> {
-    const fullKey = this.#fullKey(key);
-    try {
-      const keyv = await this.#store();
-      // keyv's getRaw hands back the decoded record, which carries the text it came from.
-      const record = (await this.#bounded(keyv.getRaw(fullKey))) as DecodedRecord | undefined;
-      if (record?.raw === undefined) return undefined;
-      return { value: record.value as Value, version: record.raw };
-    } catch (error) {
-      throw this.#translate(error, key);
-    }
+    const record = await this.#read(key);
+    // The version is the stored text the value was decoded from.
+    return record?.raw === undefined ? undefined : { value: record.value as Value, version: record.raw };
   }
 
   async setIfVersion(
@@ -92,9 +79,10 @@ export class StorageNamespace implements Namespace {
     const ttlMs = validTtl(options.ttlMs);
     const { driver } = this.#context;
     if (value === undefined) throw new TypeError(`cannot store undefined under "${key}": use delete()`);
-    const raw = serializeRecord({ value, expires: driver.embedsExpiry && ttlMs > 0 ? Date.now() + ttlMs : null });
+    const expiresAt = ttlMs > 0 ? Date.now() + ttlMs : null;
+    const raw = serializeRecord({ value, expires: driver.embedsExpiry ? expiresAt : null });
     const swapped = await this.#run(async () => {
-      if (driver.compareAndSet) return this.#bounded(driver.compareAndSet(fullKey, version, raw, ttlMs));
+      if (driver.compareAndSet) return this.#bounded(driver.compareAndSet(fullKey, version, raw, ttlMs, expiresAt));
       return this.withLock(key, async () => {
         if ((await this.getVersioned(key))?.version !== version) return false;
         // Through the adapter, so the stored bytes are exactly the version handed back.
@@ -233,6 +221,34 @@ export class StorageNamespace implements Namespace {
     }
     const expiresAt = driver.embedsExpiry ? (record.expires ?? null) : raw.expiresAt;
     return { key, expiresAt, size: raw.size, value: record.value };
+  }
+
+  /**
+   * The live record under `key`: straight from the driver where it has `read`, else through
+   * keyv. Either way an expired record reads as missing and is deleted, as keyv does.
+   */
+  async #read(key: string): Promise<DecodedRecord | undefined> {
+    const fullKey = this.#fullKey(key);
+    const { driver } = this.#context;
+    try {
+      if (!driver.read) {
+        const keyv = await this.#store();
+        // keyv's getRaw hands back the decoded record, which carries the text it came from.
+        return (await this.#bounded(keyv.getRaw(fullKey))) as DecodedRecord | undefined;
+      }
+      await this.#context.ready();
+      const raw = await this.#bounded(driver.read(fullKey));
+      if (raw === undefined) return undefined;
+      const record = deserializeRecord(raw);
+      if (record.expires !== undefined && record.expires < Date.now()) {
+        const keyv = await this.#store();
+        await this.#bounded(keyv.delete(fullKey));
+        return undefined;
+      }
+      return record;
+    } catch (error) {
+      throw this.#translate(error, key);
+    }
   }
 
   /** The namespace's keyv, created on first use; every call re-checks the storage is open. */
