@@ -78,3 +78,20 @@ export class CookieTooLargeError extends VesselError {
     this.size = size;
   }
 }
+
+/** `Cache.get` found no fresh value for a key and was given no `createfunc` to make one. */
+export class CacheMissError extends VesselError {
+  /** The key as the caller gave it. */
+  readonly key: string;
+  /** The cache's namespace (`users` for storage namespace `cache:users`). */
+  readonly namespace: string;
+
+  constructor(namespace: string, key: string) {
+    super(
+      'VESSEL_CACHE_MISS',
+      `no fresh value for "${key.length > 80 ? `${key.slice(0, 80)}…` : key}" in cache "${namespace}" and no createfunc to make one`,
+    );
+    this.namespace = namespace;
+    this.key = key;
+  }
+}

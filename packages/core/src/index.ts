@@ -2,6 +2,7 @@
  * @vessel/core — configuration, the storage layer, sessions and caching on one `cacheDir`.
  * @packageDocumentation
  */
+export * from './cache/index.js';
 export * from './config/index.js';
 export * from './errors.js';
 export * from './session/index.js';

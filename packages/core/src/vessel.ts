@@ -1,5 +1,6 @@
+import { CacheManager, getDefaultCacheManager, setDefaultCacheManager } from './cache/manager.js';
 import { normalizeConfig } from './config/normalize.js';
-import type { ResolvedVesselConfig, VesselConfig } from './config/types.js';
+import type { CacheConfig, ResolvedVesselConfig, VesselConfig } from './config/types.js';
 import { SessionManager } from './session/manager.js';
 import type { SessionOptions } from './session/types.js';
 import { createStorage } from './storage/storage.js';
@@ -13,7 +14,7 @@ export interface VesselOptions extends VesselConfig {
   session?: VesselConfig['session'] & VesselSessionExtras;
 }
 
-/** Sessions (and, next, caches) over one storage. */
+/** Sessions and caches over one storage. */
 export interface Vessel {
   /** The validated configuration. */
   readonly config: ResolvedVesselConfig;
@@ -21,13 +22,16 @@ export interface Vessel {
   readonly storage: Storage;
   /** Sessions, stored in the storage's `session` namespace (or in cookies with `session.type: 'cookie'`). */
   readonly sessions: SessionManager;
-  /** Closes the storage (and any storage a session override opened). */
+  /** Caches, in storage namespaces `cache:<name>`; regions naming a backend of their own open it on first use. */
+  readonly cache: CacheManager;
+  /** Closes the storage (and any storage a session override or a region opened). */
   close(): Promise<void>;
 }
 
 /**
  * Builds Vessel from one configuration: a storage rooted at `cacheDir` (SQLite by default) or
- * `url`, shared by the session manager (and the cache manager, when it lands).
+ * `url`, shared by the session manager and the cache manager. The cache manager becomes the
+ * default of the standalone `cacheRegion` decorator unless another one already is.
  *
  * @example
  * const vessel = createVessel({ cacheDir: './data', session: { secret: process.env.SESSION_SECRET, timeout: 3600 } })
@@ -50,12 +54,25 @@ export function createVessel(options: VesselOptions = {}): Vessel {
         })
       : undefined;
   const sessions = new SessionManager({ ...sessionConfig, generateId, idPattern, now }, ownSessionStorage ?? storage);
+  const cache = new CacheManager(cacheOptions(config), storage);
+  if (getDefaultCacheManager() === undefined) setDefaultCacheManager(cache);
   return {
     config,
     storage,
     sessions,
+    cache,
     async close() {
-      await Promise.all([storage.close(), ownSessionStorage?.close()]);
+      await Promise.all([storage.close(), ownSessionStorage?.close(), cache.close()]);
     },
   };
+}
+
+/** The cache section for `CacheManager`: a region with a file/sqlite backend of its own but no folder uses `cacheDir`. */
+function cacheOptions(config: ResolvedVesselConfig): CacheConfig {
+  const { regions, ...defaults } = config.cache;
+  const withFolders = Object.entries(regions).map(([name, region]) => {
+    const needsFolder = (region.type === 'sqlite' || region.type === 'file') && region.url === undefined;
+    return [name, needsFolder ? { ...region, cacheDir: region.cacheDir ?? config.cacheDir } : region];
+  });
+  return { ...defaults, regions: Object.fromEntries(withFolders) };
 }

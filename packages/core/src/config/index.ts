@@ -6,13 +6,15 @@ export { coerceBoolean as parseBoolean, coerceDuration as parseDuration } from '
 export { type FlatConfig, type FlatValue, parseFlatConfig } from './flat.js';
 export { parseIni } from './ini.js';
 export { CONFIG_FILE_NAMES, type LoadConfigOptions, type LoadedVesselConfig, loadConfig } from './load.js';
-export { normalizeConfig } from './normalize.js';
+export { normalizeConfig, resolveCachePolicy } from './normalize.js';
 export type {
   CacheConfig,
+  CachePolicyConfig,
   DateInput,
   Duration,
   RegionConfig,
   ResolvedCacheConfig,
+  ResolvedCachePolicy,
   ResolvedRegionConfig,
   ResolvedSessionConfig,
   ResolvedVesselConfig,

@@ -5,6 +5,7 @@
  * in the message differs: it is the one the user wrote.
  */
 import { ConfigError } from '../errors.js';
+import { MAX_KEY_LENGTH } from '../storage/keys.js';
 import type { StorageType } from '../storage/types.js';
 import {
   closestMatch,
@@ -21,8 +22,10 @@ import {
 } from './coerce.js';
 import type {
   CacheConfig,
+  CachePolicyConfig,
   RegionConfig,
   ResolvedCacheConfig,
+  ResolvedCachePolicy,
   ResolvedRegionConfig,
   ResolvedSessionConfig,
   ResolvedVesselConfig,
@@ -151,14 +154,25 @@ const SESSION_COERCERS: Coercers<Validated<ResolvedSessionConfig>> & Record<keyo
   cacheDir: string,
 };
 
-const REGION_COERCERS: Coercers<Validated<ResolvedRegionConfig>> & Record<keyof RegionConfig, unknown> = {
+const POLICY_COERCERS: Coercers<Validated<ResolvedCachePolicy>> & Record<keyof CachePolicyConfig, unknown> = {
   expire: positiveDuration,
+  keyLength: (option, value) => coerceInteger(option, value, { min: 16, max: MAX_KEY_LENGTH }),
+  staleWhileRecreate: duration,
+  grace: duration,
+  refreshAhead: duration,
+  waitTimeout: positiveDuration,
+  lockTtl: positiveDuration,
+  localMaxEntries: (option, value) => coerceInteger(option, value, { min: 1 }),
+  localTtl: positiveDuration,
+  starttime: (option, value) => coerceDate(option, value, { epochSeconds: true }),
+};
+
+const REGION_COERCERS: Coercers<Validated<ResolvedRegionConfig>> & Record<keyof RegionConfig, unknown> = {
+  ...POLICY_COERCERS,
   type: storageType,
   url: string,
   cacheDir: string,
   enabled: boolean,
-  keyLength: (option, value) => coerceInteger(option, value, { min: 16 }),
-  starttime: (option, value) => coerceDate(option, value, { epochSeconds: true }),
 };
 
 const regions: Coercer<Record<string, Validated<ResolvedRegionConfig>>> = (option, value, context, path) => {
@@ -178,8 +192,8 @@ const regions: Coercer<Record<string, Validated<ResolvedRegionConfig>>> = (optio
 };
 
 const CACHE_COERCERS: Coercers<NonNullable<ValidatedConfig['cache']>> & Record<keyof CacheConfig, unknown> = {
+  ...POLICY_COERCERS,
   enabled: boolean,
-  expire: positiveDuration,
   regions,
 };
 
@@ -301,23 +315,58 @@ function resolveSession(session: Validated<ResolvedSessionConfig> = {}): Resolve
   });
 }
 
+/** The policy of a cache with nothing configured. */
+const DEFAULT_CACHE_POLICY: ResolvedCachePolicy = Object.freeze({
+  expire: undefined,
+  keyLength: 250,
+  staleWhileRecreate: undefined,
+  grace: 0,
+  refreshAhead: 0,
+  waitTimeout: 30,
+  lockTtl: 30,
+  localMaxEntries: undefined,
+  localTtl: 5,
+  starttime: undefined,
+});
+
+/** The policy fields of a validated section (cache level or region), without the others. */
+function policyOf(section: Validated<ResolvedCachePolicy>): Validated<ResolvedCachePolicy> {
+  const policy: Record<string, unknown> = {};
+  for (const key of Object.keys(DEFAULT_CACHE_POLICY)) {
+    const value = (section as Record<string, unknown>)[key];
+    if (value !== undefined) policy[key] = value;
+  }
+  return policy;
+}
+
 function resolveCache(cache: ValidatedConfig['cache'] = {}): ResolvedCacheConfig {
   const enabled = cache.enabled ?? true;
-  const expire = cache.expire;
+  const defaults: ResolvedCachePolicy = { ...DEFAULT_CACHE_POLICY, ...policyOf(cache) };
   const resolved: Record<string, ResolvedRegionConfig> = {};
   for (const [name, region] of Object.entries(cache.regions ?? {})) {
     resolved[name] = Object.freeze({
-      type: undefined,
-      url: undefined,
-      cacheDir: undefined,
-      keyLength: undefined,
-      starttime: undefined,
-      ...region,
-      expire: region.expire ?? expire,
+      ...defaults,
+      ...policyOf(region),
+      type: region.type,
+      url: region.url,
+      cacheDir: region.cacheDir,
       enabled: enabled && (region.enabled ?? true),
     });
   }
-  return Object.freeze({ enabled, expire, regions: Object.freeze(resolved) });
+  return Object.freeze({ ...defaults, enabled, regions: Object.freeze(resolved) });
+}
+
+/**
+ * Validates a cache policy written in code (`getCache` options) the way configuration is
+ * validated, and lays it over `base`. A bad value throws a `ConfigError` naming `path.option`.
+ */
+export function resolveCachePolicy(
+  input: CachePolicyConfig,
+  base: ResolvedCachePolicy,
+  path: string,
+): ResolvedCachePolicy {
+  const validated = validateSection(input, path, POLICY_COERCERS, { spell: (option) => option, flat: false });
+  return Object.freeze({ ...base, ...policyOf(validated) });
 }
 
 /**

@@ -73,10 +73,38 @@ export interface SessionConfig {
   cacheDir?: string;
 }
 
-/** One cache region (flat keys `cache.<region>.*`). */
-export interface RegionConfig {
-  /** Time to live of entries, in seconds. Default: `cache.expire`, else never. */
+/**
+ * How a cache behaves. Set at the cache level (`cache.*`) these are the defaults of every region
+ * and of `getCache`; a region (`cache.<region>.*`) or `getCache` options override them.
+ */
+export interface CachePolicyConfig {
+  /** How long a created value is fresh, in seconds. Default: never stale. */
   expire?: Duration;
+  /** Keys longer than this many characters are stored under their SHA-256; at least 16. Default 250. */
+  keyLength?: number;
+  /**
+   * How long past `expire` a stale value is kept and handed out while one caller recreates it, in
+   * seconds; 0 makes every caller wait for the new value instead. Default: as long as `expire`.
+   */
+  staleWhileRecreate?: Duration;
+  /** How long past `expire` a stale value may stand in when `createfunc` or the storage fails, in seconds. Default 0. */
+  grace?: Duration;
+  /** A hit this many seconds or less before expiry recreates the value in the background. Default 0 (off). */
+  refreshAhead?: Duration;
+  /** How long a caller waits for another caller's `createfunc` before giving up, in seconds. Default 30. */
+  waitTimeout?: Duration;
+  /** How long a creator's lock lives at most, so a crashed creator cannot block a key, in seconds. Default 30. */
+  lockTtl?: Duration;
+  /** Entries of the in-process tier kept in front of a non-memory storage (LRU). Default: no tier. */
+  localMaxEntries?: number;
+  /** How long the in-process tier trusts its copy before reading the storage again, in seconds. Default 5. */
+  localTtl?: Duration;
+  /** Entries created before this moment are stale (region-wide invalidation); epoch seconds allowed. */
+  starttime?: DateInput | number;
+}
+
+/** One cache region (flat keys `cache.<region>.*`): the policy, and optionally a storage of its own. */
+export interface RegionConfig extends CachePolicyConfig {
   /** Storage type for this region only. Default: the shared storage. */
   type?: StorageType;
   /** Storage URL for this region only. */
@@ -85,18 +113,12 @@ export interface RegionConfig {
   cacheDir?: string;
   /** `false` turns the region off: every call runs its `createfunc`. Default `true`. */
   enabled?: boolean;
-  /** Keys longer than this many characters are hashed; at least 16. Default: the cache's own. */
-  keyLength?: number;
-  /** Entries created before this moment are stale (region-wide invalidation); epoch seconds allowed. */
-  starttime?: DateInput | number;
 }
 
-/** Cache options (flat keys `cache.*`). */
-export interface CacheConfig {
+/** Cache options (flat keys `cache.*`): defaults for every region, and the regions. */
+export interface CacheConfig extends CachePolicyConfig {
   /** `false` turns caching off everywhere. Default `true`. */
   enabled?: boolean;
-  /** Default time to live for regions without their own `expire`, in seconds. Default: never. */
-  expire?: Duration;
   /** Named regions; in flat config listed with `cache.regions = short_term, long_term`. */
   regions?: Readonly<Record<string, RegionConfig>>;
 }
@@ -159,24 +181,40 @@ export interface ResolvedSessionConfig {
   readonly cacheDir: string | undefined;
 }
 
-/** A region after validation. */
-export interface ResolvedRegionConfig {
-  /** Seconds; the region's own, else `cache.expire`, else `undefined` (never expires). */
+/** A cache policy after validation: durations in integer seconds, defaults applied. */
+export interface ResolvedCachePolicy {
+  /** Seconds; `undefined` for never stale. */
   readonly expire: number | undefined;
+  readonly keyLength: number;
+  /** Seconds; `undefined` means "as long as `expire`". */
+  readonly staleWhileRecreate: number | undefined;
+  /** Seconds. */
+  readonly grace: number;
+  /** Seconds; 0 is off. */
+  readonly refreshAhead: number;
+  /** Seconds. */
+  readonly waitTimeout: number;
+  /** Seconds. */
+  readonly lockTtl: number;
+  /** `undefined`: no in-process tier. */
+  readonly localMaxEntries: number | undefined;
+  /** Seconds. */
+  readonly localTtl: number;
+  readonly starttime: Date | undefined;
+}
+
+/** A region after validation: its policy (falling back to the cache level's) and storage. */
+export interface ResolvedRegionConfig extends ResolvedCachePolicy {
   readonly type: StorageType | undefined;
   readonly url: string | undefined;
   readonly cacheDir: string | undefined;
   /** `false` when the region or the whole cache (`cache.enabled`) is off. */
   readonly enabled: boolean;
-  readonly keyLength: number | undefined;
-  readonly starttime: Date | undefined;
 }
 
-/** Cache options after validation. */
-export interface ResolvedCacheConfig {
+/** Cache options after validation: the cache-level policy is the default of every region. */
+export interface ResolvedCacheConfig extends ResolvedCachePolicy {
   readonly enabled: boolean;
-  /** Seconds; `undefined` for never. */
-  readonly expire: number | undefined;
   readonly regions: Readonly<Record<string, ResolvedRegionConfig>>;
 }
 

@@ -76,7 +76,7 @@ describe('integers', () => {
     );
     expect(() => normalizeConfig({ timeoutMs: 2 ** 31 })).toThrow(/timeoutMs: .*got 2147483648/);
     expect(() => parseFlatConfig({ 'cache.regions': 'short_term', 'cache.short_term.key_length': '8' })).toThrow(
-      'cache.short_term.key_length: expected an integer of at least 16, got "8"',
+      'cache.short_term.key_length: expected an integer from 16 to 1024, got "8"',
     );
   });
 });

@@ -216,7 +216,7 @@ describe('cache regions', () => {
       }),
     );
     expect(resolved.cache.expire).toBe(600);
-    expect(resolved.cache.regions.short_term).toMatchObject({ expire: 600, enabled: true, keyLength: undefined });
+    expect(resolved.cache.regions.short_term).toMatchObject({ expire: 600, enabled: true, keyLength: 250 });
     expect(resolved.cache.regions.long_term).toMatchObject({ expire: 7200, enabled: false, keyLength: 64 });
   });
 

@@ -28,7 +28,20 @@ describe('normalizeConfig defaults', () => {
       url: undefined,
       cacheDir: undefined,
     });
-    expect(config.cache).toEqual({ enabled: true, expire: undefined, regions: {} });
+    expect(config.cache).toEqual({
+      enabled: true,
+      expire: undefined,
+      keyLength: 250,
+      staleWhileRecreate: undefined,
+      grace: 0,
+      refreshAhead: 0,
+      waitTimeout: 30,
+      lockTtl: 30,
+      localMaxEntries: undefined,
+      localTtl: 5,
+      starttime: undefined,
+      regions: {},
+    });
   });
 
   it('keeps storage options as given, leaving their defaults to createStorage', () => {
@@ -82,8 +95,11 @@ describe('normalizeConfig on the object form', () => {
     expect(() => normalizeConfig({ cachedir: './x' } as unknown as VesselConfig)).toThrow(
       'cachedir: unknown option; did you mean cacheDir?',
     );
-    expect(() => normalizeConfig({ cache: { regions: { a: { ttl: 1 } } } } as unknown as VesselConfig)).toThrow(
-      /^cache\.regions\.a\.ttl: unknown option; known options: expire, type/,
+    expect(() => normalizeConfig({ cache: { regions: { a: { colour: 1 } } } } as unknown as VesselConfig)).toThrow(
+      /^cache\.regions\.a\.colour: unknown option; known options: expire, keyLength, staleWhileRecreate, .*, type, url, cacheDir, enabled$/,
+    );
+    expect(() => normalizeConfig({ cache: { regions: { a: { expires: 1 } } } } as unknown as VesselConfig)).toThrow(
+      'cache.regions.a.expires: unknown option; did you mean cache.regions.a.expire?',
     );
   });
 
