@@ -41,19 +41,56 @@ const SQLITE_UNAVAILABLE = new Set([
 ]);
 
 /**
- * keyv's SQLite adapter reads with `SELECT *`, which also computes the generated `expires`
- * column on every read; a read needs only the value.
+ * A few prepared copies of one statement, used in turn. node-sqlite3 runs one operation at a
+ * time per statement, so a single prepared statement would queue every concurrent request
+ * behind the others; preparing the SQL on each call (what keyv does) costs a parse every time.
+ * `all` and `run` reset the statement when done, so no read transaction is left open.
  */
-class ValueOnlyKeyvSqlite extends KeyvSqlite {
-  override async get<Value>(key: string): Promise<Value | undefined> {
-    const [row] = (await this.query(`SELECT value FROM ${this.opts.table} WHERE key = ?`, key)) as { value: Value }[];
-    return row?.value;
+class PreparedStatements {
+  readonly #statements: sqlite3.Statement[];
+  #next = 0;
+
+  constructor(db: sqlite3.Database, sql: string, copies: number) {
+    // A failed prepare is reported by the statement's first use; the callback keeps it from
+    // being an unhandled 'error' event.
+    this.#statements = Array.from({ length: copies }, () => db.prepare(sql, () => {}));
+  }
+
+  #take(): sqlite3.Statement {
+    const statement = this.#statements[this.#next] as sqlite3.Statement;
+    this.#next = (this.#next + 1) % this.#statements.length;
+    return statement;
+  }
+
+  all<Row>(params: unknown[]): Promise<Row[]> {
+    return new Promise((resolve, reject) =>
+      this.#take().all(params, (error: Error | null, rows: Row[]) => (error ? reject(error) : resolve(rows))),
+    );
+  }
+
+  /** Runs a write; resolves with the number of rows changed. */
+  run(params: unknown[]): Promise<number> {
+    return new Promise((resolve, reject) =>
+      this.#take().run(params, function (this: sqlite3.RunResult, error: Error | null) {
+        return error ? reject(error) : resolve(this.changes);
+      }),
+    );
+  }
+
+  finalize(): Promise<void> {
+    return Promise.all(
+      this.#statements.map((statement) => new Promise<void>((resolve) => statement.finalize(() => resolve()))),
+    ).then(() => {});
   }
 }
+
+/** Copies of each prepared statement: enough to keep node-sqlite3's thread pool (4) busy. */
+const STATEMENT_COPIES = 4;
 
 /** A promise face for the few sqlite3 calls the driver makes itself. */
 class Connection {
   readonly #db: sqlite3.Database;
+  readonly #prepared = new Map<string, PreparedStatements>();
 
   private constructor(db: sqlite3.Database) {
     this.#db = db;
@@ -88,10 +125,26 @@ class Connection {
     );
   }
 
-  close(): Promise<void> {
+  /** The statement `sql`, prepared on first use and kept until `close`. */
+  prepared(sql: string): PreparedStatements {
+    let statements = this.#prepared.get(sql);
+    if (!statements) {
+      statements = new PreparedStatements(this.#db, sql, STATEMENT_COPIES);
+      this.#prepared.set(sql, statements);
+    }
+    return statements;
+  }
+
+  async close(): Promise<void> {
+    // sqlite refuses to close a connection with statements still prepared.
+    await Promise.all([...this.#prepared.values()].map((statements) => statements.finalize()));
+    this.#prepared.clear();
     return new Promise((resolve, reject) => this.#db.close((error) => (error ? reject(error) : resolve())));
   }
 }
+
+const READ_SQL = `SELECT value FROM ${TABLE} WHERE key = ?`;
+const COMPARE_AND_SET_SQL = `UPDATE ${TABLE} SET value = ? WHERE key = ? AND value = ?`;
 
 /** Where the database file is: `sqlite://` URL path, else `<cacheDir>/vessel.sqlite`. */
 export function sqliteFileOf(options: SqliteStorageOptions): string {
@@ -106,6 +159,8 @@ export function createSqliteDriver(options: SqliteStorageOptions): BackendDriver
   const busyTimeoutMs = options.timeoutMs ?? 5000;
   const adapters: KeyvSqlite[] = [];
   let connection: Connection | undefined;
+  /** Single-key reads run on a connection of their own, beside the writes (WAL lets them). */
+  let reader: Connection | undefined;
 
   const db = (): Connection => {
     if (!connection) throw new StorageUnavailableError(location, 'not connected');
@@ -137,9 +192,15 @@ export function createSqliteDriver(options: SqliteStorageOptions): BackendDriver
       try {
         await mkdir(path.dirname(file), { recursive: true });
         const opened = await Connection.open(file, busyTimeoutMs);
-        // WAL lets the CLI read while the app writes; NORMAL sync is safe against process
-        // crashes in WAL mode and avoids an fsync per session write.
-        await opened.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; ${SCHEMA}`);
+        try {
+          // WAL lets the CLI read while the app writes; NORMAL sync is safe against process
+          // crashes in WAL mode and avoids an fsync per session write.
+          await opened.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; ${SCHEMA}`);
+          reader = await Connection.open(file, busyTimeoutMs);
+        } catch (error) {
+          await opened.close().catch(() => {});
+          throw error;
+        }
         connection = opened;
       } catch (error) {
         throw new StorageUnavailableError(location, (error as Error).message, { cause: error });
@@ -151,11 +212,17 @@ export function createSqliteDriver(options: SqliteStorageOptions): BackendDriver
     },
 
     createAdapter() {
-      const adapter = new ValueOnlyKeyvSqlite({ uri: `sqlite://${file}`, table: TABLE, busyTimeout: busyTimeoutMs });
+      const adapter = new KeyvSqlite({ uri: `sqlite://${file}`, table: TABLE, busyTimeout: busyTimeoutMs });
       adapter.on('error', () => {}); // surfaced through the failed query itself
       void adapter.query('PRAGMA synchronous = NORMAL').catch(() => {});
       adapters.push(adapter);
       return adapter;
+    },
+
+    async read(fullKey) {
+      if (!reader) throw new StorageUnavailableError(location, 'not connected');
+      const [row] = await reader.prepared(READ_SQL).all<{ value: string }>([fullKey]);
+      return row?.value;
     },
 
     async scanPage({ range, cursor, limit, includeExpired, now, keysOnly }: ScanPageRequest) {
@@ -191,9 +258,7 @@ export function createSqliteDriver(options: SqliteStorageOptions): BackendDriver
     },
 
     async compareAndSet(fullKey, expectedRaw, raw) {
-      return (
-        (await db().run(`UPDATE ${TABLE} SET value = ? WHERE key = ? AND value = ?`, raw, fullKey, expectedRaw)) > 0
-      );
+      return (await db().prepared(COMPARE_AND_SET_SQL).run([raw, fullKey, expectedRaw])) > 0;
     },
 
     async touch(fullKey, expiresAt, now) {
@@ -248,10 +313,11 @@ export function createSqliteDriver(options: SqliteStorageOptions): BackendDriver
     },
 
     async close() {
-      const open = connection;
+      const open = [connection, reader];
       connection = undefined;
+      reader = undefined;
       await Promise.allSettled(adapters.splice(0).map((adapter) => adapter.disconnect()));
-      await open?.close();
+      await Promise.all(open.map((opened) => opened?.close()));
     },
   };
 }
