@@ -10,6 +10,7 @@ const vessel = createVessel({
   type: config.type,
   prefix: config.prefix,
   session: { secret: config.session.secret ?? ['demo-secret-change-me'], timeout: config.session.timeout ?? '30m' },
+  cache: { regions: { short_term: { expire: 60 } } },
 });
 
 try {
@@ -28,9 +29,17 @@ try {
   await second.save();
   await vessel.sessions.commit(second);
 
-  // A cached value next to the sessions, in its own namespace.
-  const users = vessel.storage.namespace('cache:users');
-  await users.set('ada', { name: 'Ada Lovelace', visits: 42n }, { ttlMs: 60_000 });
+  // A memoized lookup next to the sessions, in namespace cache:users: the second call is a hit.
+  let lookups = 0;
+  const findUser = vessel.cache.region(
+    'short_term',
+    'users',
+  )(async (name) => {
+    lookups++;
+    return { name: 'Ada Lovelace', visits: 42n, lookedUpAt: new Date() };
+  });
+  await findUser('ada');
+  const cached = await findUser('ada');
 
   const { prefix } = vessel.storage;
   console.log(`storage    ${vessel.storage.location}${config.configFile ? ` (from ${config.configFile})` : ''}`);
@@ -39,7 +48,7 @@ try {
   console.log(
     `           created ${second.created.toISOString()}, expires ${second.expiresAt?.toISOString() ?? 'never'}`,
   );
-  console.log(`cache      ${prefix}:cache:users::ada ->`, await users.get('ada'));
+  console.log(`cache      ${prefix}:cache:users::["ada"] ->`, cached, `(createfunc ran ${lookups}× for 2 calls)`);
   console.log(`counts     ${await vessel.storage.namespace('session').count()} session(s) stored`);
 } finally {
   await vessel.close();
