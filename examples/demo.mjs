@@ -31,13 +31,11 @@ try {
 
   // A memoized lookup next to the sessions, in namespace cache:users: the second call is a hit.
   let lookups = 0;
-  const findUser = vessel.cache.region(
-    'short_term',
-    'users',
-  )(async (name) => {
+  const lookUpUser = async (name) => {
     lookups++;
-    return { name: 'Ada Lovelace', visits: 42n, lookedUpAt: new Date() };
-  });
+    return { name, fullName: 'Ada Lovelace', visits: 42n, lookedUpAt: new Date() };
+  };
+  const findUser = vessel.cache.region('short_term', 'users')(lookUpUser);
   await findUser('ada');
   const cached = await findUser('ada');
 
