@@ -46,3 +46,60 @@ export function verifySessionId(signed: string, secrets: readonly string[]): Ver
 export function unsignSessionId(signed: string, secrets: readonly string[]): string | undefined {
   return verifySessionId(signed, secrets)?.id;
 }
+
+/** Ids whose signature a `SessionIdVerifier` remembers, at most (the oldest are forgotten first). */
+export const REMEMBERED_SIGNATURES = 10_000;
+
+/**
+ * Verifies signed cookie values as `verifySessionId` does, remembering the signature of each id
+ * it has verified (a bounded map). A returning session's cookie is then checked by comparing
+ * its signature, in constant time, with the remembered one instead of computing the HMAC again:
+ * the HMAC of an id under a secret never changes, so what is accepted stays the same. Only
+ * authentic cookies are remembered; anything else pays the full verification every time.
+ */
+export class SessionIdVerifier {
+  readonly #secrets: readonly string[];
+  readonly #remembered = new Map<string, { readonly signature: Buffer; readonly secretIndex: number }>();
+
+  constructor(secrets: readonly string[]) {
+    this.#secrets = secrets;
+  }
+
+  /** The id a signed cookie value carries, and which secret signed it; `undefined` when forged. */
+  verify(signed: string): VerifiedSessionId | undefined {
+    const dot = signed.lastIndexOf('.');
+    if (dot > 2 && signed.startsWith('s:')) {
+      const id = signed.slice(2, dot);
+      const remembered = this.#remembered.get(id);
+      if (remembered) {
+        const given = Buffer.from(signed.slice(dot + 1));
+        if (given.length === remembered.signature.length && timingSafeEqual(given, remembered.signature)) {
+          return { id, secretIndex: remembered.secretIndex };
+        }
+      }
+    }
+    const verified = verifySessionId(signed, this.#secrets);
+    if (verified) this.#remember(verified.id, Buffer.from(signed.slice(dot + 1)), verified.secretIndex);
+    return verified;
+  }
+
+  /** `signSessionId(id, <first secret>)`, from memory when this id was verified under it. */
+  sign(id: string): string {
+    const remembered = this.#remembered.get(id);
+    if (remembered?.secretIndex === 0) return `s:${id}.${remembered.signature.toString()}`;
+    const [secret] = this.#secrets;
+    if (secret === undefined) throw new Error('session cookies need a secret');
+    const signed = signSessionId(id, secret);
+    this.#remember(id, Buffer.from(signed.slice(signed.lastIndexOf('.') + 1)), 0);
+    return signed;
+  }
+
+  #remember(id: string, signature: Buffer, secretIndex: number): void {
+    if (this.#remembered.size >= REMEMBERED_SIGNATURES && !this.#remembered.has(id)) {
+      // Maps iterate in insertion order: the first key is the oldest.
+      const [oldest] = this.#remembered.keys();
+      if (oldest !== undefined) this.#remembered.delete(oldest);
+    }
+    this.#remembered.set(id, { signature, secretIndex });
+  }
+}

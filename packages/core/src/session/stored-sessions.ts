@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CorruptEntryError, VesselError } from '../errors.js';
 import { setOwn } from '../storage/codec.js';
 import type { Namespace } from '../storage/types.js';
-import { signSessionId, verifySessionId } from './cookie-signing.js';
+import { SessionIdVerifier } from './cookie-signing.js';
 import { isValidSessionId } from './ids.js';
 import {
   isSessionRecord,
@@ -44,6 +44,7 @@ function merge(stored: Record<string, unknown>, data: Record<string, unknown>, d
 /** Sessions as records in the storage namespace `session`, named by a signed id in the cookie. */
 export function storedSessions(options: StoredSessionsOptions): SessionPersistence {
   const { namespace, secrets, idPattern, invalidateCorrupt } = options;
+  const signatures = new SessionIdVerifier(secrets);
 
   async function read(id: string): Promise<LoadedSession | RejectedSession> {
     let stored: { value: unknown; version: string } | undefined;
@@ -102,7 +103,7 @@ export function storedSessions(options: StoredSessionsOptions): SessionPersisten
     kind: 'stored',
 
     async fromCookie(value) {
-      const verified = verifySessionId(value, secrets);
+      const verified = signatures.verify(value);
       if (!verified) return { ok: false, reason: 'bad-signature' };
       const loaded = await fromId(verified.id);
       return loaded.ok && verified.secretIndex > 0 ? { ...loaded, stale: true } : loaded;
@@ -128,9 +129,7 @@ export function storedSessions(options: StoredSessionsOptions): SessionPersisten
     },
 
     cookieValue(id) {
-      const [signing] = secrets;
-      if (signing === undefined) throw new Error('session cookies need a secret');
-      return signSessionId(id, signing);
+      return signatures.sign(id);
     },
   };
 }

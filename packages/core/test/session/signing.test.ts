@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { createStorage, SessionManager, type SessionOptions, signSessionId, unsignSessionId } from '@vessel/core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { REMEMBERED_SIGNATURES, SessionIdVerifier } from '../../src/session/cookie-signing.js';
 import { Browser, parseSetCookie, rejectsOf } from '../support/sessions.js';
 
 /** A Cookie header exactly as express-session (cookie-signature + cookie) writes one. */
@@ -95,6 +96,40 @@ describe('session cookie signing', () => {
       expect(seen).toContain('%2B');
       expect(seen).toContain('%2F');
       expect(seen).not.toMatch(/[+/:]/);
+    });
+  });
+
+  describe('remembered signatures', () => {
+    const id = 'AbCdEfGhIjKlMnOpQrStUvWxYz012345';
+
+    it('accepts a returning cookie from memory, and still refuses a forged one for the same id', () => {
+      const verifier = new SessionIdVerifier(['s1']);
+      const signed = signSessionId(id, 's1');
+      expect(verifier.verify(signed)).toEqual({ id, secretIndex: 0 });
+      expect(verifier.verify(signed)).toEqual({ id, secretIndex: 0 });
+      const forged = `${signed.slice(0, -1)}${signed.endsWith('A') ? 'B' : 'A'}`;
+      expect(verifier.verify(forged)).toBeUndefined();
+      expect(verifier.verify(`${signed}x`)).toBeUndefined();
+      expect(verifier.verify(signSessionId(id, 'other'))).toBeUndefined();
+      expect(verifier.verify(signed)).toEqual({ id, secretIndex: 0 });
+    });
+
+    it('follows a rotation: old-secret cookies keep their index, re-signing uses the first secret', () => {
+      const verifier = new SessionIdVerifier(['new', 'old']);
+      expect(verifier.verify(signSessionId(id, 'old'))).toEqual({ id, secretIndex: 1 });
+      expect(verifier.sign(id)).toBe(signSessionId(id, 'new'));
+      expect(verifier.verify(signSessionId(id, 'new'))).toEqual({ id, secretIndex: 0 });
+      expect(verifier.verify(signSessionId(id, 'old'))).toEqual({ id, secretIndex: 1 });
+    });
+
+    it(`remembers at most ${REMEMBERED_SIGNATURES} ids and never a forged one`, () => {
+      const verifier = new SessionIdVerifier(['s1']);
+      const first = signSessionId(`${id}-0`, 's1');
+      verifier.verify(first);
+      for (let i = 1; i <= REMEMBERED_SIGNATURES; i++) verifier.verify(signSessionId(`${id}-${i}`, 's1'));
+      for (let i = 0; i < 100; i++) expect(verifier.verify(`s:${id}-forged-${i}.nope`)).toBeUndefined();
+      // Forgotten or not, every authentic cookie still verifies.
+      expect(verifier.verify(first)).toEqual({ id: `${id}-0`, secretIndex: 0 });
     });
   });
 });
