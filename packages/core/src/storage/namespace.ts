@@ -11,7 +11,7 @@ import {
   readRecordExpiry,
   serializeRecord,
 } from './record.js';
-import { withTimeout } from './timeout.js';
+import type { OperationDeadlines } from './timeout.js';
 import type { Lock, LockOptions, Namespace, ScanOptions, SetOptions, StorageEntry, Versioned } from './types.js';
 
 const DEFAULT_PAGE_SIZE = 500;
@@ -30,6 +30,8 @@ export interface NamespaceContext {
   readonly prefix: string;
   /** Per-operation timeout for single-key operations, ms; 0 disables it. */
   readonly timeoutMs: number;
+  /** What enforces `timeoutMs`; undefined when it is 0. */
+  readonly deadlines: OperationDeadlines | undefined;
   /** Resolves once the backend is connected; rejects with `StorageUnavailableError`. */
   ready(): Promise<void>;
 }
@@ -274,8 +276,8 @@ export class StorageNamespace implements Namespace {
   }
 
   #bounded<T>(operation: Promise<T>): Promise<T> {
-    const { timeoutMs, driver } = this.#context;
-    return timeoutMs > 0 ? withTimeout(operation, timeoutMs, driver.location) : operation;
+    const { deadlines } = this.#context;
+    return deadlines ? deadlines.bound(operation) : operation;
   }
 
   async #run<T>(operation: () => Promise<T>): Promise<T> {

@@ -8,7 +8,7 @@ import { createPostgresDriver } from './postgres.js';
 import { createRedisDriver } from './redis.js';
 import { resolveStorageOptions, type StorageInput } from './resolve-options.js';
 import { createSqliteDriver } from './sqlite.js';
-import { withTimeout } from './timeout.js';
+import { OperationDeadlines, withTimeout } from './timeout.js';
 import type { Namespace, Storage, StorageOptions } from './types.js';
 
 function createDriver(options: StorageOptions): BackendDriver {
@@ -43,10 +43,12 @@ export function createStorage(input: StorageInput = {}): Storage {
   let connecting: Promise<void> | undefined;
   let closed = false;
 
+  const timeoutMs = options.type === 'memory' ? 0 : (options.timeoutMs ?? 5000);
   const context: NamespaceContext = {
     driver,
     prefix: options.prefix ?? 'vessel',
-    timeoutMs: options.type === 'memory' ? 0 : (options.timeoutMs ?? 5000),
+    timeoutMs,
+    deadlines: timeoutMs > 0 ? new OperationDeadlines(timeoutMs, driver.location) : undefined,
     ready() {
       if (closed) return Promise.reject(new VesselError('VESSEL_CLOSED', `storage ${driver.location} is closed`));
       // Bounded even if the backend's own connect forgets its timeout (or the OS hangs a mkdir).
