@@ -1,0 +1,52 @@
+import type { Session, SessionRequest } from './session-object.js';
+import type { SessionData, SessionStore } from './store.js';
+
+/** A session the backend found for a request: its stored data, and the backend's own handle on it. */
+export interface LoadedSession<Handle> {
+  readonly data: SessionData;
+  readonly handle: Handle;
+}
+
+/**
+ * Where the middleware keeps sessions: an express-session store (`store-backend.ts`) or Vessel's
+ * storage through `SessionManager` (`vessel-backend.ts`). The middleware holds the semantics
+ * (when to save, touch and send the cookie); a backend only moves data.
+ */
+export interface SessionBackend<Handle = unknown> {
+  /** Exposed as `req.sessionStore`. */
+  readonly store: SessionStore;
+  /** False while the store reports itself disconnected: requests then go on without a session. */
+  isReady(): boolean;
+  /** The stored session `id`, or `undefined` when there is none. */
+  load(id: string, req: SessionRequest): Promise<LoadedSession<Handle> | undefined>;
+  /** The handle of a session generated in this request (nothing stored yet). */
+  fresh(id: string): Handle;
+  /** Stores `session` under its id; resolves with the handle to use from now on. */
+  save(session: Session, handle: Handle): Promise<Handle>;
+  /** Moves the stored session's expiry without saving its data; `undefined` when the backend cannot. */
+  touch(session: Session, handle: Handle): Promise<void> | undefined;
+  /** Deletes the stored session `id`. */
+  destroy(id: string, handle: Handle | undefined): Promise<void>;
+  /** Reads `id` again: its stored data, or `undefined` when gone. */
+  reload(id: string, handle: Handle): Promise<LoadedSession<Handle> | undefined>;
+  /**
+   * Destroys the request's session and calls `generate` for a new one (through the store's own
+   * `regenerate` on the store path, which custom stores may override).
+   */
+  regenerate(req: SessionRequest, handle: Handle, generate: () => void): Promise<void>;
+  /** When the session was created and last accessed, where the backend knows. */
+  times(handle: Handle): { created: Date | undefined; lastAccessed: Date | undefined };
+}
+
+/** `run` with a Node-style callback as a promise; copes with stores that call back synchronously. */
+export function fromCallback<Value = void>(
+  run: (done: (err?: unknown, value?: Value) => void) => void,
+): Promise<Value> {
+  return new Promise<Value>((resolve, reject) => {
+    try {
+      run((err, value) => (err ? reject(err) : resolve(value as Value)));
+    } catch (err) {
+      reject(err);
+    }
+  });
+}

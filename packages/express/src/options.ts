@@ -1,0 +1,49 @@
+import type { IncomingMessage } from 'node:http';
+import type { CookieOptions } from './cookie.js';
+import type { Secret } from './signature.js';
+import type { SessionStore } from './store.js';
+import type { VesselStorageOptions } from './vessel-store.js';
+
+/**
+ * Options of `session()`: express-session 1.19's, with the same defaults, plus where Vessel
+ * keeps sessions when no `store` is given and how it behaves when the storage is down.
+ */
+export interface SessionOptions extends VesselStorageOptions {
+  /** Cookie name. Default `connect.sid`. */
+  name?: string;
+  /** Old name of `name`. */
+  key?: string;
+  /**
+   * Signs the cookie: a secret, or several (the first signs, all verify). Without it the
+   * request's `req.secret` (cookie-parser) is used, else the request fails with an error.
+   */
+  secret?: Secret | readonly Secret[];
+  /** Save the session at the end of every request even when unchanged. Default `true` (as express-session's). */
+  resave?: boolean;
+  /** Store sessions that were created and not changed in this request. Default `true` (as express-session's). */
+  saveUninitialized?: boolean;
+  /** Send the cookie on every response (its expiry restarts). Default `false`. */
+  rolling?: boolean;
+  /** Makes the id of a new session; default 24 random bytes in base64url (32 characters). */
+  genid?: (req: IncomingMessage) => string;
+  /** Trust `X-Forwarded-Proto` (`true`), never (`false`), or follow Express's `trust proxy` (unset). */
+  proxy?: boolean;
+  /** What `req.session = null` (or `delete req.session`) does: `keep` the stored session, or `destroy` it. Default `keep`. */
+  unset?: 'keep' | 'destroy';
+  /** An express-session store; without one, sessions live in Vessel's storage (see the storage options). */
+  store?: SessionStore;
+  /** Cookie settings, or a function of the request returning them. Default `{ path: '/', httpOnly: true, maxAge: null }`. */
+  cookie?: CookieOptions | ((req: IncomingMessage) => CookieOptions);
+  /** Vessel storage: lifetime of sessions whose cookie has no `maxAge`, in seconds. Default 86400. */
+  timeout?: number;
+  /**
+   * When the store fails: `error` hands the error to `next(err)` (fail closed); `continue` serves
+   * the request without a session (`req.session` undefined, no cookie). Default `error`.
+   */
+  storeUnavailable?: 'error' | 'continue';
+  /**
+   * Load the session only when a handler calls `await req.loadSession()`: other requests cost no
+   * storage read and get no cookie. Default `false`.
+   */
+  lazy?: boolean;
+}

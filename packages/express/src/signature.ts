@@ -1,0 +1,73 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { parseCookies } from './cookie-header.js';
+
+/** A cookie-signing secret: a string or the bytes of one. */
+export type Secret = string | Buffer;
+
+function mac(value: string, secret: Secret): string {
+  return createHmac('sha256', secret).update(value).digest('base64').replace(/=+$/, '');
+}
+
+/** `s:<id>.<HMAC-SHA256 base64 without padding>`, express-session's (and Vessel's) cookie value. */
+export function signId(id: string, secret: Secret): string {
+  return `s:${id}.${mac(id, secret)}`;
+}
+
+/**
+ * The id inside `value` (without its `s:`) when one of `secrets` signed it; `false` otherwise.
+ * Signatures are compared in constant time.
+ */
+export function unsignId(value: string, secrets: readonly Secret[]): string | false {
+  const dot = value.lastIndexOf('.');
+  if (dot < 0) return false;
+  const id = value.slice(0, dot);
+  const given = Buffer.from(value.slice(dot + 1));
+  for (const secret of secrets) {
+    const expected = Buffer.from(mac(id, secret));
+    if (expected.length === given.length && timingSafeEqual(expected, given)) return id;
+  }
+  return false;
+}
+
+/** What cookie-parser leaves on a request (express-session reads these for backwards compatibility). */
+interface ParsedCookies {
+  signedCookies?: Record<string, unknown>;
+  cookies?: Record<string, unknown>;
+}
+
+function unsignRaw(raw: unknown, secrets: readonly Secret[]): string | undefined {
+  if (typeof raw !== 'string' || !raw.startsWith('s:')) return undefined;
+  return unsignId(raw.slice(2), secrets) || undefined;
+}
+
+/**
+ * The session id the request's cookie `name` carries when its signature verifies: from the
+ * Cookie header, else from cookie-parser's `req.signedCookies` / `req.cookies`.
+ */
+export function readSessionId(req: IncomingMessage, name: string, secrets: readonly Secret[]): string | undefined {
+  let id: string | undefined;
+  const header = req.headers.cookie;
+  if (header) id = unsignRaw(parseCookies(header)[name], secrets);
+  const parsed = req as IncomingMessage & ParsedCookies;
+  if (!id && parsed.signedCookies) {
+    const value = parsed.signedCookies[name];
+    if (typeof value === 'string' && value) id = value;
+  }
+  if (!id && parsed.cookies) id = unsignRaw(parsed.cookies[name], secrets);
+  return id;
+}
+
+/**
+ * Whether the request came over HTTPS: an encrypted socket always is; otherwise `proxy: false`
+ * says no, `proxy: true` trusts the first `X-Forwarded-Proto`, and unset defers to Express's `req.secure`.
+ */
+export function isSecure(req: IncomingMessage, trustProxy: boolean | undefined): boolean {
+  if ((req.socket as { encrypted?: boolean } | undefined)?.encrypted) return true;
+  if (trustProxy === false) return false;
+  if (trustProxy !== true) return (req as { secure?: unknown }).secure === true;
+  const header = req.headers['x-forwarded-proto'];
+  const value = (Array.isArray(header) ? header[0] : header) ?? '';
+  const comma = value.indexOf(',');
+  return (comma === -1 ? value : value.slice(0, comma)).toLowerCase().trim() === 'https';
+}
