@@ -13,6 +13,10 @@ export interface PrivateRedis {
   start(): Promise<void>;
   /** Stops the server with `signal` (a crash by default) and waits for it to exit. */
   stop(signal?: NodeJS.Signals): Promise<void>;
+  /** Freezes the server (SIGSTOP): connections stay open, nothing answers. */
+  pause(): void;
+  /** Lets a paused server run again (SIGCONT). */
+  resume(): void;
   /** Stops the server and removes its data folder. */
   dispose(): Promise<void>;
 }
@@ -58,6 +62,8 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     url: `redis://127.0.0.1:${port}`,
     start,
     stop,
+    pause: () => server?.kill('SIGSTOP'),
+    resume: () => server?.kill('SIGCONT'),
     async dispose() {
       await stop();
       await rm(dir, { recursive: true, force: true });

@@ -1,11 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError, createStorage, StorageUnavailableError } from '@vessel/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../../test-support/ports.js';
+import { type PrivateRedis, startPrivateRedis } from '../../../../test-support/private-redis.js';
 
 describe('unreachable backends fail fast and say where', () => {
   it('redis: names the URL and the reason within the timeout', async () => {
@@ -63,74 +62,29 @@ describe('unreachable backends fail fast and say where', () => {
 });
 
 describe('a redis outage is an error, never a miss, and service resumes by itself', () => {
-  let dir: string;
-  let port: number;
-  let server: ChildProcess | undefined;
-
-  async function startRedis(): Promise<void> {
-    // Append-only with fsync on every write: what was acknowledged survives the kill.
-    server = spawn(
-      'redis-server',
-      [
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--save',
-        '',
-        '--appendonly',
-        'yes',
-        '--appendfsync',
-        'always',
-        '--dir',
-        dir,
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    let output = '';
-    server.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    const deadline = Date.now() + 10_000;
-    while (!output.includes('Ready to accept connections')) {
-      if (Date.now() > deadline) throw new Error(`redis-server did not start: ${output}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-
-  async function stopRedis(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-    if (!server || server.exitCode !== null) return;
-    const exited = once(server, 'exit');
-    server.kill(signal);
-    await exited;
-    server = undefined;
-  }
+  let redis: PrivateRedis;
 
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'vessel-redis-'));
-    port = await freePort();
-    await startRedis();
+    redis = await startPrivateRedis();
   });
 
   afterAll(async () => {
-    server?.kill('SIGCONT');
-    await stopRedis();
-    await rm(dir, { recursive: true, force: true });
+    await redis.dispose();
   });
 
   it('rejects during the outage within seconds, then reads the same data after the restart', async () => {
-    const storage = createStorage({ url: `redis://127.0.0.1:${port}`, prefix: 'outage', timeoutMs: 1000 });
+    const storage = createStorage({ url: redis.url, prefix: 'outage', timeoutMs: 1000 });
     const sessions = storage.namespace('session');
     await sessions.set('ada', { user: 'ada' }, { ttlMs: 600_000 });
 
-    await stopRedis();
+    await redis.stop();
     const started = Date.now();
     const error = await sessions.get('ada').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StorageUnavailableError);
     expect(Date.now() - started).toBeLessThan(2500);
     await expect(sessions.set('bob', 1)).rejects.toBeInstanceOf(StorageUnavailableError);
 
-    await startRedis();
+    await redis.start();
     const deadline = Date.now() + 10_000;
     let value: unknown;
     while (Date.now() < deadline) {
@@ -143,10 +97,10 @@ describe('a redis outage is an error, never a miss, and service resumes by itsel
   });
 
   it('a server that stops answering (SIGSTOP) times out instead of hanging', async () => {
-    const storage = createStorage({ url: `redis://127.0.0.1:${port}`, prefix: 'hang', timeoutMs: 500 });
+    const storage = createStorage({ url: redis.url, prefix: 'hang', timeoutMs: 500 });
     const ns = storage.namespace('session');
     await ns.set('x', 1);
-    server?.kill('SIGSTOP');
+    redis.pause();
     try {
       const started = Date.now();
       const error = (await ns.get('x').catch((e: unknown) => e)) as Error;
@@ -154,7 +108,7 @@ describe('a redis outage is an error, never a miss, and service resumes by itsel
       expect(error.message).toMatch(/no answer within 500 ms/);
       expect(Date.now() - started).toBeLessThan(2000);
     } finally {
-      server?.kill('SIGCONT');
+      redis.resume();
     }
     await storage.close();
   });
