@@ -16,6 +16,7 @@ import { formatTable, withRatios } from './table.mjs';
 const SUITES = {
   storage: () => import('./storage.mjs'),
   sessions: () => import('./sessions.mjs'),
+  cache: () => import('./cache.mjs'),
 };
 
 const DEFAULT_ENTRIES = 1_000_000;

@@ -49,17 +49,26 @@ export function withRatios(rows) {
 
 /** Formats rows as an aligned text table; `section` rows (`{ section: 'title' }`) become headings. */
 export function formatTable(rows) {
-  const cells = rows.map((row) => (row.section ? row : COLUMNS.map((column) => column.value(row))));
-  const widths = COLUMNS.map((column, index) =>
+  return formatColumns(COLUMNS, rows);
+}
+
+/**
+ * Formats `rows` as an aligned text table of `columns` (`{ title, value: (row) => string, right }`,
+ * `right` for right-aligned numbers); `section` rows (`{ section: 'title' }`) become headings.
+ * Suites with columns of their own use this with theirs.
+ */
+export function formatColumns(columns, rows) {
+  const cells = rows.map((row) => (row.section ? row : columns.map((column) => column.value(row))));
+  const widths = columns.map((column, index) =>
     Math.max(column.title.length, ...cells.filter(Array.isArray).map((line) => line[index].length)),
   );
   const line = (values) =>
     values
-      .map((value, index) => (COLUMNS[index].right ? value.padStart(widths[index]) : value.padEnd(widths[index])))
+      .map((value, index) => (columns[index].right ? value.padStart(widths[index]) : value.padEnd(widths[index])))
       .join('  ')
       .trimEnd();
   const rule = widths.map((width) => '-'.repeat(width)).join('  ');
-  const out = [line(COLUMNS.map((column) => column.title)), rule];
+  const out = [line(columns.map((column) => column.title)), rule];
   for (const cell of cells) out.push(Array.isArray(cell) ? line(cell) : `${cell.section}:`);
   return out.join('\n');
 }
