@@ -2,5 +2,13 @@
  * @vessel/cli — `session-inspect`, the operator's view of a Vessel store.
  * @packageDocumentation
  */
-export { EXIT, main, type StoreInfo } from './main.js';
-export { type OpenedStore, openStore, type StoreFlags } from './store.js';
+export { EXIT, errorLine, main, type StoreInfo } from './main.js';
+export { type Io, processIo } from './output.js';
+export {
+  SESSION_FORMATS,
+  type SessionFormat,
+  type SessionView,
+  toSessionView,
+  vesselRecordFormat,
+} from './session-view.js';
+export { type OpenedStore, openSessionStore, openStore, type SessionStore, type StoreFlags } from './store.js';

@@ -1,4 +1,13 @@
-import { createStorage, type LoadedVesselConfig, loadConfig, type Storage, type StorageType } from '@vessel/core';
+import {
+  createStorage,
+  type LoadedVesselConfig,
+  loadConfig,
+  type Namespace,
+  SESSION_NAMESPACE,
+  type Storage,
+  type StorageType,
+} from '@vessel/core';
+import { UsageError } from './human.js';
 
 /** Flags that say where the store is; each overrides the config file. */
 export interface StoreFlags {
@@ -7,6 +16,8 @@ export interface StoreFlags {
   type?: StorageType | undefined;
   cacheDir?: string | undefined;
   prefix?: string | undefined;
+  /** PostgreSQL schema of Vessel's table. */
+  schema?: string | undefined;
 }
 
 /** An opened store plus the config it came from. */
@@ -15,24 +26,60 @@ export interface OpenedStore {
   readonly config: LoadedVesselConfig;
 }
 
+/** An opened store whose sessions the CLI can read, and their namespace. */
+export interface SessionStore extends OpenedStore {
+  /** The `session` namespace: the only one any command reads or changes. */
+  readonly sessions: Namespace;
+}
+
 /**
- * Finds the application's store the way the application does: `--config FILE`, else
+ * Finds the application's session store the way the application does: `--config FILE`, else
  * `vessel.ini` / `vessel.config.json` in the working folder, else SQLite under `./data`.
+ * A config's `session.url` / `session.cache_dir` / `session.type` win over the shared storage,
+ * as they do in `createVessel`; flags win over both.
  */
 export async function openStore(flags: StoreFlags): Promise<OpenedStore> {
   const config = await loadConfig(flags.config);
-  const url = flags.url ?? (flags.type || flags.cacheDir ? undefined : config.url);
-  const type = flags.type ?? (flags.url ? undefined : config.type);
-  const cacheDir = flags.cacheDir ?? config.cacheDir ?? (url || type ? undefined : './data');
+  const session = config.session;
+  const sessionType = session.type === 'cookie' ? undefined : session.type;
+  const fromFlags = Boolean(flags.url || flags.type || flags.cacheDir);
+  const url = flags.url ?? (fromFlags ? undefined : (session.url ?? config.url));
+  const type = flags.type ?? (flags.url ? undefined : (sessionType ?? config.type));
+  const cacheDir =
+    flags.cacheDir ??
+    (flags.url ? undefined : (session.cacheDir ?? config.cacheDir)) ??
+    (url || (type && type !== 'sqlite' && type !== 'file') ? undefined : './data');
   const storage = createStorage({
     type,
     url,
     cacheDir,
-    cluster: flags.url ? undefined : config.cluster,
+    cluster: fromFlags ? undefined : config.cluster,
     prefix: flags.prefix ?? config.prefix,
     timeoutMs: config.timeoutMs,
-    schema: config.schema,
+    schema: flags.schema ?? config.schema,
     poolSize: config.poolSize,
   });
   return { storage, config };
+}
+
+/**
+ * `openStore`, refusing stores whose sessions cannot be seen from outside the application:
+ * the in-process memory backend and cookie-only sessions (exit code 2, said plainly).
+ */
+export async function openSessionStore(flags: StoreFlags): Promise<SessionStore> {
+  const opened = await openStore(flags);
+  const { storage, config } = opened;
+  if (config.session.type === 'cookie' && !flags.url && !flags.type && !flags.cacheDir) {
+    await storage.close();
+    throw new UsageError(
+      `${config.configFile ?? 'the config'} sets session.type = cookie: sessions live in the browsers' cookies, encrypted, and no store holds them`,
+    );
+  }
+  if (storage.type === 'memory') {
+    await storage.close();
+    throw new UsageError(
+      'the memory backend lives inside one application process; there is nothing to inspect from outside (use sqlite, file, redis or postgres)',
+    );
+  }
+  return { ...opened, sessions: storage.namespace(SESSION_NAMESPACE) };
 }

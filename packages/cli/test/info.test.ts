@@ -69,7 +69,9 @@ describe('session-inspect info', () => {
   it('exits 1 with one clear line when the store is unreachable', async () => {
     const run = await inspect(['--url', 'redis://:pw@127.0.0.1:1/0', 'info'], app);
     expect(run.code).toBe(1);
-    expect(run.stderr).toBe('session-inspect: cannot reach redis://:***@127.0.0.1:1/0: ECONNREFUSED\n');
+    expect(run.stderr).toBe(
+      'session-inspect: cannot reach redis://:***@127.0.0.1:1/0: ECONNREFUSED (is it running and reachable? check --url, or the config file that named it)\n',
+    );
   });
 
   it('exits 2 on usage errors and on a memory store it cannot see into', async () => {

@@ -1,0 +1,81 @@
+import { formatElapsed, formatRelative, formatTime, sessions as nSessions, UsageError } from '../human.js';
+import { resolveIds, UnknownIdError } from '../ids.js';
+import { type Io, write } from '../output.js';
+import type { SessionStore } from '../store.js';
+
+/** Options of `expire`. */
+export type ExpireOptions =
+  | { readonly mode: 'sweep' }
+  /** `inMs` 0: now. */
+  | { readonly mode: 'move'; readonly ids: readonly string[]; readonly inMs: number };
+
+/** What `expire` did. */
+export interface ExpireReport {
+  /** `swept`: expired records deleted; `moved`: sessions whose expiry moved. */
+  readonly action: 'swept' | 'moved';
+  readonly count: number;
+  /** The new expiry, ms since the epoch (`moved` only). */
+  readonly expiresAt?: number;
+  readonly ids?: readonly string[];
+  readonly store: string;
+  readonly seconds: number;
+}
+
+/** Compare-and-set attempts when the application rewrites a session while its expiry moves. */
+const ATTEMPTS = 5;
+
+/**
+ * Moves the expiry of sessions (`touch` on the storage), or sweeps every expired record.
+ * Moving also rewrites the `expires` the record carries, because the session manager honours
+ * the sooner of the two: a storage TTL moved alone could not extend a session.
+ */
+export async function expire(store: SessionStore, options: ExpireOptions, io: Io): Promise<ExpireReport> {
+  const { sessions, storage } = store;
+  const started = Date.now();
+  if (options.mode === 'sweep') {
+    const count = await sessions.sweep();
+    if (storage.capabilities.nativeTtl)
+      await write(io.err, `${storage.type} deletes expired keys by itself: there is never anything to sweep\n`);
+    return { action: 'swept', count, store: storage.location, seconds: (Date.now() - started) / 1000 };
+  }
+  if (options.ids.length === 0)
+    throw new UsageError('name the sessions to expire (ids or unique prefixes), or use --sweep');
+  const ids = await resolveIds(sessions, storage.type, options.ids);
+  const expiresAt = Date.now() + options.inMs;
+  const vanished: string[] = [];
+  for (const id of ids) {
+    if (!(await sessions.touch(id, expiresAt))) vanished.push(id);
+    else if (options.inMs > 0) await alignRecord(store, id, expiresAt);
+  }
+  if (vanished.length > 0)
+    throw new UnknownIdError(`session ${vanished.map((id) => `"${id}"`).join(', ')} vanished before its expiry moved`);
+  return {
+    action: 'moved',
+    count: ids.length,
+    expiresAt,
+    ids,
+    store: storage.location,
+    seconds: (Date.now() - started) / 1000,
+  };
+}
+
+async function alignRecord(store: SessionStore, id: string, expiresAt: number): Promise<void> {
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const stored = await store.sessions.getVersioned<Record<string, unknown>>(id);
+    const record = stored?.value;
+    if (!stored || typeof record !== 'object' || record === null || !('expires' in record)) return;
+    if (record.expires === expiresAt) return;
+    const ttlMs = Math.max(1, expiresAt - Date.now());
+    if (await store.sessions.setIfVersion(id, stored.version, { ...record, expires: expiresAt }, { ttlMs })) return;
+  }
+}
+
+/** The one-line summary of `expire`. */
+export function expireSummary(report: ExpireReport, now: number): string {
+  if (report.action === 'swept')
+    return `swept ${nSessions(report.count)} (expired) from ${report.store} in ${formatElapsed(report.seconds)}\n`;
+  const at = report.expiresAt ?? now;
+  return at <= now
+    ? `expired ${nSessions(report.count)} now\n`
+    : `${nSessions(report.count)} now expire at ${formatTime(at)} UTC (${formatRelative(at, now)})\n`;
+}

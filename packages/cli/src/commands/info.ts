@@ -1,0 +1,33 @@
+import { type Io, keyValueTable, write } from '../output.js';
+import type { SessionStore } from '../store.js';
+
+/** What `info` reports about a store. */
+export interface StoreInfo {
+  configFile: string | null;
+  type: string;
+  location: string;
+  prefix: string;
+  sessions: number;
+}
+
+/** Where the store is, and how many live sessions it holds. */
+export async function info(store: SessionStore, json: boolean, io: Io): Promise<void> {
+  const { storage, config } = store;
+  await storage.ping();
+  const report: StoreInfo = {
+    configFile: config.configFile ?? null,
+    type: storage.type,
+    location: storage.location,
+    prefix: storage.prefix,
+    sessions: await store.sessions.count(),
+  };
+  if (json) {
+    await write(io.out, `${JSON.stringify(report, null, 2)}\n`);
+    return;
+  }
+  const rows = Object.entries(report).map(([name, value]): [string, string] => [
+    name,
+    String(value ?? '(none: defaults)'),
+  ]);
+  await write(io.out, `${keyValueTable(rows, io.out)}\n`);
+}

@@ -1,0 +1,74 @@
+import { CorruptEntryError, type StorageEntry } from '@vessel/core';
+import { formatBytes, formatRelative, formatTime } from '../human.js';
+import { resolveIds, UnknownIdError } from '../ids.js';
+import { type Io, keyValueTable, write } from '../output.js';
+import { type SessionView, toSessionView } from '../session-view.js';
+import type { SessionStore } from '../store.js';
+import { renderTree } from '../values.js';
+import { sessionJson } from './list.js';
+
+/** The expiry a SQL or file backend wrote at the head of the stored record, if any. */
+function embeddedExpiry(raw: string): number | null {
+  const match = /^\{"expires":(-?\d+|null)[,}]/.exec(raw);
+  return match?.[1] === undefined || match[1] === 'null' ? null : Number(match[1]);
+}
+
+/** Reads one session by whole id; corrupt records come back as corrupt views. */
+export async function readSession(store: SessionStore, id: string): Promise<SessionView | undefined> {
+  let entry: StorageEntry;
+  try {
+    const stored = await store.sessions.getVersioned(id);
+    if (stored === undefined) return undefined;
+    // The version is the stored text: its size, and on SQL/file backends the storage expiry.
+    entry = {
+      key: id,
+      size: Buffer.byteLength(stored.version),
+      expiresAt: embeddedExpiry(stored.version),
+      value: stored.value,
+    };
+  } catch (error) {
+    if (!(error instanceof CorruptEntryError)) throw error;
+    const found = await findEntry(store, id);
+    if (!found) throw error;
+    entry = found;
+  }
+  return toSessionView(entry);
+}
+
+/** The scanned entry of `id`, for records `get` refuses to decode (their size and reason). */
+async function findEntry(store: SessionStore, id: string): Promise<StorageEntry | undefined> {
+  for await (const entry of store.sessions.scan({ includeExpired: true })) if (entry.key === id) return entry;
+  return undefined;
+}
+
+/** Shows one session (a whole id or a unique prefix): metadata, then the data as a tree. */
+export async function inspect(store: SessionStore, given: string, json: boolean, io: Io): Promise<void> {
+  const [id] = await resolveIds(store.sessions, store.storage.type, [given]);
+  const view = id === undefined ? undefined : await readSession(store, id);
+  if (view === undefined) throw new UnknownIdError(`no session matches "${given}" (it expired or was deleted)`);
+  if (json) {
+    await write(io.out, `${JSON.stringify(sessionJson(view), null, 2)}\n`);
+    return;
+  }
+  const now = Date.now();
+  const rows: [string, string][] = [
+    ['id', view.id],
+    ['created', view.created === null ? '-' : `${formatTime(view.created)} UTC (${formatRelative(view.created, now)})`],
+    [
+      'last access',
+      view.accessed === null ? '-' : `${formatTime(view.accessed)} UTC (${formatRelative(view.accessed, now)})`,
+    ],
+    [
+      'expires',
+      view.expires === null ? 'never' : `${formatTime(view.expires)} UTC (${formatRelative(view.expires, now)})`,
+    ],
+    ['size', formatBytes(view.size)],
+  ];
+  if (view.corrupt !== undefined) rows.push(['CORRUPT', view.corrupt]);
+  else rows.push(['keys', String(Object.keys(view.data).length)]);
+  await write(io.out, `${keyValueTable(rows, io.out)}\n`);
+  if (view.corrupt === undefined) {
+    const tree = renderTree(view.data);
+    await write(io.out, `data\n${tree.length === 0 ? '(empty)\n' : `${tree.join('\n')}\n`}`);
+  }
+}

@@ -1,0 +1,87 @@
+import type { StorageEntry } from '@vessel/core';
+
+/** One stored session as the CLI shows it, whatever format it was written in. */
+export interface SessionView {
+  /** The session id (the key inside the `session` namespace). */
+  readonly id: string;
+  /** Bytes of the stored record. */
+  readonly size: number;
+  /** When it was created, ms since the epoch; `null` for corrupt records. */
+  readonly created: number | null;
+  /** Last access, ms since the epoch; `null` for corrupt records. */
+  readonly accessed: number | null;
+  /**
+   * When it stops being usable, ms since the epoch (`null`: never): the sooner of the storage's
+   * expiry (which `touch` moves) and the record's own, which the session manager also checks.
+   */
+  readonly expires: number | null;
+  /** The session data with its types (Date, Map, Set, BigInt); empty for corrupt records. */
+  readonly data: Readonly<Record<string, unknown>>;
+  /** Why the record cannot be read as a session; absent for readable sessions. */
+  readonly corrupt?: string;
+}
+
+/**
+ * A stored session format the CLI understands. Vessel's own record is the only one today; the
+ * express-session records that a `VesselStore` will write (`{ cookie, ...data }`) get a reader
+ * of their own here, tried in order, so every command sees them without change.
+ */
+export interface SessionFormat {
+  /** Short name, for messages. */
+  readonly name: string;
+  /** The view of `value`, or `undefined` when `value` is not in this format. */
+  read(id: string, entry: StorageEntry, value: object): SessionView | undefined;
+}
+
+function minExpiry(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Math.min(a, b);
+}
+
+/** Vessel's `SessionRecord`: `{ created, accessed, expires, data }`, times in ms since the epoch. */
+export const vesselRecordFormat: SessionFormat = {
+  name: 'vessel',
+  read(id, entry, value) {
+    const record = value as Record<string, unknown>;
+    const { created, accessed, expires, data } = record;
+    if (typeof created !== 'number' || typeof accessed !== 'number') return undefined;
+    if (expires !== null && typeof expires !== 'number') return undefined;
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) return undefined;
+    return {
+      id,
+      size: entry.size,
+      created,
+      accessed,
+      expires: minExpiry(entry.expiresAt, expires),
+      data: data as Record<string, unknown>,
+    };
+  },
+};
+
+/** The formats tried, in order, on every record of the `session` namespace. */
+export const SESSION_FORMATS: readonly SessionFormat[] = [vesselRecordFormat];
+
+/**
+ * Reads a scanned entry as a session. Undecodable bytes and values of no known format come back
+ * as corrupt views (listed, never thrown), so one bad record cannot stop a listing or a purge.
+ */
+export function toSessionView(entry: StorageEntry, formats: readonly SessionFormat[] = SESSION_FORMATS): SessionView {
+  const base = { id: entry.key, size: entry.size, created: null, accessed: null, expires: entry.expiresAt, data: {} };
+  if (entry.corrupt !== undefined) return { ...base, corrupt: entry.corrupt };
+  const value = entry.value;
+  if (typeof value === 'object' && value !== null) {
+    for (const format of formats) {
+      const view = format.read(entry.key, entry, value);
+      if (view) return view;
+    }
+  }
+  return { ...base, corrupt: `not a session record (${describeKind(value)})` };
+}
+
+function describeKind(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object without created/accessed/expires/data';
+  return `a ${typeof value}`;
+}
