@@ -8,7 +8,7 @@ import { holdEnd } from './end-hook.js';
 import type { SessionOptions } from './options.js';
 import { type RegenerateOptions, Session, type SessionController, setController } from './session-object.js';
 import { isSecure, readSessionId, type Secret, signId } from './signature.js';
-import type { SessionData } from './store.js';
+import { inflateSession, type SessionData } from './store.js';
 import { storeBackend } from './store-backend.js';
 import { vesselBackend } from './vessel-backend.js';
 import { resolveStorage, VesselStore } from './vessel-store.js';
@@ -69,7 +69,9 @@ export function session(options: SessionOptions = {}): SessionMiddleware {
     throw new TypeError('unset option must be "destroy" or "keep"');
   }
   const unsetDestroy = options.unset === 'destroy';
-  const secretOption = options.secret as Secret | readonly Secret[] | undefined;
+  // A Vessel instance's own session secret (and timeout) apply when the options give none.
+  const vesselSession = options.vessel?.config.session;
+  const secretOption = (options.secret ?? vesselSession?.secret) as Secret | readonly Secret[] | undefined;
   if (Array.isArray(secretOption) && secretOption.length === 0) {
     throw new TypeError('secret option array must contain one or more strings');
   }
@@ -93,7 +95,7 @@ export function session(options: SessionOptions = {}): SessionMiddleware {
     backend = vesselBackend({
       storage,
       store: new VesselStore({ storage }),
-      defaultTimeoutSeconds: options.timeout ?? 86_400,
+      defaultTimeoutSeconds: options.timeout ?? vesselSession?.timeout ?? 86_400,
       usualMaxAge,
       // The app's own ids need not look like Vessel's; signatures already vouch for them.
       idPattern: options.genid ? /^(?!\.\.?$)[^\s/\\]{1,256}$/ : undefined,
@@ -174,7 +176,7 @@ export function session(options: SessionOptions = {}): SessionMiddleware {
         const loaded = await backend.reload(s.id, handle);
         if (!loaded) throw new Error('failed to load session');
         handle = loaded.handle;
-        store.createSession(req, loaded.data);
+        inflateSession(req, loaded.data);
       },
       async destroy(s) {
         delete req.session;
@@ -239,7 +241,10 @@ export function session(options: SessionOptions = {}): SessionMiddleware {
     };
     const inflate = (data: SessionData, loadedHandle: unknown): void => {
       handle = loadedHandle;
-      const s = store.createSession(req, data);
+      // A record written without a cookie (by Vessel's own API) gets the configured one.
+      if (typeof data.cookie !== 'object' || data.cookie === null) data.cookie = new Cookie(resolveCookie(req));
+      // Not `store.createSession`: stores built on express-session's Store would make its Session objects.
+      const s = inflateSession(req, data);
       originalId = req.sessionID;
       originalHash = sessionFingerprint(s);
       if (!resave) savedHash = originalHash;

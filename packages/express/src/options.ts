@@ -16,6 +16,7 @@ export interface SessionOptions extends VesselStorageOptions {
   /**
    * Signs the cookie: a secret, or several (the first signs, all verify). Without it the
    * request's `req.secret` (cookie-parser) is used, else the request fails with an error.
+   * Default: a given `vessel`'s `session.secret`.
    */
   secret?: Secret | readonly Secret[];
   /** Save the session at the end of every request even when unchanged. Default `true` (as express-session's). */
@@ -34,7 +35,7 @@ export interface SessionOptions extends VesselStorageOptions {
   store?: SessionStore;
   /** Cookie settings, or a function of the request returning them. Default `{ path: '/', httpOnly: true, maxAge: null }`. */
   cookie?: CookieOptions | ((req: IncomingMessage) => CookieOptions);
-  /** Vessel storage: lifetime of sessions whose cookie has no `maxAge`, in seconds. Default 86400. */
+  /** Vessel storage: lifetime of sessions whose cookie has no `maxAge`, in seconds. Default: a given `vessel`'s `session.timeout`, else 86400. */
   timeout?: number;
   /**
    * When the store fails: `error` hands the error to `next(err)` (fail closed); `continue` serves

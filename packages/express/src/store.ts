@@ -66,10 +66,15 @@ Store.prototype.load = function load(this: SessionStore, sid, callback) {
   });
 };
 
-Store.prototype.createSession = function createSession(req: SessionRequest, stored: SessionData): Session {
-  // As express-session does: the stored object itself becomes the session's data, cookie revived in place.
+/**
+ * Makes `req.session` from stored data, as express-session does: the cookie revived in place
+ * (`expires` back to a Date, `originalMaxAge` kept), the rest copied on as data.
+ */
+export function inflateSession(req: SessionRequest, stored: SessionData): Session {
   stored.cookie = reviveCookie((stored.cookie ?? {}) as Record<string, unknown>);
   const session = new Session(req, stored);
   req.session = session;
   return session;
-};
+}
+
+Store.prototype.createSession = inflateSession;

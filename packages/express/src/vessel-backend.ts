@@ -94,7 +94,8 @@ export function vesselBackend(options: VesselBackendOptions): SessionBackend<Ves
   }
 
   function loaded(core: CoreSession, timeoutSeconds: number): LoadedSession<VesselHandle> {
-    const data = core.toJSON();
+    // `cookie` first, where express-session has it.
+    const data: Record<string, unknown> = { cookie: undefined, ...core.toJSON() };
     const snapshot = new Map<string, string>();
     for (const key of Object.keys(data)) {
       if (key === 'cookie') continue;
@@ -109,6 +110,8 @@ export function vesselBackend(options: VesselBackendOptions): SessionBackend<Ves
         json.expires = new Date(core.lastAccessed.getTime() + json.originalMaxAge).toISOString();
       }
       data.cookie = json;
+    } else {
+      delete data.cookie;
     }
     return { data: data as SessionData, handle: { core, timeoutSeconds, snapshot } };
   }

@@ -8,7 +8,6 @@ import {
   countWrites,
   createApp,
   expiresAt,
-  expiresOf,
   type OpenBackend,
   SECRET,
   sessionOf,
