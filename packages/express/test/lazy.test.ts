@@ -1,0 +1,64 @@
+import { createStorage } from '@vessel/core';
+import request from 'supertest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { cookieOf, createApp, SECRET, setCookieFor } from './support.js';
+
+describe('lazy mode', () => {
+  let storage: ReturnType<typeof createStorage>;
+  let reads: number;
+  beforeEach(() => {
+    storage = createStorage({ type: 'memory' });
+    reads = 0;
+    const namespace = storage.namespace('session');
+    for (const method of ['get', 'getVersioned', 'has'] as const) {
+      const original = namespace[method].bind(namespace) as (...args: unknown[]) => Promise<unknown>;
+      (namespace as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+        reads++;
+        return original(...args);
+      };
+    }
+  });
+  afterEach(async () => {
+    await storage.close();
+  });
+
+  const app = () =>
+    createApp({ secret: SECRET, storage, lazy: true, resave: false, saveUninitialized: false }, async (req, res) => {
+      if (req.url === '/static') return res.end('static');
+      const session = await req.loadSession?.();
+      if (!session) return res.end('none');
+      if (req.url === '/login') session.user = 'ada';
+      res.end(String(session.user));
+    });
+
+  it('reads nothing and sends no cookie for requests that never ask', async () => {
+    const server = app();
+    const login = await request(server).get('/login').expect('ada');
+    const before = reads;
+    const res = await request(server).get('/static').set('Cookie', cookieOf(login)).expect('static');
+    expect(reads).toBe(before);
+    expect(setCookieFor(res)).toBeUndefined();
+  });
+
+  it('loads the session when a handler asks, once per request', async () => {
+    const server = app();
+    const login = await request(server).get('/login');
+    await request(server).get('/').set('Cookie', cookieOf(login)).expect('ada');
+  });
+
+  it('does not destroy an unloaded session with unset: destroy', async () => {
+    const server = createApp(
+      { secret: SECRET, storage, lazy: true, unset: 'destroy', resave: false, saveUninitialized: false },
+      async (req, res) => {
+        if (req.url === '/login') {
+          const session = await req.loadSession?.();
+          if (session) session.user = 'ada';
+        }
+        res.end(req.url === '/check' ? String((await req.loadSession?.())?.user) : 'ok');
+      },
+    );
+    const login = await request(server).get('/login');
+    await request(server).get('/other').set('Cookie', cookieOf(login));
+    await request(server).get('/check').set('Cookie', cookieOf(login)).expect('ada');
+  });
+});
