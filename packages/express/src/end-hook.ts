@@ -20,25 +20,28 @@ export function holdEnd(
   const held = function heldEnd(this: ServerResponse, ...args: unknown[]) {
     if (ended) return false;
     ended = true;
-    let [chunk, encoding] = args as [unknown, BufferEncoding | undefined];
-    if (typeof chunk === 'function' || typeof encoding === 'function') return end.apply(res, args);
+    // end(cb), end(chunk, cb) and end(chunk, encoding, cb): the callback goes to the final end.
+    const callback = typeof args[args.length - 1] === 'function' ? args[args.length - 1] : undefined;
+    const rest = callback ? args.slice(0, -1) : args;
+    let chunk = rest[0];
+    let encoding = rest[1] as BufferEncoding | undefined;
     let pending: Promise<void> | undefined;
     try {
       pending = commit();
     } catch (err) {
       onError(err);
     }
-    if (!pending) return end.call(res, chunk, encoding);
+    if (!pending) return end.apply(res, args);
 
     let sync = true;
     let result: unknown;
     const finish = () => {
       if (sync) {
-        result = end.call(res, chunk, encoding);
+        result = end.call(res, chunk, encoding, callback);
         sync = false;
         return;
       }
-      end.call(res);
+      end.call(res, callback);
     };
     pending.then(finish, (err: unknown) => {
       onError(err);

@@ -97,6 +97,7 @@ export function session(options: SessionOptions = {}): SessionMiddleware {
       store: new VesselStore({ storage }),
       defaultTimeoutSeconds: options.timeout ?? vesselSession?.timeout ?? 86_400,
       usualMaxAge,
+      touchAfterSeconds: options.touchAfter ?? 0,
       // The app's own ids need not look like Vessel's; signatures already vouch for them.
       idPattern: options.genid ? /^(?!\.\.?$)[^\s/\\]{1,256}$/ : undefined,
     });

@@ -38,6 +38,12 @@ export interface SessionOptions extends VesselStorageOptions {
   /** Vessel storage: lifetime of sessions whose cookie has no `maxAge`, in seconds. Default: a given `vessel`'s `session.timeout`, else 86400. */
   timeout?: number;
   /**
+   * Vessel storage: an unchanged session's record is touched (its expiry moved, one write) only
+   * when its last write is at least this many seconds old; the record may then expire up to this
+   * long before a rolling cookie. Default 0 (every request, as express-session touches).
+   */
+  touchAfter?: number;
+  /**
    * When the store fails: `error` hands the error to `next(err)` (fail closed); `continue` serves
    * the request without a session (`req.session` undefined, no cookie). Default `error`.
    */

@@ -20,6 +20,8 @@ export interface VesselBackendOptions {
   readonly usualMaxAge: number | null | undefined;
   /** Ids accepted from cookies; wider than Vessel's default when `genid` is the app's own. */
   readonly idPattern: RegExp | undefined;
+  /** Skip a touch when the record was written less than this many seconds ago (0: touch every time). */
+  readonly touchAfterSeconds: number;
 }
 
 /** One request's session in Vessel's storage. */
@@ -188,6 +190,7 @@ export function vesselBackend(options: VesselBackendOptions): SessionBackend<Ves
     touch(_session, handle) {
       const { core } = handle;
       if (!core || core.isNew) return undefined;
+      if (Date.now() - core.lastAccessed.getTime() < options.touchAfterSeconds * 1000) return undefined;
       core.touch();
       return manager(handle.timeoutSeconds)
         .commit(core)

@@ -116,6 +116,37 @@ describe.each([vesselMemory, vesselSqlite])('Vessel storage on $name', (backendC
     await request(server).get('/').set('Cookie', cookieOf(first)).expect('2');
   });
 
+  it('touches an unchanged session at most once per touchAfter seconds', async () => {
+    const namespace = backend.storage?.namespace('session');
+    const server = app(
+      (req, res) => {
+        if (req.url === '/set') sessionOf(req).v = 1;
+        res.end();
+      },
+      { touchAfter: 60, cookie: { maxAge: 60_000 } },
+    );
+    const cookie = cookieOf(await request(server).get('/set'));
+    let writes = 0;
+    if (namespace) {
+      const setIfVersion = namespace.setIfVersion.bind(namespace);
+      namespace.setIfVersion = (...args) => {
+        writes++;
+        return setIfVersion(...args);
+      };
+    }
+    await request(server).get('/').set('Cookie', cookie);
+    await request(server).get('/').set('Cookie', cookie);
+    expect(writes).toBe(0);
+  });
+
+  it('passes res.end callbacks through', async () => {
+    const server = app((req, res) => {
+      sessionOf(req).v = 1;
+      res.end('done', () => {});
+    });
+    await request(server).get('/').expect(200, 'done');
+  });
+
   it('accepts a createVessel() instance', async () => {
     const vessel = createVessel({ type: 'memory', session: { secret: SECRET } });
     try {
