@@ -120,7 +120,12 @@ function globalOptions(parser: Argv): Argv<GlobalArgs & { debug: boolean; json: 
  */
 export async function main(argv: readonly string[], io: Io = processIo()): Promise<number> {
   const debug = argv.includes('--debug');
-  const parser = globalOptions(yargs([...argv]))
+  // Ids are base64url and may start with "-": after `--` they are ids, never flags.
+  const separator = argv.indexOf('--');
+  const trailingIds = separator < 0 ? [] : argv.slice(separator + 1);
+  const flagsAndIds = separator < 0 ? [...argv] : argv.slice(0, separator);
+  const idsOf = (given: readonly unknown[] | undefined) => [...(given ?? []).map(String), ...trailingIds];
+  const parser = globalOptions(yargs(flagsAndIds))
     .scriptName('session-inspect')
     .usage('$0 [--config FILE] [--url URL | --type T --cache-dir DIR] [--prefix P] <command>')
     .command(
@@ -185,7 +190,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
       },
     )
     .command(
-      'inspect <id>',
+      'inspect [id]',
       'one session: metadata, and its data as a tree with types',
       (cmd) =>
         cmd
@@ -195,9 +200,12 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
             describe: 'session id, or a unique prefix of one (4+ characters)',
           })
           .example('$0 inspect 3q2-x9Ab', 'the session whose id starts with 3q2-x9Ab')
-          .example('$0 inspect 3q2-x9Ab --json', 'the same as JSON (dates as ISO strings)'),
+          .example('$0 inspect 3q2-x9Ab --json', 'the same as JSON (dates as ISO strings)')
+          .example('$0 inspect -- -FQQJ9', 'an id that starts with "-" goes after --'),
       async (args) => {
-        await withStore(args, (store) => inspect(store, String(args.id), args.json, io));
+        const ids = idsOf(args.id === undefined ? [] : [args.id]);
+        if (ids.length !== 1) throw new UsageError('name one session: inspect ID (ids starting with "-" go after --)');
+        await withStore(args, (store) => inspect(store, ids[0] as string, args.json, io));
       },
     )
     .command(
@@ -224,7 +232,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
           .example('$0 purge --corrupt --yes', 'remove records that cannot be read'),
       async (args) => {
         const { selection, described } = selectionFrom(args);
-        const ids = (args.ids ?? []).map(String);
+        const ids = idsOf(args.ids);
         const report = await withStore(args, (store) =>
           purge(
             store,
@@ -256,7 +264,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
           .example('$0 expire 3q2-x9Ab k7Pd --in 10m', 'give two sessions ten more minutes')
           .example('$0 expire --sweep', 'garbage-collect expired sessions (sqlite, file, postgres)'),
       async (args) => {
-        const ids = (args.ids ?? []).map(String);
+        const ids = idsOf(args.ids);
         if (args.sweep && ids.length > 0) throw new UsageError('--sweep deletes every expired record; it takes no ids');
         if ([args.sweep, args.now, args.in !== undefined].filter(Boolean).length > 1)
           throw new UsageError('give one of --now, --in DUR or --sweep');

@@ -36,6 +36,17 @@ describe('session-inspect on a terminal, usage and failures', () => {
     expect(await app.storage.namespace('session').has(people.carol)).toBe(false);
   });
 
+  it('reads ids that start with "-" after --', async () => {
+    await app.storage
+      .namespace('session')
+      .set('-dash-id-000000000000000000', { created: 1, accessed: 1, expires: null, data: {} });
+    const run = await app.run('inspect', '--json', '--', '-dash');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ id: '-dash-id-000000000000000000', keys: [] });
+    const purge = await app.run('purge', '--yes', '--', '-dash-id-000000000000000000');
+    expect(purge.stdout).toMatch(/^purged 1 session \(by id\)/);
+  });
+
   it('pages a terminal listing at 50', async () => {
     const run = await inspectOnTerminal(['list', '--json'], app.dir, '');
     expect(run.stdout).toMatch(/"more":false/);
@@ -72,7 +83,7 @@ describe('session-inspect on a terminal, usage and failures', () => {
     { args: ['list', '--filter', '=x'], message: /--filter: expected KEY=VALUE or KEY/ },
     { args: ['expire', 'abcdef'], message: /say when: --now, --in DUR, or --sweep/ },
     { args: ['expire', '--sweep', '--now'], message: /give one of --now, --in DUR or --sweep/ },
-    { args: ['inspect'], message: /Not enough non-option arguments/ },
+    { args: ['inspect'], message: /name one session: inspect ID \(ids starting with "-" go after --\)/ },
   ])('exits 2 on $args', async ({ args, message }) => {
     const run = await app.run(...args);
     expect(run.code).toBe(2);
