@@ -82,10 +82,12 @@ export class StoredEntries implements EntryStore {
     this.#namespace = namespace;
   }
 
-  async read(key: string): Promise<CacheEntry | undefined> {
-    const stored = await this.#namespace.get(key);
-    if (stored === undefined || isCacheEntry(stored)) return stored;
-    throw new CorruptEntryError(this.#namespace.name, key, 'the record is not a cache entry');
+  read(key: string): Promise<CacheEntry | undefined> {
+    // `then` rather than an async wrapper: one promise less on every remote hit.
+    return this.#namespace.get(key).then((stored) => {
+      if (stored === undefined || isCacheEntry(stored)) return stored;
+      throw new CorruptEntryError(this.#namespace.name, key, 'the record is not a cache entry');
+    });
   }
 
   write(key: string, entry: CacheEntry, retainMs: number | undefined): Promise<void> {

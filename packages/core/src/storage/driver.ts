@@ -26,10 +26,11 @@ export interface BackendDriver {
   /** A fresh keyv adapter; the storage creates one per namespace, after `connect`. */
   createAdapter(): KeyvStoreAdapter;
   /**
-   * The stored text at `fullKey`, or undefined: the read behind `get` and `getVersioned`, one
-   * backend call with nothing in between. Optional: without it, reads go through keyv.
+   * The stored text at `fullKey`, or null/undefined: the read behind `get` and `getVersioned`,
+   * one backend call with nothing in between (a client's own promise where it has one: every
+   * wrapper costs each read). Optional: without it, reads go through keyv.
    */
-  read?(fullKey: string): Promise<string | undefined>;
+  read?(fullKey: string): Promise<string | null | undefined>;
   /** One page of raw records in `range`, after `cursor` (null: from the start). */
   scanPage(request: ScanPageRequest): Promise<ScanPage>;
   /** Entries in `range`; expired ones (by `now`) only when `includeExpired`. */

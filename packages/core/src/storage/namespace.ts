@@ -34,6 +34,8 @@ export interface NamespaceContext {
   readonly deadlines: OperationDeadlines | undefined;
   /** Resolves once the backend is connected; rejects with `StorageUnavailableError`. */
   ready(): Promise<void>;
+  /** `true` while connected and open: `ready()` would resolve at once, so hot paths skip awaiting it. */
+  isReady(): boolean;
 }
 
 /** A namespace over one keyv instance (and adapter) of its own, plus the driver's bulk queries. */
@@ -238,9 +240,9 @@ export class StorageNamespace implements Namespace {
         // keyv's getRaw hands back the decoded record, which carries the text it came from.
         return (await this.#bounded(keyv.getRaw(fullKey))) as DecodedRecord | undefined;
       }
-      await this.#context.ready();
+      if (!this.#context.isReady()) await this.#context.ready();
       const raw = await this.#bounded(driver.read(fullKey));
-      if (raw === undefined) return undefined;
+      if (raw === undefined || raw === null) return undefined;
       const record = deserializeRecord(raw);
       if (record.expires !== undefined && record.expires < Date.now()) {
         const keyv = await this.#store();

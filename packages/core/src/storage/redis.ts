@@ -142,9 +142,7 @@ export function createRedisDriver(options: RedisStorageOptions): BackendDriver {
       return adapter as never;
     },
 
-    async read(fullKey) {
-      return ((await client.get(fullKey)) as string | null) ?? undefined;
-    },
+    read: (fullKey) => client.get(fullKey) as Promise<string | null>,
 
     async scanPage({ range, cursor, limit, keysOnly, now }: ScanPageRequest) {
       const { keys, node, next } = await scanKeys(range, cursor, Math.max(limit, 100));

@@ -41,6 +41,7 @@ export function createStorage(input: StorageInput = {}): Storage {
   const driver = createDriver(options);
   const namespaces = new Map<string, StorageNamespace>();
   let connecting: Promise<void> | undefined;
+  let connected = false;
   let closed = false;
 
   const timeoutMs = options.type === 'memory' ? 0 : (options.timeoutMs ?? 5000);
@@ -56,12 +57,18 @@ export function createStorage(input: StorageInput = {}): Storage {
         driver.connect(),
         context.timeoutMs || (options.timeoutMs ?? 5000),
         driver.location,
-      ).catch((error: unknown) => {
-        connecting = undefined;
-        throw error instanceof VesselError ? error : driver.translateError(error);
-      });
+      ).then(
+        () => {
+          connected = true;
+        },
+        (error: unknown) => {
+          connecting = undefined;
+          throw error instanceof VesselError ? error : driver.translateError(error);
+        },
+      );
       return connecting;
     },
+    isReady: () => connected && !closed,
   };
 
   return {
