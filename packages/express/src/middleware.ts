@@ -126,11 +126,12 @@ export function session(options: SessionOptions = {}): SessionMiddleware {
     if (req.session) return next();
     if (!backend.isReady()) return next();
     if (!pathname(req).startsWith(resolveCookie(req).path || '/')) return next();
-    if (!secrets && !req.secret) return next(new Error('secret option required for sessions'));
+    const idFromApp = options.sessionId;
+    if (!idFromApp && !secrets && !req.secret) return next(new Error('secret option required for sessions'));
     const keys: readonly Secret[] = secrets ?? [req.secret as Secret];
 
     req.sessionStore = store;
-    const cookieId = readSessionId(req, name, keys);
+    const cookieId = idFromApp ? idFromApp(req) || undefined : readSessionId(req, name, keys);
     req.sessionID = cookieId;
 
     let handle: unknown;
@@ -203,7 +204,7 @@ export function session(options: SessionOptions = {}): SessionMiddleware {
 
     onHeaders(res, () => {
       const s = req.session;
-      if (!active || !s || !shouldSetCookie(s)) return;
+      if (!active || !s || idFromApp || !shouldSetCookie(s)) return;
       if (s.cookie.secure && !isSecure(req, trustProxy)) return;
       touchOnce(s);
       try {

@@ -38,6 +38,12 @@ export interface SessionOptions extends VesselStorageOptions {
   /** Vessel storage: lifetime of sessions whose cookie has no `maxAge`, in seconds. Default: a given `vessel`'s `session.timeout`, else 86400. */
   timeout?: number;
   /**
+   * No-cookie mode: where the session id comes from (a header, a URL token) instead of the cookie.
+   * Nothing is signed, no cookie is sent and no secret is needed; the app hands `req.sessionID`
+   * back itself. Return `undefined` for "no session yet". Default: the signed cookie.
+   */
+  sessionId?: (req: IncomingMessage) => string | undefined;
+  /**
    * Vessel storage: an unchanged session's record is touched (its expiry moved, one write) only
    * when its last write is at least this many seconds old; the record may then expire up to this
    * long before a rolling cookie. Default 0 (every request, as express-session touches).

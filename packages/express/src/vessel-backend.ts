@@ -88,11 +88,11 @@ export function vesselBackend(options: VesselBackendOptions): SessionBackend<Ves
 
   async function freshCore(id: string, timeoutSeconds: number): Promise<CoreSession> {
     nextId = id;
-    try {
-      return await manager(timeoutSeconds).load({});
-    } finally {
-      nextId = undefined;
-    }
+    const core = await manager(timeoutSeconds).load({});
+    // `load({})` takes the id synchronously today; should that change, fail loudly rather than
+    // store the session under an id its cookie does not name.
+    if (core.id !== id) throw new Error(`session ${id} could not be created under its own id`);
+    return core;
   }
 
   function loaded(core: CoreSession, timeoutSeconds: number): LoadedSession<VesselHandle> {
