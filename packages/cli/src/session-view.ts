@@ -1,4 +1,4 @@
-import type { StorageEntry } from '@vessel/core';
+import { isSessionRecord, type StorageEntry } from '@vessel/core';
 
 /** One stored session as the CLI shows it, whatever format it was written in. */
 export interface SessionView {
@@ -43,18 +43,15 @@ function minExpiry(a: number | null, b: number | null): number | null {
 export const vesselRecordFormat: SessionFormat = {
   name: 'vessel',
   read(id, entry, value) {
-    const record = value as Record<string, unknown>;
-    const { created, accessed, expires, data } = record;
-    if (typeof created !== 'number' || typeof accessed !== 'number') return undefined;
-    if (expires !== null && typeof expires !== 'number') return undefined;
-    if (typeof data !== 'object' || data === null || Array.isArray(data)) return undefined;
+    if (!isSessionRecord(value)) return undefined;
+    const { created, accessed, expires, data } = value;
     return {
       id,
       size: entry.size,
       created,
       accessed,
       expires: minExpiry(entry.expiresAt, expires),
-      data: data as Record<string, unknown>,
+      data,
     };
   },
 };

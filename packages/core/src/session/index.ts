@@ -9,3 +9,4 @@ export {
 export { Session } from './session.js';
 export { MAX_COOKIE_BYTES } from './session-cookie.js';
 export type * from './types.js';
+export { isSessionRecord } from './persistence.js';
