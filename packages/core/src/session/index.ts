@@ -6,7 +6,7 @@ export {
   SessionManager,
   type SessionManagerEvents,
 } from './manager.js';
+export { isSessionRecord } from './persistence.js';
 export { Session } from './session.js';
 export { MAX_COOKIE_BYTES } from './session-cookie.js';
 export type * from './types.js';
-export { isSessionRecord } from './persistence.js';
