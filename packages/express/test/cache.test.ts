@@ -2,7 +2,7 @@ import { createVessel, type Vessel } from '@vessel/core';
 import { cache, cacheResponse, session } from '@vessel/express';
 import express from 'express';
 import request from 'supertest';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SECRET } from './support.js';
 
 describe('cache middleware', () => {
@@ -46,7 +46,8 @@ describe('cache middleware', () => {
     });
     const first = await request(app).get('/report').expect(200, 'a,b\n1');
     expect(first.headers['x-vessel-cache']).toBe('miss');
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    const responses = vessel.cache.getCache('responses', { region: 'short_term' });
+    await vi.waitFor(async () => expect(await responses.has('GET /report')).toBe(true));
     const second = await request(app).get('/report').expect(200, 'a,b\n1');
     expect(second.headers['x-vessel-cache']).toBe('hit');
     expect(second.headers['content-type']).toMatch(/text\/csv/);
@@ -69,7 +70,6 @@ describe('cache middleware', () => {
     await request(app).get('/page');
     await request(app).get('/page');
     await request(app).get('/broken');
-    await new Promise((resolve) => setTimeout(resolve, 20));
     await request(app).get('/broken');
     expect(builds).toBe(4);
   });

@@ -404,6 +404,68 @@ describe.each(BACKENDS)('session() on $name', (backendCase) => {
     });
   });
 
+  describe('edge cases (as express-session)', () => {
+    it('neither saves nor sends a cookie when req.sessionID is bogus', async () => {
+      const counts = countWrites(backend);
+      const server = app({}, (req, res) => {
+        sessionOf(req).v = 1;
+        (req as unknown as { sessionID: unknown }).sessionID = 42;
+        res.end();
+      });
+      const res = await request(server).get('/').expect(200);
+      expect(setCookieFor(res)).toBeUndefined();
+      expect(counts.saves).toBe(0);
+    });
+
+    it('ignores stored properties that collide with the session’s own members', async () => {
+      const server = app({}, (req, res) => {
+        const s = sessionOf(req);
+        if (req.url === '/set') Object.assign(s, { user: 'ada' });
+        res.json({ user: s.user, saveIsFunction: typeof s.save === 'function', id: s.id === req.sessionID });
+      });
+      const first = await request(server).get('/set');
+      await request(server)
+        .get('/')
+        .set('Cookie', cookieOf(first))
+        .expect(200, { user: 'ada', saveIsFunction: true, id: true });
+    });
+
+    it('stores a secure-cookie session over plain HTTP without sending the cookie', async () => {
+      const counts = countWrites(backend);
+      const server = app({ cookie: { secure: true } }, (req, res) => {
+        sessionOf(req).v = 1;
+        res.end();
+      });
+      const res = await request(server).get('/').expect(200);
+      expect(setCookieFor(res)).toBeUndefined();
+      expect(counts.saves).toBe(1);
+    });
+
+    it('honours a fixed cookie.expires', async () => {
+      const expires = new Date(Date.now() + 3_600_000);
+      const res = await request(app({ cookie: { expires } })).get('/');
+      expect(setCookieFor(res)).toContain(`Expires=${expires.toUTCString()}`);
+    });
+
+    it('does not save again at the end after an explicit save of a reloaded session', async () => {
+      const counts = countWrites(backend);
+      const server = app({}, async (req, res) => {
+        if (req.url === '/set') {
+          sessionOf(req).v = 1;
+          return res.end();
+        }
+        await sessionOf(req).reload();
+        sessionOf(req).v = 2;
+        await sessionOf(req).save();
+        res.end();
+      });
+      const first = await request(server).get('/set');
+      const before = counts.saves;
+      await request(server).get('/').set('Cookie', cookieOf(first)).expect(200);
+      expect(counts.saves).toBe(before + 1);
+    });
+  });
+
   describe('expiry', () => {
     it('starts a fresh session once the cookie maxAge has passed in the store', async () => {
       const server = app({ cookie: { maxAge: 1000 } }, (req, res) => {

@@ -1,9 +1,9 @@
 import { createStorage } from '@vessel/core';
-import { type SessionData, Store, VesselStore } from '@vessel/express';
+import { type SessionData, Store, session, VesselStore } from '@vessel/express';
 import express from 'express';
 import expressSession from 'express-session';
 import request from 'supertest';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { cookieOf, createApp, SECRET, sessionOf, setCookieFor, sidOf } from './support.js';
 
 type Cb = (err?: unknown, value?: unknown) => void;
@@ -57,6 +57,72 @@ describe('express-session stores', () => {
       .get('/')
       .set('Cookie', cookie)
       .expect(200, 'session');
+  });
+});
+
+describe('store errors and overrides', () => {
+  const errorApp = (store: InstanceType<typeof Store>) => {
+    const errors: string[] = [];
+    const app = express();
+    app.use(session({ secret: SECRET, store, resave: false, saveUninitialized: false }));
+    app.use((req, res) => {
+      if (req.url === '/set') sessionOf(req).v = 1;
+      res.end('ok');
+    });
+    app.use(((err, _req, _res, next) => {
+      errors.push((err as Error).message);
+      next();
+    }) as express.ErrorRequestHandler);
+    return { app, errors };
+  };
+
+  it('hands a failing set to next(err)', async () => {
+    const { store } = syncStore();
+    store.set = (_sid, _s, cb) => cb?.(new Error('set failed'));
+    const { app, errors } = errorApp(store);
+    await request(app)
+      .get('/set')
+      .catch(() => {});
+    await vi.waitFor(() => expect(errors).toEqual(['set failed']));
+  });
+
+  it('hands a failing touch to next(err) and keeps serving', async () => {
+    const { store } = syncStore();
+    const { app, errors } = errorApp(store);
+    const first = await request(app).get('/set').expect('ok');
+    let touched = 0;
+    Object.assign(store, {
+      touch: (_sid: string, _s: unknown, cb: Cb) => {
+        touched++;
+        cb(new Error('touch failed'));
+      },
+    });
+    await request(app)
+      .get('/')
+      .set('Cookie', cookieOf(first))
+      .catch(() => {});
+    await vi.waitFor(() => expect(errors).toEqual(['touch failed']));
+    expect(touched).toBe(1);
+    await request(app).get('/set').expect('ok');
+  });
+
+  it('uses a store’s own regenerate, which calls store.generate', async () => {
+    const { store } = syncStore();
+    let regenerations = 0;
+    store.regenerate = function (this: typeof store, req, cb) {
+      regenerations++;
+      this.destroy(req.sessionID ?? '', () => {
+        this.generate?.(req);
+        cb();
+      });
+    };
+    const server = createApp({ secret: SECRET, store, resave: false, saveUninitialized: false }, async (req, res) => {
+      const before = req.sessionID;
+      await sessionOf(req).regenerate();
+      res.end(String(before !== req.sessionID));
+    });
+    await request(server).get('/').expect('true');
+    expect(regenerations).toBe(1);
   });
 });
 

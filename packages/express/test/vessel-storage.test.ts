@@ -2,7 +2,7 @@ import { createStorage, createVessel, SessionManager } from '@vessel/core';
 import { session } from '@vessel/express';
 import express from 'express';
 import request from 'supertest';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { freePort } from '../../../test-support/ports.js';
 import {
   cookieOf,
@@ -208,8 +208,7 @@ describe('storage failures', () => {
     await request(server)
       .get('/')
       .catch(() => {});
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(String(errors[0])).toMatch(/cannot reach/);
+    await vi.waitFor(() => expect(String(errors[0])).toMatch(/cannot reach/));
   });
 
   it('passes a store error to next(err) on the store path too', async () => {
