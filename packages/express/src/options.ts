@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { generateSessionId } from '@vessel/core';
 import type { CookieOptions } from './cookie.js';
 import type { Secret } from './signature.js';
 import type { SessionStore } from './store.js';
@@ -59,4 +60,53 @@ export interface SessionOptions extends VesselStorageOptions {
    * storage read and get no cookie. Default `false`.
    */
   lazy?: boolean;
+}
+
+/** `session()`'s options after validation, with express-session's defaults applied. */
+export interface ResolvedOptions {
+  readonly name: string;
+  /** `undefined`: take `req.secret` per request. */
+  readonly secrets: readonly Secret[] | undefined;
+  readonly generateId: (req: IncomingMessage) => string;
+  readonly resave: boolean;
+  readonly saveUninitialized: boolean;
+  readonly rolling: boolean;
+  readonly trustProxy: boolean | undefined;
+  readonly unsetDestroy: boolean;
+  readonly continueWithout: boolean;
+  readonly lazy: boolean;
+  readonly sessionId: ((req: IncomingMessage) => string | undefined) | undefined;
+  /** The cookie options for a request (the `cookie` option, called when it is a function). */
+  cookieFor(req: IncomingMessage): CookieOptions;
+}
+
+/**
+ * Validates `options` as express-session does (the same TypeErrors) and applies its defaults.
+ * `vesselSecret` is a given Vessel instance's `session.secret`, used when `secret` is absent.
+ */
+export function resolveOptions(options: SessionOptions, vesselSecret?: readonly string[]): ResolvedOptions {
+  const generateId = options.genid ?? generateSessionId;
+  if (typeof generateId !== 'function') throw new TypeError('genid option must be a function');
+  if (options.unset && options.unset !== 'destroy' && options.unset !== 'keep') {
+    throw new TypeError('unset option must be "destroy" or "keep"');
+  }
+  const secret = (options.secret ?? vesselSecret) as Secret | readonly Secret[] | undefined;
+  if (Array.isArray(secret) && secret.length === 0) {
+    throw new TypeError('secret option array must contain one or more strings');
+  }
+  const cookie = options.cookie ?? {};
+  return {
+    name: options.name || options.key || 'connect.sid',
+    secrets: secret ? (Array.isArray(secret) ? (secret as readonly Secret[]) : [secret as Secret]) : undefined,
+    generateId,
+    resave: options.resave ?? true,
+    saveUninitialized: options.saveUninitialized ?? true,
+    rolling: Boolean(options.rolling),
+    trustProxy: options.proxy,
+    unsetDestroy: options.unset === 'destroy',
+    continueWithout: options.storeUnavailable === 'continue',
+    lazy: Boolean(options.lazy),
+    sessionId: options.sessionId,
+    cookieFor: typeof cookie === 'function' ? cookie : () => cookie,
+  };
 }
