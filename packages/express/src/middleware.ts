@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
+import { DEFAULT_ID_PATTERN } from '@vessel/core';
 import type { SessionBackend } from './backend.js';
 import { Cookie } from './cookie.js';
 import { holdEnd } from './end-hook.js';
@@ -61,6 +62,9 @@ export function session(options: SessionOptions = {}): SessionMiddleware {
     });
   }
   const { store } = backend;
+  // Ids the app hands over (no-cookie mode) are unsigned: only well-formed ones reach the store.
+  const idPattern = options.genid ? APP_ID_PATTERN : DEFAULT_ID_PATTERN;
+  const checkedId = (id: string | undefined) => (id && idPattern.test(id) ? id : undefined);
 
   /** Makes a new session on `req` (also what `store.regenerate` calls, as in express-session). */
   function generate(req: Req): void {
@@ -89,7 +93,7 @@ export function session(options: SessionOptions = {}): SessionMiddleware {
     const keys: readonly Secret[] = resolved.secrets ?? [req.secret as Secret];
 
     req.sessionStore = store;
-    req.sessionID = sessionId ? sessionId(req) || undefined : readSessionId(req, resolved.name, keys);
+    req.sessionID = sessionId ? checkedId(sessionId(req)) : readSessionId(req, resolved.name, keys);
     const current = new RequestSession(req, resolved, backend, generate, keys);
     setController(req, current);
 
@@ -108,15 +112,13 @@ export function session(options: SessionOptions = {}): SessionMiddleware {
       },
     );
 
-    if (resolved.lazy) {
-      let loading: Promise<Session | undefined> | undefined;
-      req.loadSession = () => {
-        loading ??= current.load();
-        return loading;
-      };
-      return next();
-    }
-    current.load().then(
+    let loading: Promise<Session | undefined> | undefined;
+    req.loadSession = () => {
+      loading ??= current.load();
+      return loading;
+    };
+    if (resolved.lazy) return next();
+    req.loadSession().then(
       () => next(),
       (err: unknown) => next(err),
     );

@@ -61,4 +61,32 @@ describe('lazy mode', () => {
     await request(server).get('/other').set('Cookie', cookieOf(login));
     await request(server).get('/check').set('Cookie', cookieOf(login)).expect('ada');
   });
+
+  it('loadSession() also works without lazy mode (the session already loaded)', async () => {
+    const server = createApp({ secret: SECRET, storage, resave: false, saveUninitialized: false }, async (req, res) => {
+      const session = await req.loadSession();
+      res.end(String(session === req.session));
+    });
+    await request(server).get('/').expect('true');
+  });
+});
+
+describe('no-cookie mode', () => {
+  it('refuses malformed ids from the app before the store sees them', async () => {
+    const seen: string[] = [];
+    const { MemoryStore } = await import('@vessel/express');
+    const store = new MemoryStore();
+    const get = store.get.bind(store);
+    store.get = (sid, cb) => {
+      seen.push(sid);
+      get(sid, cb);
+    };
+    const server = createApp(
+      { store, sessionId: (req) => req.headers['x-session-id'] as string | undefined, resave: false },
+      (req, res) => res.end(req.sessionID),
+    );
+    const res = await request(server).get('/').set('X-Session-Id', '../../etc/passwd').expect(200);
+    expect(res.text).not.toContain('/');
+    expect(seen).toEqual([]);
+  });
 });
