@@ -92,6 +92,9 @@ export class Cookie {
   set maxAge(ms: number | Date | null | undefined) {
     if (ms && typeof ms !== 'number' && !(ms instanceof Date)) throw new TypeError('maxAge must be a number or Date');
     this.expires = typeof ms === 'number' ? new Date(Date.now() + ms) : ms;
+    // express-session reads originalMaxAge back from `expires`, a millisecond short when the clock
+    // ticks in between; the exact value keeps Expires exactly maxAge after the response's Date.
+    if (typeof ms === 'number') this.originalMaxAge = ms;
   }
 
   /** The attributes as serialized and stored. */

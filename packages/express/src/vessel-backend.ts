@@ -165,7 +165,7 @@ export function vesselBackend(options: VesselBackendOptions): SessionBackend<Ves
     core.set('cookie', cookie);
   }
 
-  return {
+  const backend: SessionBackend<VesselHandle> = {
     store,
     isReady: () => true,
     load,
@@ -187,9 +187,12 @@ export function vesselBackend(options: VesselBackendOptions): SessionBackend<Ves
       return handle;
     },
 
-    touch(_session, handle) {
+    touch(session, handle) {
       const { core } = handle;
       if (!core || core.isNew) return undefined;
+      // A new cookie lifetime must reach the record (a touch keeps the data): save instead.
+      if (timeoutFor(session.cookie.originalMaxAge) !== handle.timeoutSeconds)
+        return backend.save(session, handle).then(() => undefined);
       if (Date.now() - core.lastAccessed.getTime() < options.touchAfterSeconds * 1000) return undefined;
       core.touch();
       return manager(handle.timeoutSeconds)
@@ -212,4 +215,5 @@ export function vesselBackend(options: VesselBackendOptions): SessionBackend<Ves
 
     times: (handle) => ({ created: handle.core?.created, lastAccessed: handle.core?.lastAccessed }),
   };
+  return backend;
 }

@@ -84,6 +84,9 @@ describe('Cookie', () => {
     expect(new Cookie({ maxAge: 1000, expires: later }).expires).toBe(later);
     expect(new Cookie({ expires: later, maxAge: 1000 }).originalMaxAge).toBe(1000);
   });
+  it('keeps originalMaxAge exactly as set through maxAge', () => {
+    for (let i = 0; i < 1000; i++) expect(new Cookie({ maxAge: 2000 }).originalMaxAge).toBe(2000);
+  });
   it('rejects a non-object', () => {
     expect(() => new Cookie('bad' as never)).toThrow(TypeError);
   });

@@ -116,6 +116,20 @@ describe.each([vesselMemory, vesselSqlite])('Vessel storage on $name', (backendC
     await request(server).get('/').set('Cookie', cookieOf(first)).expect('2');
   });
 
+  it('keeps a maxAge changed without any data change', async () => {
+    const server = app(
+      (req, res) => {
+        if (req.url === '/set') sessionOf(req).v = 1;
+        if (req.url === '/remember') sessionOf(req).cookie.maxAge = 86_400_000;
+        res.json({ originalMaxAge: sessionOf(req).cookie.originalMaxAge });
+      },
+      { cookie: { maxAge: 60_000 } },
+    );
+    const cookie = cookieOf(await request(server).get('/set'));
+    await request(server).get('/remember').set('Cookie', cookie).expect(200, { originalMaxAge: 86_400_000 });
+    await request(server).get('/').set('Cookie', cookie).expect(200, { originalMaxAge: 86_400_000 });
+  });
+
   it('touches an unchanged session at most once per touchAfter seconds', async () => {
     const namespace = backend.storage?.namespace('session');
     const server = app(
