@@ -1,7 +1,7 @@
 import { VesselError } from '../errors.js';
 import { deserializeRecord, serializeRecord } from '../storage/record.js';
 import { CookieSealer } from './cookie-crypto.js';
-import { isSessionRecord, type SessionPersistence } from './persistence.js';
+import { isSessionRecord, recordFor, type SessionPersistence } from './persistence.js';
 
 /**
  * Cookie-only sessions: the whole record, sealed, is the cookie. Nothing is stored server-side,
@@ -37,8 +37,7 @@ export function cookieSessions(secrets: readonly string[]): SessionPersistence {
     },
 
     async save(request) {
-      const base = { created: request.created, accessed: request.now, expires: request.expiryFor(request.created) };
-      return { record: { ...base, data: request.data } };
+      return { record: recordFor(request, request.created, request.data) };
     },
 
     async remove() {},

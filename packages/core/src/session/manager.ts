@@ -7,13 +7,22 @@ import { serializeRecord } from '../storage/record.js';
 import type { Storage } from '../storage/types.js';
 import { readCookieValues } from './cookie-header.js';
 import { cookieSessions } from './cookie-sessions.js';
-import { DEFAULT_ID_PATTERN, generateSessionId } from './ids.js';
+import { DEFAULT_ID_PATTERN, generateSessionId, isValidSessionId } from './ids.js';
 import { sessionExpiry } from './lifetime.js';
 import type { LoadedSession, RejectedSession, SessionPersistence } from './persistence.js';
 import { dirtyKeys, pristineData, Session, type SessionController, type SessionState, stateOf } from './session.js';
 import { SessionCookieWriter } from './session-cookie.js';
 import { storedSessions } from './stored-sessions.js';
 import type { CommitResult, LoadRequest, SessionOptions, SessionRecord, SessionRejectEvent } from './types.js';
+
+/** The record `state` stands for, holding `data`. */
+function recordOf(state: SessionState, data: Record<string, unknown>): SessionRecord {
+  const record = { created: state.created, accessed: state.accessed, expires: state.expiresAt, data };
+  return state.timeoutSeconds === undefined ? record : { ...record, timeout: state.timeoutSeconds };
+}
+
+/** A session's idle and absolute limits, in seconds. */
+type SessionLimits = { readonly timeoutSeconds: number | undefined; readonly maxLifetimeSeconds: number | undefined };
 
 /** Idle timeout when neither `timeout` nor `maxLifetime` is set, so no session lives forever (s). */
 export const DEFAULT_TIMEOUT_SECONDS = 86_400;
@@ -42,8 +51,9 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
   readonly options: ResolvedSessionConfig;
   readonly #persistence: SessionPersistence;
   readonly #generateId: () => string;
+  readonly #idPattern: RegExp;
   readonly #now: () => number;
-  readonly #limits: { timeoutSeconds: number | undefined; maxLifetimeSeconds: number | undefined };
+  readonly #limits: SessionLimits;
   readonly #cookies: SessionCookieWriter;
   /** What sessions call back into; kept off the public surface. */
   readonly #controller: SessionController = {
@@ -52,6 +62,7 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
     invalidate: (session) => this.#invalidate(stateOf(session)),
     regenerate: (session) => this.#regenerate(stateOf(session)),
     revert: (session) => this.#revert(stateOf(session)),
+    setIdleTimeout: (session, seconds) => this.#setIdleTimeout(stateOf(session), seconds),
   };
 
   constructor(options: SessionOptions = {}, storage?: Storage) {
@@ -60,6 +71,7 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
     this.options = normalizeConfig({ session: config }).session;
     const { secret, encryptKey, timeout, maxLifetime } = this.options;
     this.#generateId = generateId ?? generateSessionId;
+    this.#idPattern = idPattern ?? DEFAULT_ID_PATTERN;
     this.#now = now ?? Date.now;
     this.#limits = {
       timeoutSeconds: timeout ?? (maxLifetime === undefined ? DEFAULT_TIMEOUT_SECONDS : undefined),
@@ -82,7 +94,7 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
       this.#persistence = storedSessions({
         namespace: storage.namespace(SESSION_NAMESPACE),
         secrets: secret ?? [],
-        idPattern: idPattern ?? DEFAULT_ID_PATTERN,
+        idPattern: this.#idPattern,
         invalidateCorrupt: this.options.invalidateCorrupt,
       });
     }
@@ -118,6 +130,21 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
     // A cookie we could not use would come back with every request: ask the browser to drop it.
     stateOf(session).staleCookie = values.length > 0;
     return session;
+  }
+
+  /**
+   * A new, empty session under `id` (checked against `idPattern`), or under a generated id:
+   * for adapters whose ids come from elsewhere, such as express-session's `genid`. Nothing is
+   * stored until it is saved.
+   */
+  create(options: { id?: string } = {}): Session {
+    const { id } = options;
+    if (id !== undefined && !isValidSessionId(id, this.#idPattern)) {
+      throw new TypeError(
+        `invalid session id ${JSON.stringify(String(id).slice(0, 64))}: it must match ${this.#idPattern} (widen idPattern for custom ids)`,
+      );
+    }
+    return this.#fresh(this.#now(), id);
   }
 
   /** The stored session `id` without a cookie (admin tools, no-cookie mode); `null` when gone. */
@@ -159,7 +186,8 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
     const cookieKind = this.#persistence.kind === 'cookie';
     const data = accessOnly && cookieKind ? pristineData(state) : state.data;
     const isLive = (stored: SessionRecord) => this.#usable({ ok: true, id: state.id, record: stored }, now).ok;
-    const loaded: SessionRecord = { created: state.created, accessed: state.accessed, expires: state.expiresAt, data };
+    const limits = this.#limitsOf(state.timeoutSeconds);
+    const loaded = recordOf(state, data);
     // The loaded version lets a save land in one step; an access-time write must not carry this
     // request's unsaved changes, so it always starts from a fresh read.
     const version = !accessOnly && isLive(loaded) ? state.version : undefined;
@@ -171,7 +199,8 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
       dirty,
       version,
       now,
-      expiryFor: (created) => sessionExpiry(created, now, this.#limits),
+      timeout: state.timeoutSeconds,
+      expiryFor: (created) => sessionExpiry(created, now, limits),
       isLive,
     });
     if (!saved) {
@@ -234,6 +263,7 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
       isNew: true,
       created: now,
       accessed: now,
+      timeoutSeconds: undefined,
       expiresAt: sessionExpiry(now, now, this.#limits),
     });
   }
@@ -268,15 +298,32 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
     state.touched = false;
   }
 
+  /** The idle and absolute limits of a session with its own idle timeout `timeoutSeconds` (or none). */
+  #limitsOf(timeoutSeconds: number | undefined): SessionLimits {
+    if (timeoutSeconds === undefined) return this.#limits;
+    return { timeoutSeconds, maxLifetimeSeconds: this.#limits.maxLifetimeSeconds };
+  }
+
+  #setIdleTimeout(state: SessionState, seconds: number | undefined): void {
+    if (state.status === 'destroyed') throw new Error(`session ${state.id} was destroyed in this request`);
+    if (seconds !== undefined && !(Number.isInteger(seconds) && seconds > 0)) {
+      throw new RangeError(`idle timeout must be a whole number of seconds > 0, got ${seconds}`);
+    }
+    state.timeoutSeconds = seconds;
+    state.expiresAt = sessionExpiry(state.created, this.#now(), this.#limitsOf(seconds));
+    state.touched = true;
+  }
+
   /** Applies the session-level expiry (idle and absolute, with the current options) to a load. */
   #usable(result: LoadedSession | RejectedSession, now: number): LoadedSession | RejectedSession {
     if (!result.ok) return result;
-    const { created, accessed, expires } = result.record;
-    const limit = sessionExpiry(created, accessed, this.#limits);
+    const { created, accessed, expires, timeout } = result.record;
+    const limit = sessionExpiry(created, accessed, this.#limitsOf(timeout));
     const expiresAt = expires === null ? limit : limit === null ? expires : Math.min(expires, limit);
     if (expiresAt !== null && expiresAt <= now) return { ok: false, reason: 'expired', id: result.id };
     const { id, record, stale, version } = result;
-    return { ok: true, id, stale, version, record: { created, accessed, expires: expiresAt, data: record.data } };
+    const usable: SessionRecord = { created, accessed, expires: expiresAt, data: record.data };
+    return { ok: true, id, stale, version, record: timeout === undefined ? usable : { ...usable, timeout } };
   }
 
   #fromRecord({ id, record, stale, version }: LoadedSession, hadCookie: boolean): Session {
@@ -290,6 +337,7 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
       hadCookie,
     });
     const state = stateOf(session);
+    state.timeoutSeconds = record.timeout;
     state.version = version;
     state.pristine = version;
     // Verified with an older secret: re-send the cookie under the current one.
@@ -297,10 +345,10 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
     return session;
   }
 
-  #fresh(now: number): Session {
+  #fresh(now: number, id: string = this.#generateId()): Session {
     const expiresAt = sessionExpiry(now, now, this.#limits);
     return this.#session({
-      id: this.#generateId(),
+      id,
       isNew: true,
       created: now,
       accessed: now,
@@ -320,6 +368,7 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
       created: base.created,
       accessed: base.accessed,
       expiresAt: base.expiresAt,
+      timeoutSeconds: undefined,
       data: base.data,
       hadCookie: base.hadCookie,
       status: 'active',
@@ -357,11 +406,6 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
     if (!state.cookieDue && !refresh) return undefined;
     // A cookie-only session's cookie carries what was saved, never unsaved changes.
     const data = this.#persistence.kind === 'cookie' ? pristineData(state) : state.data;
-    return this.#cookies.header(state.id, {
-      created: state.created,
-      accessed: state.accessed,
-      expires: state.expiresAt,
-      data,
-    });
+    return this.#cookies.header(state.id, recordOf(state, data));
   }
 }

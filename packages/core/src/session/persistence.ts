@@ -39,6 +39,8 @@ export interface SaveRequest {
    */
   readonly version?: string | undefined;
   readonly now: number;
+  /** The session's own idle timeout (s) to store with the record; `undefined` for the manager's. */
+  readonly timeout: number | undefined;
   /** Expiry for a session created at `created` and accessed at `now`. */
   expiryFor(created: number): number | null;
   /** False when a stored record has expired by the session's own limits (it must not be revived). */
@@ -64,6 +66,12 @@ export interface SessionPersistence {
   cookieValue(id: string, record: SessionRecord): string;
 }
 
+/** The record a save writes: accessed now, with the session's own idle timeout when it has one. */
+export function recordFor(request: SaveRequest, created: number, data: Record<string, unknown>): SessionRecord {
+  const record = { created, accessed: request.now, expires: request.expiryFor(created), data };
+  return request.timeout === undefined ? record : { ...record, timeout: request.timeout };
+}
+
 /** True when `value` has the shape of a stored session record. */
 export function isSessionRecord(value: unknown): value is SessionRecord {
   if (typeof value !== 'object' || value === null) return false;
@@ -74,6 +82,7 @@ export function isSessionRecord(value: unknown): value is SessionRecord {
     (record.expires === null || typeof record.expires === 'number') &&
     typeof record.data === 'object' &&
     record.data !== null &&
-    !Array.isArray(record.data)
+    !Array.isArray(record.data) &&
+    (record.timeout === undefined || (Number.isInteger(record.timeout) && (record.timeout as number) > 0))
   );
 }

@@ -11,6 +11,7 @@ export interface SessionController {
   invalidate(session: Session): Promise<void>;
   regenerate(session: Session): Promise<void>;
   revert(session: Session): Promise<void>;
+  setIdleTimeout(session: Session, seconds: number | undefined): void;
 }
 
 /** A session's mutable state, shared with the manager (not part of the public API). */
@@ -23,6 +24,8 @@ export interface SessionState {
   /** Last access as stored; moves on save. */
   accessed: number;
   expiresAt: number | null;
+  /** This session's own idle timeout (s), stored with it; `undefined` for the manager's. */
+  timeoutSeconds: number | undefined;
   data: Record<string, unknown>;
   /** Keys set or deleted through the API since the last save. */
   changed: Set<string>;
@@ -118,6 +121,11 @@ export class Session {
     return expiresAt === null ? null : new Date(expiresAt);
   }
 
+  /** This session's own idle timeout in seconds (see `setIdleTimeout`); `undefined` when it uses the manager's. */
+  get idleTimeout(): number | undefined {
+    return this.#state.timeoutSeconds;
+  }
+
   /** The value under `key`. Objects are live: changes made to them in place are saved too. */
   get<Value = unknown>(key: string): Value | undefined {
     const state = this.#state;
@@ -194,6 +202,16 @@ export class Session {
   /** Drops this request's unsaved changes: the data is reloaded from storage. */
   revert(): Promise<void> {
     return this.#controller.revert(this);
+  }
+
+  /**
+   * Gives this session an idle timeout of its own, in seconds (a "remember me" login, or an
+   * Express cookie's `maxAge`), kept with the record and used in place of the manager's `timeout`
+   * from now on; `undefined` goes back to the manager's. The absolute `maxLifetime` still applies.
+   * Stored at the next save or commit, like `touch()`.
+   */
+  setIdleTimeout(seconds: number | undefined): void {
+    this.#controller.setIdleTimeout(this, seconds);
   }
 
   /** Records an access now, so the idle timeout restarts even without other changes. */

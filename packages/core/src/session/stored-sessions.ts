@@ -8,6 +8,7 @@ import {
   isSessionRecord,
   type LoadedSession,
   type RejectedSession,
+  recordFor,
   type SavedSession,
   type SaveRequest,
   type SessionPersistence,
@@ -86,7 +87,7 @@ export function storedSessions(options: StoredSessionsOptions): SessionPersisten
         created = fresh.record.created;
         data = merge(fresh.record.data, request.data, request.dirty);
       }
-      const record: SessionRecord = { created, accessed: now, expires: request.expiryFor(created), data };
+      const record = recordFor(request, created, data);
       const written = await namespace.setIfVersion(id, version ?? '', record, { ttlMs: ttlFor(record, now) });
       if (written) return { record, version: written.version };
       version = undefined;
@@ -114,12 +115,7 @@ export function storedSessions(options: StoredSessionsOptions): SessionPersisten
     async save(request: SaveRequest) {
       if (!request.isNew) return saveExisting(request);
       // Nobody else knows a fresh id yet: a plain write.
-      const record: SessionRecord = {
-        created: request.created,
-        accessed: request.now,
-        expires: request.expiryFor(request.created),
-        data: request.data,
-      };
+      const record = recordFor(request, request.created, request.data);
       await namespace.set(request.id, record, { ttlMs: ttlFor(record, request.now) });
       return { record };
     },

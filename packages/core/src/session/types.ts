@@ -20,6 +20,11 @@ export interface SessionRecord {
   /** `null` when the session has no expiry. */
   readonly expires: number | null;
   readonly data: Record<string, unknown>;
+  /**
+   * This session's own idle timeout in seconds, overriding the manager's `timeout` (set with
+   * `Session.setIdleTimeout`, e.g. a "remember me" login); absent for the manager's.
+   */
+  readonly timeout?: number;
 }
 
 /** Why an incoming session was not used and a fresh one started. */
