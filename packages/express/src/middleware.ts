@@ -51,12 +51,10 @@ export function session(options: SessionOptions = {}): SessionMiddleware {
   } else {
     const { storage, owned } = resolveStorage(options);
     if (owned) closeStorage = () => storage.close();
-    const { cookie } = options;
     backend = vesselBackend({
       storage,
       store: new VesselStore({ storage }),
       defaultTimeoutSeconds: options.timeout ?? vesselSession?.timeout ?? 86_400,
-      usualMaxAge: typeof cookie === 'function' ? undefined : new Cookie(cookie).originalMaxAge,
       idPattern: options.genid ? APP_ID_PATTERN : undefined,
       touchAfterSeconds: options.touchAfter ?? 0,
     });

@@ -1,4 +1,4 @@
-import { type Session as CoreSession, generateSessionId, SessionManager, type Storage } from '@vessel/core';
+import { type Session as CoreSession, SessionManager, type Storage } from '@vessel/core';
 import type { LoadedSession, SessionBackend } from './backend.js';
 import { comparisonText } from './compare.js';
 import type { Session } from './session-object.js';
@@ -6,8 +6,6 @@ import type { SessionData, SessionStore } from './store.js';
 
 /** The longest record lifetime, in seconds: 400 days, what browsers cap a cookie's lifetime at. */
 const MAX_LIFETIME_SECONDS = 400 * 86_400;
-/** Managers kept for distinct cookie lifetimes; more are rebuilt on demand. */
-const MAX_MANAGERS = 32;
 
 /** Options of the Vessel backend. */
 export interface VesselBackendOptions {
@@ -16,8 +14,6 @@ export interface VesselBackendOptions {
   readonly store: SessionStore;
   /** Record lifetime of sessions whose cookie has no `maxAge` (browser-session cookies), seconds. */
   readonly defaultTimeoutSeconds: number;
-  /** The `maxAge` (ms) of the configured cookie, the lifetime most sessions have. */
-  readonly usualMaxAge: number | null | undefined;
   /** Ids accepted from cookies; wider than Vessel's default when `genid` is the app's own. */
   readonly idPattern: RegExp | undefined;
   /** Skip a touch when the record was written less than this many seconds ago (0: touch every time). */
@@ -28,8 +24,6 @@ export interface VesselBackendOptions {
 export interface VesselHandle {
   /** The core session; `undefined` until a session generated in this request is first saved. */
   core: CoreSession | undefined;
-  /** The idle timeout (s) of the manager `core` came from. */
-  timeoutSeconds: number;
   /** The comparison text of each top-level value as loaded or last saved (`cookie` excluded). */
   readonly snapshot: Map<string, string>;
 }
@@ -41,61 +35,30 @@ type CookieJson = Record<string, unknown> & { originalMaxAge?: unknown; expires?
  * `session`, the express-session cookie kept in the data as `cookie`. A save writes only the
  * top-level keys this request changed, merged onto the freshest stored copy.
  *
- * The record's lifetime is the cookie's: a session whose cookie has `maxAge` is stored with an
- * idle timeout of that many seconds (one manager per distinct lifetime, since a manager's
- * timeout is fixed), so each save or touch moves the record's expiry to now + `maxAge`.
+ * The record's lifetime is the cookie's: a session whose cookie has `maxAge` gets that many
+ * seconds as its own idle timeout (`Session.setIdleTimeout`, kept with the record), so each
+ * save or touch moves the record's expiry to now + `maxAge`.
  */
 export function vesselBackend(options: VesselBackendOptions): SessionBackend<VesselHandle> {
   const { storage, store, defaultTimeoutSeconds, idPattern } = options;
-  const managers = new Map<number, SessionManager>();
-  /** The id the next fresh core session gets: `generateId` is called synchronously by `load({})`. */
-  let nextId: string | undefined;
-  const generateId = () => {
-    const id = nextId ?? generateSessionId();
-    nextId = undefined;
-    return id;
-  };
+  const manager = new SessionManager(
+    {
+      timeout: defaultTimeoutSeconds,
+      useCookies: false,
+      saveAccessedTime: false,
+      auto: false,
+      ...(idPattern ? { idPattern } : {}),
+    },
+    storage,
+  );
 
-  function manager(timeoutSeconds: number): SessionManager {
-    let found = managers.get(timeoutSeconds);
-    if (!found) {
-      if (managers.size >= MAX_MANAGERS) {
-        const [oldest] = managers.keys();
-        if (oldest !== undefined) managers.delete(oldest);
-      }
-      found = new SessionManager(
-        {
-          timeout: timeoutSeconds,
-          useCookies: false,
-          saveAccessedTime: false,
-          auto: false,
-          generateId,
-          ...(idPattern ? { idPattern } : {}),
-        },
-        storage,
-      );
-      managers.set(timeoutSeconds, found);
-    }
-    return found;
-  }
-
-  function timeoutFor(maxAge: unknown): number {
-    if (typeof maxAge !== 'number' || !Number.isFinite(maxAge)) return defaultTimeoutSeconds;
+  /** The record lifetime for a cookie `maxAge` (ms); `undefined` for the default (no `maxAge`). */
+  function timeoutFor(maxAge: unknown): number | undefined {
+    if (typeof maxAge !== 'number' || !Number.isFinite(maxAge)) return undefined;
     return Math.min(MAX_LIFETIME_SECONDS, Math.max(1, Math.ceil(maxAge / 1000)));
   }
 
-  const usualTimeout = timeoutFor(options.usualMaxAge);
-
-  async function freshCore(id: string, timeoutSeconds: number): Promise<CoreSession> {
-    nextId = id;
-    const core = await manager(timeoutSeconds).load({});
-    // `load({})` takes the id synchronously today; should that change, fail loudly rather than
-    // store the session under an id its cookie does not name.
-    if (core.id !== id) throw new Error(`session ${id} could not be created under its own id`);
-    return core;
-  }
-
-  function loaded(core: CoreSession, timeoutSeconds: number): LoadedSession<VesselHandle> {
+  function loaded(core: CoreSession): LoadedSession<VesselHandle> {
     // `cookie` first, where express-session has it.
     const data: Record<string, unknown> = { cookie: undefined, ...core.toJSON() };
     const snapshot = new Map<string, string>();
@@ -115,30 +78,12 @@ export function vesselBackend(options: VesselBackendOptions): SessionBackend<Ves
     } else {
       delete data.cookie;
     }
-    return { data: data as SessionData, handle: { core, timeoutSeconds, snapshot } };
+    return { data: data as SessionData, handle: { core, snapshot } };
   }
 
-  /**
-   * A manager only sees a record as live within its own timeout, so a record stored with a
-   * longer lifetime than the usual one is looked up again under its own.
-   */
   async function load(id: string): Promise<LoadedSession<VesselHandle> | undefined> {
-    let core = await manager(usualTimeout).get(id);
-    let timeoutSeconds = usualTimeout;
-    if (!core) {
-      const wide = await manager(MAX_LIFETIME_SECONDS).get(id);
-      if (!wide) return undefined;
-      timeoutSeconds = timeoutFor((wide.get('cookie') as CookieJson | undefined)?.originalMaxAge);
-      if (timeoutSeconds <= usualTimeout) return undefined;
-      core = await manager(timeoutSeconds).get(id);
-    } else {
-      const own = timeoutFor((core.get('cookie') as CookieJson | undefined)?.originalMaxAge);
-      if (own !== usualTimeout) {
-        timeoutSeconds = own;
-        core = await manager(own).get(id);
-      }
-    }
-    return core ? loaded(core, timeoutSeconds) : undefined;
+    const core = await manager.get(id);
+    return core ? loaded(core) : undefined;
   }
 
   /** Applies the top-level keys that differ from the snapshot to `core`. */
@@ -169,19 +114,14 @@ export function vesselBackend(options: VesselBackendOptions): SessionBackend<Ves
     store,
     isReady: () => true,
     load,
-    fresh: () => ({ core: undefined, timeoutSeconds: usualTimeout, snapshot: new Map() }),
+    fresh: () => ({ core: undefined, snapshot: new Map() }),
 
     async save(session, handle) {
-      const timeoutSeconds = timeoutFor(session.cookie.originalMaxAge);
-      let { core } = handle;
-      if (!core || handle.timeoutSeconds !== timeoutSeconds) {
-        // The lifetime changed (or nothing is stored yet): continue under the manager of the new one.
-        const stored = core && !core.isNew ? await manager(timeoutSeconds).get(session.id) : null;
-        core = stored ?? (await freshCore(session.id, timeoutSeconds));
-        if (!stored) handle.snapshot.clear();
-        handle.core = core;
-        handle.timeoutSeconds = timeoutSeconds;
-      }
+      const core = handle.core ?? manager.create({ id: session.id });
+      if (!handle.core) handle.snapshot.clear();
+      handle.core = core;
+      const timeout = timeoutFor(session.cookie.originalMaxAge);
+      if (core.idleTimeout !== timeout) core.setIdleTimeout(timeout);
       applyChanges(session, handle, core);
       await core.save();
       return handle;
@@ -191,13 +131,11 @@ export function vesselBackend(options: VesselBackendOptions): SessionBackend<Ves
       const { core } = handle;
       if (!core || core.isNew) return undefined;
       // A new cookie lifetime must reach the record (a touch keeps the data): save instead.
-      if (timeoutFor(session.cookie.originalMaxAge) !== handle.timeoutSeconds)
+      if (timeoutFor(session.cookie.originalMaxAge) !== core.idleTimeout)
         return backend.save(session, handle).then(() => undefined);
       if (Date.now() - core.lastAccessed.getTime() < options.touchAfterSeconds * 1000) return undefined;
       core.touch();
-      return manager(handle.timeoutSeconds)
-        .commit(core)
-        .then(() => undefined);
+      return manager.commit(core).then(() => undefined);
     },
 
     async destroy(id, handle) {
