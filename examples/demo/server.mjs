@@ -1,0 +1,85 @@
+// Starting and stopping the demo site: Vessel from the folder's configuration (or the storage
+// options given), the app, an HTTP server. `main.mjs` is the command line around it; tests call
+// `startDemo` directly.
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import { createVessel, loadConfig } from '@vessel/core';
+import { createApp, REPORT_REGION } from './app.mjs';
+
+/** Seconds the report page stays cached. */
+const REPORT_SECONDS = 30;
+
+/**
+ * Where the demo keeps sessions and caches: `options.cacheDir` / `options.url` when given (tests
+ * pass a temporary folder); otherwise a vessel.ini or vessel.config.json in the working folder,
+ * or VESSEL_URL, as the app and `session-inspect` both find them; else SQLite under ./data.
+ */
+async function vesselOptions(options) {
+  if (options.cacheDir !== undefined || options.url !== undefined) {
+    return { storage: { cacheDir: options.cacheDir, url: options.url, type: options.type }, session: {} };
+  }
+  const config = await loadConfig();
+  return {
+    storage: {
+      cacheDir: config.cacheDir ?? './data',
+      url: process.env.VESSEL_URL ?? config.url,
+      type: config.type,
+      prefix: config.prefix,
+    },
+    session: { key: config.session.key, secret: config.session.secret, timeout: config.session.timeout },
+    configFile: config.configFile,
+  };
+}
+
+/**
+ * Starts the demo site and resolves once it listens.
+ *
+ * @param {object} [options]
+ * @param {number} [options.port] TCP port; 0 picks a free one. Default 3000.
+ * @param {string} [options.host] Interface to listen on. Default `127.0.0.1` (the demo's secret is no secret).
+ * @param {string} [options.cacheDir] Storage folder (SQLite), instead of the folder's configuration.
+ * @param {string} [options.url] Storage URL (`redis://…`, `postgres://…`), instead of the folder's configuration.
+ * @returns {Promise<{ url: string, port: number, vessel: import('@vessel/core').Vessel, configFile: string | undefined, close(): Promise<void> }>}
+ *   `close()` stops the server and closes the storage. A port in use rejects with the listen
+ *   error (`code: 'EADDRINUSE'`), the storage already closed.
+ */
+export async function startDemo(options = {}) {
+  const { port = 3000, host = '127.0.0.1' } = options;
+  const { storage, session, configFile } = await vesselOptions(options);
+  const vessel = createVessel({
+    ...storage,
+    session: {
+      ...session,
+      secret: process.env.SESSION_SECRET ?? session.secret ?? 'demo-secret-change-me',
+      timeout: session.timeout ?? '30m',
+    },
+    cache: { regions: { [REPORT_REGION]: { expire: REPORT_SECONDS } } },
+  });
+  const server = createServer(createApp(vessel));
+  try {
+    server.listen(port, host);
+    await once(server, 'listening');
+  } catch (error) {
+    await vessel.close();
+    throw error;
+  }
+  const address = server.address();
+  const shownHost = host === '127.0.0.1' || host === '::1' ? 'localhost' : host;
+  let closing;
+  return {
+    url: `http://${shownHost}:${address.port}/`,
+    port: address.port,
+    vessel,
+    configFile,
+    close() {
+      closing ??= (async () => {
+        const closed = once(server, 'close');
+        server.close();
+        server.closeAllConnections();
+        await closed;
+        await vessel.close();
+      })();
+      return closing;
+    },
+  };
+}
