@@ -126,7 +126,7 @@ describe.each(CLI_BACKENDS)('session-inspect list and inspect on $name', (backen
   });
 
   it('inspects a session by unique prefix, with its data as a typed tree', async () => {
-    const run = await app.run('inspect', people.bob.slice(0, 6));
+    const run = await app.run('inspect', '--', people.bob.slice(0, 6));
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(people.bob);
     for (const line of [
@@ -140,7 +140,7 @@ describe.each(CLI_BACKENDS)('session-inspect list and inspect on $name', (backen
       '         └─ qty: 2 (number)',
     ])
       expect(run.stdout).toContain(line);
-    const json = await app.run('inspect', people.bob, '--json');
+    const json = await app.run('inspect', '--json', '--', people.bob);
     expect(JSON.parse(json.stdout)).toMatchObject({
       id: people.bob,
       data: { credits: '12345678901234567890', cart: { items: [{ sku: 'A1', qty: 2 }] } },

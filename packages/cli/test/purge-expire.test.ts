@@ -64,15 +64,15 @@ describe.each(CLI_BACKENDS)('session-inspect purge and expire on $name', (backen
   });
 
   it('moves an expiry by id prefix, later and then to now', async () => {
-    const later = await app.run('expire', people.bob.slice(0, 8), '--in', '2h', '--json');
+    const later = await app.run('expire', '--in', '2h', '--json', '--', people.bob.slice(0, 8));
     expect(later.code).toBe(0);
     expect(JSON.parse(later.stdout)).toMatchObject({ action: 'moved', count: 1, ids: [people.bob] });
-    const shown = await app.run('inspect', people.bob, '--json');
+    const shown = await app.run('inspect', '--json', '--', people.bob);
     const expires = Date.parse((JSON.parse(shown.stdout) as { expires: string }).expires);
     expect(expires - Date.now()).toBeGreaterThan(7000_000);
     expect(expires - Date.now()).toBeLessThanOrEqual(7200_000);
 
-    const now = await app.run('expire', people.bob, '--now');
+    const now = await app.run('expire', '--now', '--', people.bob);
     expect(now.stdout).toBe('expired 1 session now\n');
     expect(await listed(app)).toEqual([...people.twins].sort());
     // Redis drops an expired key at once; the others keep it until a sweep.
@@ -85,7 +85,7 @@ describe.each(CLI_BACKENDS)('session-inspect purge and expire on $name', (backen
   });
 
   it('purges by id and fails on an unknown one', async () => {
-    const run = await app.run('purge', people.twins[0] as string, '--yes');
+    const run = await app.run('purge', '--yes', '--', people.twins[0] as string);
     expect(run.stdout).toMatch(/^purged 1 session \(by id\)/);
     const unknown = await app.run('purge', 'nosuchsession', '--yes');
     expect(unknown.code).toBe(1);
