@@ -56,20 +56,26 @@ export async function runNodeChild(script, input) {
 /**
  * Times a shell pipeline wall-clock. `tool` is the command whose peak RSS is reported (the
  * backend's CLI); `rest` is what its output is piped through (e.g. `| wc -l`).
- * Resolves with `{ seconds, peakRssMb, stdout }`; `peakRssMb` is null without GNU time.
+ * Resolves with `{ seconds, peakRssMb, cpuSeconds, stdout }`: `peakRssMb` and `cpuSeconds` (the
+ * tool's user + system CPU time) are null without GNU time.
  */
 export async function timePipeline(tool, rest = '') {
   const folder = await mkdtemp(path.join(os.tmpdir(), 'vessel-bench-time-'));
   const rssFile = path.join(folder, 'rss');
-  const wrapped = existsSync(GNU_TIME) ? `${GNU_TIME} -f %M -o ${shellWord(rssFile)} ${tool}` : tool;
+  const wrapped = existsSync(GNU_TIME) ? `${GNU_TIME} -f '%M %U %S' -o ${shellWord(rssFile)} ${tool}` : tool;
   try {
     const start = process.hrtime.bigint();
     const stdout = await run('bash', ['-o', 'pipefail', '-c', `${wrapped} ${rest}`]);
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-    const rssKib = existsSync(rssFile)
-      ? Number.parseInt((await readFile(rssFile, 'utf8')).trim().split('\n').at(-1), 10)
-      : NaN;
-    return { seconds, peakRssMb: Number.isFinite(rssKib) ? rssKib / 1024 : null, stdout: stdout.trim() };
+    const [rssKib, user, system] = existsSync(rssFile)
+      ? (await readFile(rssFile, 'utf8')).trim().split('\n').at(-1).split(' ').map(Number)
+      : [];
+    return {
+      seconds,
+      peakRssMb: Number.isFinite(rssKib) ? rssKib / 1024 : null,
+      cpuSeconds: Number.isFinite(user + system) ? user + system : null,
+      stdout: stdout.trim(),
+    };
   } finally {
     await rm(folder, { recursive: true, force: true });
   }

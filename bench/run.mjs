@@ -17,6 +17,7 @@ const SUITES = {
   storage: () => import('./storage.mjs'),
   sessions: () => import('./sessions.mjs'),
   cache: () => import('./cache.mjs'),
+  cli: () => import('./cli.mjs'),
 };
 
 const DEFAULT_ENTRIES = 1_000_000;
@@ -26,6 +27,7 @@ const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const USAGE = `usage: node bench/run.mjs [options]
   --only NAMES      comma-separated suites to run (${Object.keys(SUITES).join(', ')}); default all
   --entries N       entries per measurement (default ${DEFAULT_ENTRIES.toLocaleString('en-US')}; e.g. 20000 for a quick check)
+  --sessions N      the same as --entries (the cli suite's sessions in the store)
   --repeat R        measure each operation R times and report the median (default ${DEFAULT_REPEAT})
   --data-dir DIR    where temporary databases go (default .bench-data/ in the repository)
   --redis-url URL   Redis server to use (default redis://127.0.0.1:6379)
@@ -37,6 +39,7 @@ function parseOptions(argv) {
     options: {
       only: { type: 'string' },
       entries: { type: 'string' },
+      sessions: { type: 'string' },
       repeat: { type: 'string' },
       'data-dir': { type: 'string' },
       'redis-url': { type: 'string' },
@@ -48,6 +51,7 @@ function parseOptions(argv) {
     console.log(USAGE);
     process.exit(0);
   }
+  values.entries ??= values.sessions;
   const entries = values.entries === undefined ? DEFAULT_ENTRIES : Number(values.entries.replaceAll(/[_,]/g, ''));
   if (!Number.isSafeInteger(entries) || entries < 1)
     throw new UsageError(`--entries must be a whole number >= 1, got ${values.entries}`);
@@ -103,7 +107,8 @@ async function main() {
     console.log(
       `\n${name} — N = ${options.entries.toLocaleString('en-US')}, median of ${options.repeat}, ${startedAt.toISOString()}`,
     );
-    console.log(formatTable(measured));
+    // A suite with columns of its own (the cli suite) formats its rows itself.
+    console.log(suite.formatTable ? suite.formatTable(measured) : formatTable(measured));
     for (const note of notes) console.log(`  ${note}`);
     const file = resultFile(name, startedAt, options.entries);
     await mkdir(path.dirname(file), { recursive: true });

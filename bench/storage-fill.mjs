@@ -92,14 +92,28 @@ export class SqliteFile {
  * `storage.ping()` creates it). `expiresAt(index)` gives each record's expiry in ms.
  * Memory stays bounded: one statement's rows at a time. Ends with the WAL checkpointed and
  * truncated, so the file alone holds the data and can be copied.
+ * Optional: `from` (first index; a store grows from `from` up to `entries`, so it can be filled
+ * in steps) and `valueFor(index)`, the value stored (default `sessionValue`).
  */
-export async function fillSqlite(file, { prefix, namespace, seed, entries, expiresAt, createdAt }) {
+export async function fillSqlite(
+  file,
+  {
+    prefix,
+    namespace,
+    seed,
+    entries,
+    expiresAt,
+    createdAt,
+    from = 0,
+    valueFor = (index) => sessionValue(seed, index, createdAt),
+  },
+) {
   const db = await SqliteFile.open(file);
   try {
     await db.exec('PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536');
     const placeholders = (rows) => Array.from({ length: rows }, () => '(?, ?)').join(', ');
     const full = db.prepare(`INSERT INTO vessel (key, value) VALUES ${placeholders(ROWS_PER_STATEMENT)}`);
-    for (let first = 0; first < entries; first += ROWS_PER_TRANSACTION) {
+    for (let first = from; first < entries; first += ROWS_PER_TRANSACTION) {
       const last = Math.min(entries, first + ROWS_PER_TRANSACTION);
       await db.exec('BEGIN');
       for (let start = first; start < last; start += ROWS_PER_STATEMENT) {
@@ -108,7 +122,7 @@ export async function fillSqlite(file, { prefix, namespace, seed, entries, expir
         for (let index = start; index < end; index++) {
           params.push(
             fullKey(prefix, namespace, sessionId(seed, index)),
-            recordText(sessionValue(seed, index, createdAt), expiresAt(index)),
+            recordText(valueFor(index), expiresAt(index)),
           );
         }
         if (end - start === ROWS_PER_STATEMENT) await full.run(params);
@@ -138,17 +152,32 @@ export async function checkpointSqlite(file) {
   }
 }
 
-/** Writes `entries` session records to Redis with `SET key value PX ttlMs`, pipelined. */
-export async function fillRedis(url, { prefix, namespace, seed, entries, ttlMs, createdAt }) {
+/**
+ * Writes `entries` session records to Redis with `SET key value PX ttlMs`, pipelined.
+ * `from` and `valueFor` as for `fillSqlite`.
+ */
+export async function fillRedis(
+  url,
+  {
+    prefix,
+    namespace,
+    seed,
+    entries,
+    ttlMs,
+    createdAt,
+    from = 0,
+    valueFor = (index) => sessionValue(seed, index, createdAt),
+  },
+) {
   const client = createClient({ url });
   client.on('error', () => {}); // failures surface through the commands
   await client.connect();
   try {
-    for (let first = 0; first < entries; first += REDIS_BATCH) {
+    for (let first = from; first < entries; first += REDIS_BATCH) {
       const pipeline = client.multi();
       for (let index = first; index < Math.min(entries, first + REDIS_BATCH); index++) {
         // Redis records carry no expiry of their own (`null`): Redis' PX TTL is the expiry.
-        const value = recordText(sessionValue(seed, index, createdAt), null);
+        const value = recordText(valueFor(index), null);
         pipeline.set(fullKey(prefix, namespace, sessionId(seed, index)), value, {
           expiration: { type: 'PX', value: ttlMs },
         });
@@ -180,7 +209,7 @@ export async function deleteRedisPrefix(url, prefix) {
 }
 
 /** The raw stored text of `key` and its TTL, read around Vessel. */
-async function readRaw(target, key) {
+export async function readRaw(target, key) {
   if (target.type === 'sqlite') {
     const db = await SqliteFile.open(target.file);
     try {
