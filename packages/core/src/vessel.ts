@@ -20,6 +20,12 @@ export interface Vessel {
   readonly config: ResolvedVesselConfig;
   /** The storage under everything (`cacheDir` / `url`). */
   readonly storage: Storage;
+  /**
+   * Where sessions live: `storage`, or the storage of their own that `session.url`,
+   * `session.cacheDir` or a `session.type` of another backend opened. (Cookie-only sessions
+   * keep nothing in it.)
+   */
+  readonly sessionStorage: Storage;
   /** Sessions, stored in the storage's `session` namespace (or in cookies with `session.type: 'cookie'`). */
   readonly sessions: SessionManager;
   /** Caches, in storage namespaces `cache:<name>`; regions naming a backend of their own open it on first use. */
@@ -59,6 +65,7 @@ export function createVessel(options: VesselOptions = {}): Vessel {
   return {
     config,
     storage,
+    sessionStorage: ownSessionStorage ?? storage,
     sessions,
     cache,
     async close() {

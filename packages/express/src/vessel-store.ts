@@ -27,7 +27,7 @@ export interface VesselStoreOptions extends VesselStorageOptions {
 /** The storage the options name, and whether its owner is the caller (`owned`: we close it). */
 export function resolveStorage(options: VesselStorageOptions): { storage: Storage; owned: boolean } {
   if (options.storage) return { storage: options.storage, owned: false };
-  if (options.vessel) return { storage: options.vessel.storage, owned: false };
+  if (options.vessel) return { storage: options.vessel.sessionStorage, owned: false };
   const { cacheDir, type, url, prefix } = options;
   const inferred = type ?? (url || cacheDir ? undefined : 'memory');
   return { storage: createStorage({ type: inferred, cacheDir, url, prefix }), owned: true };

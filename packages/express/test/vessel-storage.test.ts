@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { createStorage, createVessel, SessionManager } from '@vessel/core';
 import { session } from '@vessel/express';
 import express from 'express';
@@ -172,6 +175,24 @@ describe.each([vesselMemory, vesselSqlite])('Vessel storage on $name', (backendC
       expect(await vessel.storage.namespace('session').has(sidOf(res))).toBe(true);
     } finally {
       await vessel.close();
+    }
+  });
+
+  it('keeps sessions where the createVessel() instance keeps them: a session storage of its own', async () => {
+    const sessionDir = await mkdtemp(path.join(tmpdir(), 'vessel-session-dir-'));
+    const vessel = createVessel({ type: 'memory', session: { secret: SECRET, cacheDir: sessionDir, type: 'sqlite' } });
+    try {
+      const server = createApp({ vessel, resave: false, saveUninitialized: false }, (req, res) => {
+        sessionOf(req).v = 1;
+        res.end();
+      });
+      const id = sidOf(await request(server).get('/'));
+      expect(await vessel.sessionStorage.namespace('session').has(id)).toBe(true);
+      expect(await vessel.storage.namespace('session').has(id)).toBe(false);
+      expect((await vessel.sessions.get(id))?.get('v')).toBe(1);
+    } finally {
+      await vessel.close();
+      await rm(sessionDir, { recursive: true, force: true });
     }
   });
 });
