@@ -1,6 +1,6 @@
 import { formatBytes, formatRelative, formatTime, sessions as nSessions, UsageError } from '../human.js';
 import { SHORT_ID } from '../ids.js';
-import { type Io, StreamedTable, write } from '../output.js';
+import { ChunkedWriter, type Io, StreamedTable, write } from '../output.js';
 import { type Selection, selects } from '../query.js';
 import type { SessionView } from '../session-view.js';
 import { toSessionView } from '../session-view.js';
@@ -141,20 +141,26 @@ interface Sink {
 }
 
 function createSink(options: ListOptions, io: Io, now: number): Sink {
-  if (options.format === 'ndjson')
+  if (options.format === 'ndjson') {
+    const out = new ChunkedWriter(io.out);
     return {
-      row: (view) => write(io.out, `${JSON.stringify(sessionJson(view))}\n`),
-      end: async () => {},
+      row: (view) => out.write(`${JSON.stringify(sessionJson(view))}\n`),
+      end: () => out.flush(),
     };
+  }
   if (options.format === 'json') {
     // One JSON document, written as it streams: `{"sessions":[…],"more":false}`.
+    const out = new ChunkedWriter(io.out);
     let first = true;
     return {
       async row(view) {
-        await write(io.out, `${first ? '{"sessions":[\n' : ',\n'}${JSON.stringify(sessionJson(view))}`);
+        await out.write(`${first ? '{"sessions":[\n' : ',\n'}${JSON.stringify(sessionJson(view))}`);
         first = false;
       },
-      end: (more) => write(io.out, `${first ? '{"sessions":[' : '\n'}],"more":${more}}\n`),
+      async end(more) {
+        await out.write(`${first ? '{"sessions":[' : '\n'}],"more":${more}}\n`);
+        await out.flush();
+      },
     };
   }
   const head = ['id', 'created (UTC)', 'last access', 'expires', 'size', 'keys', ...options.show];
