@@ -18,6 +18,7 @@ const SUITES = {
   sessions: () => import('./sessions.mjs'),
   cache: () => import('./cache.mjs'),
   cli: () => import('./cli.mjs'),
+  http: () => import('./http.mjs'),
 };
 
 const DEFAULT_ENTRIES = 1_000_000;

@@ -50,7 +50,7 @@ async function serverCpuSeconds(client) {
  * Counts commands server-wide, so commands run inside a script count too (Vessel's unlock is an
  * `EVAL` whose `GET` and `DEL` appear as such), and so do other clients' (a disturbed run).
  */
-function redisProbe(admin) {
+export function redisProbe(admin) {
   return {
     snapshot: async () => ({ calls: await commandCalls(admin), cpuSeconds: await serverCpuSeconds(admin) }),
     delta(before, after) {
@@ -65,7 +65,7 @@ function redisProbe(admin) {
   };
 }
 
-async function unlinkPrefix(client, prefix) {
+export async function unlinkPrefix(client, prefix) {
   let unlinked = 0;
   let cursor = '0';
   do {

@@ -32,7 +32,7 @@ export function pickSequence(count, poolSize, seed) {
 }
 
 /** Busy CPU seconds of the whole machine so far (`/proc/stat`), or null off Linux. */
-function machineBusySeconds() {
+export function machineBusySeconds() {
   try {
     const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/);
     const [user, nice, system, , , irq, softirq, steal] = fields.map(Number);

@@ -1,0 +1,70 @@
+/**
+ * The HTTP suite's results table and goal lines: one row per (workload, stack), with the
+ * median requests/s over the rounds, the latency of the median round, what the server process
+ * spent per request, what Redis saw, and each Vessel row's throughput divided by express-session's
+ * on the same backend and by the floor's (>1: faster).
+ */
+import { formatCalls } from './sessions-table.mjs';
+import { formatColumns } from './table.mjs';
+
+function count(value) {
+  return Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : '-';
+}
+
+function spread(values) {
+  if (!values || values.length < 2) return '-';
+  return `${count(Math.min(...values))}..${count(Math.max(...values))}`;
+}
+
+function ratio(row, to) {
+  const found = (row.ratios ?? []).find((candidate) => candidate.to === to);
+  return found ? `${found.ratio.toFixed(2)}x` : '';
+}
+
+const COLUMNS = [
+  { title: 'workload', value: (row) => row.workload },
+  { title: 'stack', value: (row) => row.stack },
+  { title: 'req/s', value: (row) => count(row.opsPerSecond), right: true },
+  { title: 'min..max req/s', value: (row) => spread(row.roundsOpsPerSecond), right: true },
+  { title: 'p50 ms', value: (row) => row.p50Ms.toFixed(1), right: true },
+  { title: 'p99 ms', value: (row) => row.p99Ms.toFixed(1), right: true },
+  { title: 'server CPU µs/req', value: (row) => row.serverCpuMicrosPerRequest.toFixed(0), right: true },
+  { title: 'server loop busy', value: (row) => `${Math.round(row.serverLoopBusy * 100)}%`, right: true },
+  { title: 'Redis saw /req', value: (row) => (row.redisPerRequest ? formatCalls(row.redisPerRequest) : '-') },
+  { title: 'vs express-session', value: (row) => ratio(row, 'express-session'), right: true },
+  { title: 'vs floor', value: (row) => ratio(row, 'floor'), right: true },
+];
+
+/** The aligned text table of the suite's rows (its own shape, see `http.mjs`). */
+export function formatHttpTable(rows) {
+  return formatColumns(COLUMNS, rows);
+}
+
+/**
+ * One line per goal of the issue: Vessel (defaults, and the extra rows) against express-session
+ * on the same backend for read and write (≥ 1.2×), lazy Vessel against the floor on the
+ * untouched route (≥ 0.95×). Resolves with `{ lines, goals }`.
+ */
+export function goalLines(rows, workloads) {
+  const goals = [];
+  for (const row of rows) {
+    const goal = workloads[row.workload]?.goal;
+    if (!goal || row.kind !== 'vessel') continue;
+    if (goal.stacks && !goal.stacks.includes(row.stack)) continue;
+    const found = (row.ratios ?? []).find((candidate) => candidate.to === goal.to);
+    if (!found) continue;
+    goals.push({
+      workload: row.workload,
+      stack: row.stack,
+      to: goal.to,
+      ratio: found.ratio,
+      goal: goal.ratio,
+      met: found.ratio >= goal.ratio,
+    });
+  }
+  const lines = goals.map(
+    (goal) =>
+      `GOAL ${goal.workload} ${goal.stack}: ${goal.ratio.toFixed(2)}x ${goal.to} (goal >= ${goal.goal.toFixed(2)}x) ${goal.met ? 'met' : 'NOT MET'}`,
+  );
+  return { lines, goals };
+}
