@@ -56,7 +56,7 @@ export function session(options: SessionOptions = {}): SessionMiddleware {
       store: new VesselStore({ storage }),
       defaultTimeoutSeconds: options.timeout ?? vesselSession?.timeout ?? 86_400,
       idPattern: options.genid ? APP_ID_PATTERN : undefined,
-      touchAfterSeconds: options.touchAfter ?? 0,
+      touchAfterSeconds: options.touchAfter,
     });
   }
   const { store } = backend;
@@ -77,24 +77,21 @@ export function session(options: SessionOptions = {}): SessionMiddleware {
   }
   store.generate = generate;
 
-  const middleware = function sessionMiddleware(
-    request: IncomingMessage,
+  /**
+   * Starts the session machinery for one request: reads the cookie's id and hooks the response
+   * so the cookie and the store write happen at its end. In lazy mode this waits for the first
+   * `req.loadSession()`, so requests that never ask for the session pay for none of it.
+   */
+  function begin(
+    req: Req,
     res: ServerResponse,
     next: (err?: unknown) => void,
-  ) {
-    const req = request as Req;
-    if (req.session) return next();
-    if (!backend.isReady()) return next();
-    if (!pathname(req).startsWith(resolved.cookieFor(req).path || '/')) return next();
+    keys: readonly Secret[],
+  ): RequestSession {
     const { sessionId } = resolved;
-    if (!sessionId && !resolved.secrets && !req.secret) return next(new Error('secret option required for sessions'));
-    const keys: readonly Secret[] = resolved.secrets ?? [req.secret as Secret];
-
-    req.sessionStore = store;
     req.sessionID = sessionId ? checkedId(sessionId(req)) : readSessionId(req, resolved.name, keys);
     const current = new RequestSession(req, resolved, backend, generate, keys);
     setController(req, current);
-
     onHeaders(res, () => {
       try {
         current.writeCookie(res);
@@ -109,14 +106,35 @@ export function session(options: SessionOptions = {}): SessionMiddleware {
         if (!resolved.continueWithout) setImmediate(next, err);
       },
     );
+    return current;
+  }
+
+  const middleware = function sessionMiddleware(
+    request: IncomingMessage,
+    res: ServerResponse,
+    next: (err?: unknown) => void,
+  ) {
+    const req = request as Req;
+    if (req.session) return next();
+    if (!backend.isReady()) return next();
+    if (!pathname(req).startsWith(resolved.cookieFor(req).path || '/')) return next();
+    if (!resolved.sessionId && !resolved.secrets && !req.secret)
+      return next(new Error('secret option required for sessions'));
+    const keys: readonly Secret[] = resolved.secrets ?? [req.secret as Secret];
+    req.sessionStore = store;
 
     let loading: Promise<Session | undefined> | undefined;
-    req.loadSession = () => {
-      loading ??= current.load();
-      return loading;
-    };
-    if (resolved.lazy) return next();
-    req.loadSession().then(
+    if (resolved.lazy) {
+      req.loadSession = () => {
+        loading ??= begin(req, res, next, keys).load();
+        return loading;
+      };
+      return next();
+    }
+    const current = begin(req, res, next, keys);
+    loading = current.load();
+    req.loadSession = () => loading as Promise<Session | undefined>;
+    loading.then(
       () => next(),
       (err: unknown) => next(err),
     );

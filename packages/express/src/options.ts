@@ -47,7 +47,8 @@ export interface SessionOptions extends VesselStorageOptions {
   /**
    * Vessel storage: an unchanged session's record is touched (its expiry moved, one write) only
    * when its last write is at least this many seconds old; the record may then expire up to this
-   * long before a rolling cookie. Default 0 (every request, as express-session touches).
+   * long before a rolling cookie. 0 touches on every request, as express-session does. Default: a
+   * tenth of the session's lifetime (cookie `maxAge`, else `timeout`), at most 60.
    */
   touchAfter?: number;
   /**

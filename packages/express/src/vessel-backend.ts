@@ -7,6 +7,9 @@ import type { SessionData, SessionStore } from './store.js';
 /** The longest record lifetime, in seconds: 400 days, what browsers cap a cookie's lifetime at. */
 const MAX_LIFETIME_SECONDS = 400 * 86_400;
 
+/** The longest default pause between two touches of an unchanged session, in seconds. */
+const DEFAULT_TOUCH_AFTER_SECONDS = 60;
+
 /** Options of the Vessel backend. */
 export interface VesselBackendOptions {
   readonly storage: Storage;
@@ -16,8 +19,11 @@ export interface VesselBackendOptions {
   readonly defaultTimeoutSeconds: number;
   /** Ids accepted from cookies; wider than Vessel's default when `genid` is the app's own. */
   readonly idPattern: RegExp | undefined;
-  /** Skip a touch when the record was written less than this many seconds ago (0: touch every time). */
-  readonly touchAfterSeconds: number;
+  /**
+   * Skip a touch when the record was written less than this many seconds ago (0: touch every
+   * time); `undefined`: a tenth of the session's lifetime, at most 60 s.
+   */
+  readonly touchAfterSeconds: number | undefined;
 }
 
 /** One request's session in Vessel's storage. */
@@ -133,7 +139,9 @@ export function vesselBackend(options: VesselBackendOptions): SessionBackend<Ves
       // A new cookie lifetime must reach the record (a touch keeps the data): save instead.
       if (timeoutFor(session.cookie.originalMaxAge) !== core.idleTimeout)
         return backend.save(session, handle).then(() => undefined);
-      if (Date.now() - core.lastAccessed.getTime() < options.touchAfterSeconds * 1000) return undefined;
+      const lifetime = core.idleTimeout ?? defaultTimeoutSeconds;
+      const touchAfter = options.touchAfterSeconds ?? Math.min(DEFAULT_TOUCH_AFTER_SECONDS, lifetime / 10);
+      if (Date.now() - core.lastAccessed.getTime() < touchAfter * 1000) return undefined;
       core.touch();
       return manager.commit(core).then(() => undefined);
     },
