@@ -89,6 +89,7 @@ export function session(options: SessionOptions = {}): SessionMiddleware {
     keys: readonly Secret[],
   ): RequestSession {
     const { sessionId } = resolved;
+    req.sessionStore = store;
     req.sessionID = sessionId ? checkedId(sessionId(req)) : readSessionId(req, resolved.name, keys);
     const current = new RequestSession(req, resolved, backend, generate, keys);
     setController(req, current);
@@ -117,11 +118,12 @@ export function session(options: SessionOptions = {}): SessionMiddleware {
     const req = request as Req;
     if (req.session) return next();
     if (!backend.isReady()) return next();
-    if (!pathname(req).startsWith(resolved.cookieFor(req).path || '/')) return next();
+    const cookiePath = resolved.cookieFor(req).path || '/';
+    // Every path starts with "/": only a narrower cookie path needs the request's path.
+    if (cookiePath !== '/' && !pathname(req).startsWith(cookiePath)) return next();
     if (!resolved.sessionId && !resolved.secrets && !req.secret)
       return next(new Error('secret option required for sessions'));
     const keys: readonly Secret[] = resolved.secrets ?? [req.secret as Secret];
-    req.sessionStore = store;
 
     let loading: Promise<Session | undefined> | undefined;
     if (resolved.lazy) {
