@@ -12,17 +12,9 @@ import { VALUE_BYTES } from './cache-load.mjs';
 import { redisBenchmarkVersion } from './cache-redis-benchmark.mjs';
 import { TTL_SECONDS } from './cache-stacks.mjs';
 import { capture } from './measure.mjs';
+import { REPOSITORY, versionOf } from './suite-options.mjs';
 
-const REPOSITORY = fileURLToPath(new URL('..', import.meta.url));
 const PEERS = ['cache-manager', 'cacheable', 'bentocache', 'keyv', '@keyv/redis', '@redis/client', 'ioredis'];
-
-async function versionOf(name) {
-  try {
-    return JSON.parse(await readFile(path.join(REPOSITORY, 'node_modules', name, 'package.json'), 'utf8')).version;
-  } catch {
-    return null;
-  }
-}
 
 /**
  * The `@vessel/core` to measure — the workspace build, or `corePath` (a `dist/index.js` or the

@@ -22,6 +22,7 @@ import { measureRedisBenchmark } from './cache-redis-benchmark.mjs';
 import { BACKENDS, STACKS, unlinkMatching } from './cache-stacks.mjs';
 import { crossProcessStampede, inProcessStampede, STAMPEDE_ROUNDS, summarizeStampede } from './cache-stampede.mjs';
 import { formatCacheTable, formatStampedeTable, goalLines, withCacheRatios } from './cache-table.mjs';
+import { parseList, parseNumber, REPOSITORY } from './suite-options.mjs';
 
 export const description = 'cache get/set ops/s and stampede: Vessel vs cache-manager, cacheable, bentocache, floors';
 
@@ -37,7 +38,6 @@ export const DEFAULTS = {
 };
 
 const OPS = ['get', 'set'];
-const REPOSITORY = fileURLToPath(new URL('..', import.meta.url));
 
 /**
  * Runs the suite. `options` as `DEFAULTS` plus `backends`, `ops`, `stacks`, `redisUrl`, `core`,
@@ -230,24 +230,6 @@ const USAGE = `usage: node bench/cache.mjs [options]
   --core PATH        measure another build of @vessel/core (its dist/index.js, or the package folder)
   --label NAME       added to the results file name (cache-<date>[-NAME].json)
   --no-save          print only; do not write bench/results/cache-<date>.json`;
-
-function parseList(value, known, option) {
-  const names = value
-    .split(',')
-    .map((name) => name.trim())
-    .filter(Boolean);
-  const unknown = names.filter((name) => !known.includes(name));
-  if (unknown.length > 0) throw new Error(`${option}: unknown ${unknown.join(', ')}; known: ${known.join(', ')}`);
-  return names;
-}
-
-function parseNumber(value, fallback, option, { min = 0, integer = false } = {}) {
-  if (value === undefined) return fallback;
-  const number = Number(value.replaceAll(/[_,]/g, ''));
-  if (!Number.isFinite(number) || number < min || (integer && !Number.isInteger(number)))
-    throw new Error(`${option} must be ${integer ? 'a whole number' : 'a number'} >= ${min}, got ${value}`);
-  return number;
-}
 
 function parseOptions(argv) {
   const { values } = parseArgs({

@@ -13,7 +13,7 @@
  * stacks alternating between rounds; the table shows the median round (`http-table.mjs`).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -27,6 +27,7 @@ import { capture } from './measure.mjs';
 import { redisProbe, redisUnreachable, unlinkPrefix } from './sessions-backends.mjs';
 import { median, quietMoment } from './sessions-load.mjs';
 import { DISTURBED_CORES } from './sessions-measure.mjs';
+import { newestMtime, parseList, parseNumber, REPOSITORY, versionOf } from './suite-options.mjs';
 
 export const description =
   'Express requests per second (autocannon): @vessel/express vs express-session and no session middleware';
@@ -45,21 +46,8 @@ export const DEFAULTS = {
 const QUIET_WAIT_SECONDS = 10;
 /** Pause after a warm-up run, so the requests it left in flight finish before the timed run, ms. */
 const SETTLE_MS = 300;
-const REPOSITORY = fileURLToPath(new URL('..', import.meta.url));
-
-async function versionOf(name) {
-  try {
-    return JSON.parse(await readFile(path.join(REPOSITORY, 'node_modules', name, 'package.json'), 'utf8')).version;
-  } catch {
-    return null;
-  }
-}
-
-async function newestMtime(folder) {
-  const files = (await readdir(folder, { recursive: true })).map((file) => path.join(folder, file));
-  const times = await Promise.all(files.map(async (file) => (await stat(file)).mtimeMs));
-  return new Date(Math.max(...times)).toISOString();
-}
+/** Counts and sizes: whole numbers of at least 1. */
+const WHOLE = { min: 1, integer: true };
 
 /** The machine, versions, and which build of the packages is measured (uncommitted changes identified). */
 async function runFacts(options) {
@@ -413,24 +401,6 @@ const USAGE = `usage: node bench/http.mjs [options]
   --label NAME      added to the results file name (http-<date>[-<NAME>].json)
   --no-save         print only; do not write bench/results/http-<date>.json`;
 
-function parseList(value, known, option) {
-  const names = value
-    .split(',')
-    .map((name) => name.trim())
-    .filter(Boolean);
-  const unknown = names.filter((name) => !known.includes(name));
-  if (unknown.length > 0) throw new Error(`${option}: unknown ${unknown.join(', ')}; known: ${known.join(', ')}`);
-  return names;
-}
-
-function parseNumber(value, fallback, option, { minimum = 1, integer = true } = {}) {
-  if (value === undefined) return fallback;
-  const number = Number(value.replaceAll(/[_,]/g, ''));
-  if (!Number.isFinite(number) || number < minimum || (integer && !Number.isSafeInteger(number)))
-    throw new Error(`${option} must be a ${integer ? 'whole ' : ''}number >= ${minimum}, got ${value}`);
-  return number;
-}
-
 function parseOptions(argv) {
   const text = { type: 'string' };
   const { values } = parseArgs({
@@ -456,13 +426,13 @@ function parseOptions(argv) {
   if (values.help) return { help: true };
   const stackNames = STACKS.map((stack) => stack.name);
   return {
-    seconds: parseNumber(values.seconds, DEFAULTS.seconds, '--seconds', { minimum: 0.5, integer: false }),
-    warmup: parseNumber(values.warmup, DEFAULTS.warmup, '--warmup', { minimum: 0, integer: false }),
-    rounds: parseNumber(values.rounds, DEFAULTS.rounds, '--rounds'),
-    connections: parseNumber(values.connections, DEFAULTS.connections, '--connections'),
-    pool: parseNumber(values.pool, DEFAULTS.pool, '--pool'),
-    attempts: parseNumber(values.attempts, DEFAULTS.attempts, '--attempts'),
-    retrySeconds: parseNumber(values['retry-seconds'], DEFAULTS.retrySeconds, '--retry-seconds', { minimum: 0 }),
+    seconds: parseNumber(values.seconds, DEFAULTS.seconds, '--seconds', { min: 0.5 }),
+    warmup: parseNumber(values.warmup, DEFAULTS.warmup, '--warmup'),
+    rounds: parseNumber(values.rounds, DEFAULTS.rounds, '--rounds', WHOLE),
+    connections: parseNumber(values.connections, DEFAULTS.connections, '--connections', WHOLE),
+    pool: parseNumber(values.pool, DEFAULTS.pool, '--pool', WHOLE),
+    attempts: parseNumber(values.attempts, DEFAULTS.attempts, '--attempts', WHOLE),
+    retrySeconds: parseNumber(values['retry-seconds'], DEFAULTS.retrySeconds, '--retry-seconds', { integer: true }),
     workloads: values.workloads
       ? parseList(values.workloads, Object.keys(WORKLOADS), '--workloads')
       : Object.keys(WORKLOADS),

@@ -13,7 +13,7 @@
  * the backend is asked what it saw, so a read-only request that writes would show.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -23,27 +23,11 @@ import { BACKENDS, redisUnreachable } from './sessions-backends.mjs';
 import { median } from './sessions-load.mjs';
 import { allStacks, benchBackend, CELLS, DISTURBED_CORES, withRatios } from './sessions-measure.mjs';
 import { formatSessionsTable } from './sessions-table.mjs';
+import { newestMtime, parseList, REPOSITORY, versionOf } from './suite-options.mjs';
 
 export const description = 'session reads and writes per second, Vessel vs express-session store calls';
 
 export const DEFAULTS = { requests: 20_000, rounds: 3, pool: 1_000, concurrency: 32, warmup: 2_000 };
-
-const REPOSITORY = fileURLToPath(new URL('..', import.meta.url));
-
-async function versionOf(name) {
-  try {
-    return JSON.parse(await readFile(path.join(REPOSITORY, 'node_modules', name, 'package.json'), 'utf8')).version;
-  } catch {
-    return null;
-  }
-}
-
-/** The newest modification time of the files under `folder` (when a build last wrote). */
-async function newestMtime(folder) {
-  const files = (await readdir(folder, { recursive: true })).map((file) => path.join(folder, file));
-  const times = await Promise.all(files.map(async (file) => (await stat(file)).mtimeMs));
-  return new Date(Math.max(...times)).toISOString();
-}
 
 /**
  * The `@vessel/core` to measure: the workspace's build by default, or `corePath` (a built
@@ -177,16 +161,6 @@ const USAGE = `usage: node bench/sessions.mjs [options]
   --core PATH       measure another build of @vessel/core (its dist/index.js, or the package folder)
   --label NAME      added to the results file name (sessions-<date>[-n<N>]-<NAME>.json) and recorded
   --no-save         print only; do not write bench/results/sessions-<date>.json`;
-
-function parseList(value, known, option) {
-  const names = value
-    .split(',')
-    .map((name) => name.trim())
-    .filter(Boolean);
-  const unknown = names.filter((name) => !known.includes(name));
-  if (unknown.length > 0) throw new Error(`${option}: unknown ${unknown.join(', ')}; known: ${known.join(', ')}`);
-  return names;
-}
 
 function parseCount(value, fallback, option, minimum = 1) {
   if (value === undefined) return fallback;

@@ -1,0 +1,46 @@
+/**
+ * What every suite's entry point shares: reading its command-line lists and numbers, and the
+ * facts that say which packages and build a run measured.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository's root folder. */
+export const REPOSITORY = fileURLToPath(new URL('..', import.meta.url));
+
+/** The installed version of package `name` (from the root node_modules), or null. */
+export async function versionOf(name) {
+  try {
+    return JSON.parse(await readFile(path.join(REPOSITORY, 'node_modules', name, 'package.json'), 'utf8')).version;
+  } catch {
+    return null;
+  }
+}
+
+/** The newest modification time of the files under `folder` (when a build last wrote). */
+export async function newestMtime(folder) {
+  const files = (await readdir(folder, { recursive: true })).map((file) => path.join(folder, file));
+  const times = await Promise.all(files.map(async (file) => (await stat(file)).mtimeMs));
+  return new Date(Math.max(...times)).toISOString();
+}
+
+/** A comma-separated list of names, each of which must be one of `known`. */
+export function parseList(value, known, option) {
+  const names = value
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+  const unknown = names.filter((name) => !known.includes(name));
+  if (unknown.length > 0) throw new Error(`${option}: unknown ${unknown.join(', ')}; known: ${known.join(', ')}`);
+  return names;
+}
+
+/** A number option (`_` and `,` allowed as separators) of at least `min`; `fallback` when absent. */
+export function parseNumber(value, fallback, option, { min = 0, integer = false } = {}) {
+  if (value === undefined) return fallback;
+  const number = Number(value.replaceAll(/[_,]/g, ''));
+  if (!Number.isFinite(number) || number < min || (integer && !Number.isSafeInteger(number)))
+    throw new Error(`${option} must be ${integer ? 'a whole number' : 'a number'} >= ${min}, got ${value}`);
+  return number;
+}
