@@ -26,7 +26,10 @@ export interface Vessel {
    * keep nothing in it.)
    */
   readonly sessionStorage: Storage;
-  /** Sessions, stored in the storage's `session` namespace (or in cookies with `session.type: 'cookie'`). */
+  /**
+   * Sessions, stored in the storage's `session` namespace (or in cookies with `session.type:
+   * 'cookie'`). Made on first access, which is where a missing `session.secret` is reported.
+   */
   readonly sessions: SessionManager;
   /** Caches, in storage namespaces `cache:<name>`; regions naming a backend of their own open it on first use. */
   readonly cache: CacheManager;
@@ -59,14 +62,18 @@ export function createVessel(options: VesselOptions = {}): Vessel {
           timeoutMs: config.timeoutMs,
         })
       : undefined;
-  const sessions = new SessionManager({ ...sessionConfig, generateId, idPattern, now }, ownSessionStorage ?? storage);
+  // Made on first use, so an app that only caches needs no session secret.
+  let sessions: SessionManager | undefined;
   const cache = new CacheManager(cacheOptions(config), storage);
   if (getDefaultCacheManager() === undefined) setDefaultCacheManager(cache);
   return {
     config,
     storage,
     sessionStorage: ownSessionStorage ?? storage,
-    sessions,
+    get sessions() {
+      sessions ??= new SessionManager({ ...sessionConfig, generateId, idPattern, now }, ownSessionStorage ?? storage);
+      return sessions;
+    },
     cache,
     async close() {
       await Promise.all([storage.close(), ownSessionStorage?.close(), cache.close()]);

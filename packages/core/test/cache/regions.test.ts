@@ -108,6 +108,17 @@ describe('regions with a storage of their own', () => {
     await shared.close();
   });
 
+  it('createVessel: caching needs no session secret; sessions say they need one when first used', async () => {
+    const vessel = createVessel({ type: 'memory', cache: { regions: { short_term: { expire: 60 } } } });
+    try {
+      const square = vessel.cache.region('short_term', 'squares')(async (n: number) => n * n);
+      expect(await square(7)).toBe(49);
+      expect(() => vessel.sessions).toThrow('session.secret: required to sign session cookies');
+    } finally {
+      await vessel.close();
+    }
+  });
+
   it('createVessel: a region of type sqlite without a folder uses cacheDir, and shares the prefix', async () => {
     const cacheDir = path.join(dir, 'vessel');
     const vessel = createVessel({
