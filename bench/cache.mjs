@@ -22,7 +22,7 @@ import { measureRedisBenchmark } from './cache-redis-benchmark.mjs';
 import { BACKENDS, STACKS, unlinkMatching } from './cache-stacks.mjs';
 import { crossProcessStampede, inProcessStampede, STAMPEDE_ROUNDS, summarizeStampede } from './cache-stampede.mjs';
 import { formatCacheTable, formatStampedeTable, goalLines, withCacheRatios } from './cache-table.mjs';
-import { parseList, parseNumber, REPOSITORY } from './suite-options.mjs';
+import { parseList, parseNumber, REPOSITORY, startSuite, WHOLE } from './suite-options.mjs';
 
 export const description = 'cache get/set ops/s and stampede: Vessel vs cache-manager, cacheable, bentocache, floors';
 
@@ -258,16 +258,16 @@ function parseOptions(argv) {
     help: values.help,
     seconds: parseNumber(values.seconds, DEFAULTS.seconds, '--seconds', { min: 0.01 }),
     warmup: parseNumber(values.warmup, DEFAULTS.warmup, '--warmup'),
-    rounds: parseNumber(values.rounds, DEFAULTS.rounds, '--rounds', { min: 1, integer: true }),
-    keys: parseNumber(values.keys, DEFAULTS.keys, '--keys', { min: 1, integer: true }),
+    rounds: parseNumber(values.rounds, DEFAULTS.rounds, '--rounds', WHOLE),
+    keys: parseNumber(values.keys, DEFAULTS.keys, '--keys', WHOLE),
     concurrency: values.concurrency
-      ? values.concurrency.split(',').map((part) => parseNumber(part, 1, '--concurrency', { min: 1, integer: true }))
+      ? values.concurrency.split(',').map((part) => parseNumber(part, 1, '--concurrency', WHOLE))
       : DEFAULTS.concurrency,
     backends: values.backends ? parseList(values.backends, BACKENDS, '--backends') : BACKENDS,
     ops: values.ops ? parseList(values.ops, OPS, '--ops') : OPS,
     stacks: values.stacks ? parseList(values.stacks, allStacks(), '--stacks') : allStacks(),
-    callers: parseNumber(values.callers, DEFAULTS.callers, '--callers', { min: 1, integer: true }),
-    processes: parseNumber(values.processes, DEFAULTS.processes, '--processes', { min: 1, integer: true }),
+    callers: parseNumber(values.callers, DEFAULTS.callers, '--callers', WHOLE),
+    processes: parseNumber(values.processes, DEFAULTS.processes, '--processes', WHOLE),
     creatorMs: DEFAULTS.creatorMs,
     stampede: !values['no-stampede'],
     redisBenchmark: !values['no-redis-benchmark'],
@@ -279,16 +279,9 @@ function parseOptions(argv) {
 }
 
 async function main() {
-  let options;
-  try {
-    options = parseOptions(process.argv.slice(2));
-  } catch (error) {
-    console.error(`${error.message}\n${USAGE}`);
-    process.exit(2);
-  }
-  if (options.help) return console.log(USAGE);
-  const startedAt = new Date();
-  const log = (message) => console.error(`[bench] cache +${((Date.now() - startedAt) / 1000).toFixed(1)}s ${message}`);
+  const started = startSuite('cache', parseOptions, USAGE);
+  if (!started) return;
+  const { options, startedAt, log } = started;
   const result = await runCacheBench({ ...options, log });
   const { facts } = result;
   console.log(

@@ -27,7 +27,7 @@ import { capture } from './measure.mjs';
 import { redisProbe, redisUnreachable, unlinkPrefix } from './sessions-backends.mjs';
 import { median, quietMoment } from './sessions-load.mjs';
 import { DISTURBED_CORES } from './sessions-measure.mjs';
-import { newestMtime, parseList, parseNumber, REPOSITORY, versionOf } from './suite-options.mjs';
+import { newestMtime, parseList, parseNumber, REPOSITORY, startSuite, versionOf, WHOLE } from './suite-options.mjs';
 
 export const description =
   'Express requests per second (autocannon): @vessel/express vs express-session and no session middleware';
@@ -46,8 +46,6 @@ export const DEFAULTS = {
 const QUIET_WAIT_SECONDS = 10;
 /** Pause after a warm-up run, so the requests it left in flight finish before the timed run, ms. */
 const SETTLE_MS = 300;
-/** Counts and sizes: whole numbers of at least 1. */
-const WHOLE = { min: 1, integer: true };
 
 /** The machine, versions, and which build of the packages is measured (uncommitted changes identified). */
 async function runFacts(options) {
@@ -446,16 +444,9 @@ function parseOptions(argv) {
 }
 
 async function main() {
-  let options;
-  try {
-    options = parseOptions(process.argv.slice(2));
-  } catch (error) {
-    console.error(`${error.message}\n${USAGE}`);
-    process.exit(2);
-  }
-  if (options.help) return console.log(USAGE);
-  const startedAt = new Date();
-  const log = (message) => console.error(`[bench] http +${((Date.now() - startedAt) / 1000).toFixed(1)}s ${message}`);
+  const started = startSuite('http', parseOptions, USAGE);
+  if (!started) return;
+  const { options, startedAt, log } = started;
   const { rows, facts, notes } = await runHttpBench({ ...options, log });
   console.log(
     `\nhttp — ${options.seconds} s per cell after a ${options.warmup} s warm-up, median of ${options.rounds} rounds, ${options.connections} connections, pool ${options.pool}, ${startedAt.toISOString()}`,

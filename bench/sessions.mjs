@@ -23,7 +23,7 @@ import { BACKENDS, redisUnreachable } from './sessions-backends.mjs';
 import { median } from './sessions-load.mjs';
 import { allStacks, benchBackend, CELLS, DISTURBED_CORES, withRatios } from './sessions-measure.mjs';
 import { formatSessionsTable } from './sessions-table.mjs';
-import { newestMtime, parseList, REPOSITORY, versionOf } from './suite-options.mjs';
+import { newestMtime, parseList, parseNumber, REPOSITORY, startSuite, versionOf, WHOLE } from './suite-options.mjs';
 
 export const description = 'session reads and writes per second, Vessel vs express-session store calls';
 
@@ -162,14 +162,6 @@ const USAGE = `usage: node bench/sessions.mjs [options]
   --label NAME      added to the results file name (sessions-<date>[-n<N>]-<NAME>.json) and recorded
   --no-save         print only; do not write bench/results/sessions-<date>.json`;
 
-function parseCount(value, fallback, option, minimum = 1) {
-  if (value === undefined) return fallback;
-  const number = Number(value.replaceAll(/[_,]/g, ''));
-  if (!Number.isSafeInteger(number) || number < minimum)
-    throw new Error(`${option} must be a whole number >= ${minimum}, got ${value}`);
-  return number;
-}
-
 function parseOptions(argv) {
   const text = { type: 'string' };
   const { values } = parseArgs({
@@ -193,11 +185,11 @@ function parseOptions(argv) {
   });
   if (values.help) return { help: true };
   return {
-    requests: parseCount(values.requests, DEFAULTS.requests, '--requests'),
-    rounds: parseCount(values.rounds, DEFAULTS.rounds, '--rounds'),
-    concurrency: parseCount(values.concurrency, DEFAULTS.concurrency, '--concurrency'),
-    pool: parseCount(values.pool, DEFAULTS.pool, '--pool'),
-    warmup: parseCount(values.warmup, DEFAULTS.warmup, '--warmup', 0),
+    requests: parseNumber(values.requests, DEFAULTS.requests, '--requests', WHOLE),
+    rounds: parseNumber(values.rounds, DEFAULTS.rounds, '--rounds', WHOLE),
+    concurrency: parseNumber(values.concurrency, DEFAULTS.concurrency, '--concurrency', WHOLE),
+    pool: parseNumber(values.pool, DEFAULTS.pool, '--pool', WHOLE),
+    warmup: parseNumber(values.warmup, DEFAULTS.warmup, '--warmup', { integer: true }),
     backends: values.backends ? parseList(values.backends, Object.keys(BACKENDS), '--backends') : Object.keys(BACKENDS),
     ops: values.ops ? parseList(values.ops, Object.keys(CELLS), '--ops') : Object.keys(CELLS),
     stacks: values.stacks ? parseList(values.stacks, allStacks(), '--stacks') : allStacks(),
@@ -210,17 +202,9 @@ function parseOptions(argv) {
 }
 
 async function main() {
-  let options;
-  try {
-    options = parseOptions(process.argv.slice(2));
-  } catch (error) {
-    console.error(`${error.message}\n${USAGE}`);
-    process.exit(2);
-  }
-  if (options.help) return console.log(USAGE);
-  const startedAt = new Date();
-  const log = (message) =>
-    console.error(`[bench] sessions +${((Date.now() - startedAt) / 1000).toFixed(1)}s ${message}`);
+  const started = startSuite('sessions', parseOptions, USAGE);
+  if (!started) return;
+  const { options, startedAt, log } = started;
   const { rows, facts, notes } = await runSessionsBench({ ...options, log });
   console.log(
     `\nsessions — N = ${options.requests.toLocaleString('en-US')} per cell, median of ${options.rounds}, ${options.concurrency} in flight, pool ${options.pool}, ${startedAt.toISOString()}`,

@@ -36,6 +36,9 @@ export function parseList(value, known, option) {
   return names;
 }
 
+/** `parseNumber` options for counts and sizes: whole numbers of at least 1. */
+export const WHOLE = Object.freeze({ min: 1, integer: true });
+
 /** A number option (`_` and `,` allowed as separators) of at least `min`; `fallback` when absent. */
 export function parseNumber(value, fallback, option, { min = 0, integer = false } = {}) {
   if (value === undefined) return fallback;
@@ -43,4 +46,27 @@ export function parseNumber(value, fallback, option, { min = 0, integer = false 
   if (!Number.isFinite(number) || number < min || (integer && !Number.isSafeInteger(number)))
     throw new Error(`${option} must be ${integer ? 'a whole number' : 'a number'} >= ${min}, got ${value}`);
   return number;
+}
+
+/**
+ * A suite run from the command line: its options from `parseOptions(argv)` (a bad one prints the
+ * error and `usage` and exits 2; `--help` prints `usage` and gives `undefined`), when it started,
+ * and a `[bench] <suite> +Ns message` logger on stderr.
+ */
+export function startSuite(suite, parseOptions, usage, argv = process.argv.slice(2)) {
+  let options;
+  try {
+    options = parseOptions(argv);
+  } catch (error) {
+    console.error(`${error.message}\n${usage}`);
+    process.exit(2);
+  }
+  if (options.help) {
+    console.log(usage);
+    return undefined;
+  }
+  const startedAt = new Date();
+  const log = (message) =>
+    console.error(`[bench] ${suite} +${((Date.now() - startedAt) / 1000).toFixed(1)}s ${message}`);
+  return { options, startedAt, log };
 }
