@@ -1,6 +1,6 @@
 import { session } from '@vessel/express';
 import request from 'supertest';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signId } from '../src/signature.js';
 import {
   BACKENDS,
@@ -8,7 +8,7 @@ import {
   countWrites,
   createApp,
   expiresAt,
-  type OpenBackend,
+  openEach,
   SECRET,
   sessionOf,
   setCookieFor,
@@ -32,15 +32,9 @@ describe('option validation (as express-session)', () => {
 });
 
 describe.each(BACKENDS)('session() on $name', (backendCase) => {
-  let backend: OpenBackend;
-  beforeEach(async () => {
-    backend = await backendCase.open();
-  });
-  afterEach(async () => {
-    await backend.cleanup();
-  });
+  const backend = openEach(backendCase);
   const app = (options: Parameters<typeof createApp>[0] = {}, handler?: Parameters<typeof createApp>[1]) =>
-    createApp({ secret: SECRET, resave: false, saveUninitialized: true, ...backend.options, ...options }, handler);
+    createApp({ secret: SECRET, resave: false, saveUninitialized: true, ...backend().options, ...options }, handler);
 
   describe('basics', () => {
     it('creates a new session with a signed connect.sid cookie', async () => {
@@ -64,14 +58,14 @@ describe.each(BACKENDS)('session() on $name', (backendCase) => {
         (req as unknown as { session: unknown }).session = { marker: 'outer' };
         next();
       });
-      server.use(session({ secret: SECRET, ...backend.options }));
+      server.use(session({ secret: SECRET, ...backend().options }));
       server.use((req, res) => res.end(String((req.session as unknown as { marker: string }).marker)));
       const res = await request(server).get('/').expect(200, 'outer');
       expect(setCookieFor(res)).toBeUndefined();
     });
 
     it('fails without a secret, unless req.secret is set', async () => {
-      const server = createApp({ ...backend.options, resave: false, saveUninitialized: true });
+      const server = createApp({ ...backend().options, resave: false, saveUninitialized: true });
       await request(server)
         .get('/')
         .expect(500, /secret option required for sessions/);
@@ -194,7 +188,7 @@ describe.each(BACKENDS)('session() on $name', (backendCase) => {
 
   describe('resave', () => {
     it('saves an unmodified session when true', async () => {
-      const counts = countWrites(backend);
+      const counts = countWrites(backend());
       const server = app({ resave: true });
       const first = await request(server).get('/');
       const before = counts.saves;
@@ -202,7 +196,7 @@ describe.each(BACKENDS)('session() on $name', (backendCase) => {
       expect(counts.saves).toBe(before + 1);
     });
     it('does not save an unmodified session when false (and touches instead)', async () => {
-      const counts = countWrites(backend);
+      const counts = countWrites(backend());
       const server = app({ resave: false });
       const first = await request(server).get('/');
       const before = counts.saves;
@@ -234,13 +228,13 @@ describe.each(BACKENDS)('session() on $name', (backendCase) => {
 
   describe('saveUninitialized', () => {
     it('does not save or send a cookie for an untouched new session when false', async () => {
-      const counts = countWrites(backend);
+      const counts = countWrites(backend());
       const res = await request(app({ saveUninitialized: false })).get('/');
       expect(setCookieFor(res)).toBeUndefined();
       expect(counts.saves).toBe(0);
     });
     it('saves a new session that was modified when false', async () => {
-      const counts = countWrites(backend);
+      const counts = countWrites(backend());
       const server = app({ saveUninitialized: false }, (req, res) => {
         sessionOf(req).v = 1;
         res.end();
@@ -250,7 +244,7 @@ describe.each(BACKENDS)('session() on $name', (backendCase) => {
       expect(counts.saves).toBe(1);
     });
     it('defaults to true', async () => {
-      const server = createApp({ secret: SECRET, resave: false, ...backend.options });
+      const server = createApp({ secret: SECRET, resave: false, ...backend().options });
       const res = await request(server).get('/');
       expect(setCookieFor(res)).toBeDefined();
     });
@@ -412,7 +406,7 @@ describe.each(BACKENDS)('session() on $name', (backendCase) => {
 
   describe('edge cases (as express-session)', () => {
     it('neither saves nor sends a cookie when req.sessionID is bogus', async () => {
-      const counts = countWrites(backend);
+      const counts = countWrites(backend());
       const server = app({}, (req, res) => {
         sessionOf(req).v = 1;
         (req as unknown as { sessionID: unknown }).sessionID = 42;
@@ -437,7 +431,7 @@ describe.each(BACKENDS)('session() on $name', (backendCase) => {
     });
 
     it('stores a secure-cookie session over plain HTTP without sending the cookie', async () => {
-      const counts = countWrites(backend);
+      const counts = countWrites(backend());
       const server = app({ cookie: { secure: true } }, (req, res) => {
         sessionOf(req).v = 1;
         res.end();
@@ -454,7 +448,7 @@ describe.each(BACKENDS)('session() on $name', (backendCase) => {
     });
 
     it('does not save again at the end after an explicit save of a reloaded session', async () => {
-      const counts = countWrites(backend);
+      const counts = countWrites(backend());
       const server = app({}, async (req, res) => {
         if (req.url === '/set') {
           sessionOf(req).v = 1;

@@ -1,11 +1,11 @@
 import request from 'supertest';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   BACKENDS,
   cookieOf,
   countWrites,
   createApp,
-  type OpenBackend,
+  openEach,
   SECRET,
   sessionOf,
   setCookieFor,
@@ -13,15 +13,9 @@ import {
 } from './support.js';
 
 describe.each(BACKENDS)('req.session on $name', (backendCase) => {
-  let backend: OpenBackend;
-  beforeEach(async () => {
-    backend = await backendCase.open();
-  });
-  afterEach(async () => {
-    await backend.cleanup();
-  });
+  const backend = openEach(backendCase);
   const app = (handler: Parameters<typeof createApp>[1], options: Parameters<typeof createApp>[0] = {}) =>
-    createApp({ secret: SECRET, resave: false, saveUninitialized: false, ...backend.options, ...options }, handler);
+    createApp({ secret: SECRET, resave: false, saveUninitialized: false, ...backend().options, ...options }, handler);
 
   it('keeps id, cookie and methods off the data: JSON is data plus cookie', async () => {
     const server = app((req, res) => {
@@ -131,7 +125,7 @@ describe.each(BACKENDS)('req.session on $name', (backendCase) => {
 
   describe('.save()', () => {
     it('saves now and the end of the request does not save again', async () => {
-      const counts = countWrites(backend);
+      const counts = countWrites(backend());
       const server = app(async (req, res) => {
         sessionOf(req).user = 'ada';
         await sessionOf(req).save();

@@ -8,6 +8,7 @@ import { RedisStore } from 'connect-redis';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import { createClient } from 'redis';
 import type { Response } from 'supertest';
+import { afterEach, beforeEach } from 'vitest';
 
 export const REDIS_URL = process.env.VESSEL_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -25,6 +26,25 @@ export interface BackendCase {
   /** `vessel`: Vessel storage under the middleware; `store`: an express-session store. */
   readonly kind: 'vessel' | 'store';
   open(): Promise<OpenBackend>;
+}
+
+/**
+ * Opens `backendCase` afresh before each test of the calling suite and cleans it up after; the
+ * returned function gives the current test's backend.
+ */
+export function openEach(backendCase: BackendCase): () => OpenBackend {
+  let current: OpenBackend | undefined;
+  beforeEach(async () => {
+    current = await backendCase.open();
+  });
+  afterEach(async () => {
+    await current?.cleanup();
+    current = undefined;
+  });
+  return () => {
+    if (!current) throw new Error(`no ${backendCase.name} backend is open outside a test`);
+    return current;
+  };
 }
 
 export const vesselMemory: BackendCase = {

@@ -10,7 +10,7 @@ import { freePort } from '../../../test-support/ports.js';
 import {
   cookieOf,
   createApp,
-  type OpenBackend,
+  openEach,
   SECRET,
   sessionOf,
   setCookieFor,
@@ -20,15 +20,9 @@ import {
 } from './support.js';
 
 describe.each([vesselMemory, vesselSqlite])('Vessel storage on $name', (backendCase) => {
-  let backend: OpenBackend;
-  beforeEach(async () => {
-    backend = await backendCase.open();
-  });
-  afterEach(async () => {
-    await backend.cleanup();
-  });
+  const backend = openEach(backendCase);
   const app = (handler: Parameters<typeof createApp>[1], options: Parameters<typeof createApp>[0] = {}) =>
-    createApp({ secret: SECRET, resave: false, saveUninitialized: false, ...backend.options, ...options }, handler);
+    createApp({ secret: SECRET, resave: false, saveUninitialized: false, ...backend().options, ...options }, handler);
 
   it('keeps the change of each of 50 parallel requests on one session', async () => {
     const server = app((req, res) => {
@@ -74,7 +68,7 @@ describe.each([vesselMemory, vesselSqlite])('Vessel storage on $name', (backendC
       { cookie: { maxAge: 3_600_000 } },
     );
     const res = await request(server).get('/');
-    const record = (await backend.storage?.namespace('session').get(sidOf(res))) as {
+    const record = (await backend().storage?.namespace('session').get(sidOf(res))) as {
       created: number;
       accessed: number;
       expires: number;
@@ -84,7 +78,7 @@ describe.each([vesselMemory, vesselSqlite])('Vessel storage on $name', (backendC
     expect(record.data.cookie.originalMaxAge).toBe(3_600_000);
     expect(record.expires - record.accessed).toBe(3_600_000);
     // What session-inspect and SessionManager read: the same record, by id.
-    const manager = new SessionManager({ useCookies: false, timeout: 3600 }, backend.storage);
+    const manager = new SessionManager({ useCookies: false, timeout: 3600 }, backend().storage);
     const loaded = await manager.get(sidOf(res));
     expect(loaded?.get('user')).toMatchObject({ name: 'ada' });
   });
@@ -134,7 +128,7 @@ describe.each([vesselMemory, vesselSqlite])('Vessel storage on $name', (backendC
   });
 
   it('touches an unchanged session at most once per touchAfter seconds', async () => {
-    const namespace = backend.storage?.namespace('session');
+    const namespace = backend().storage?.namespace('session');
     const server = app(
       (req, res) => {
         if (req.url === '/set') sessionOf(req).v = 1;
