@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { signSessionId } from '@vessel/core';
 import type { SessionBackend } from './backend.js';
 import { sessionFingerprint } from './compare.js';
 import { Cookie } from './cookie.js';
 import type { ResolvedOptions } from './options.js';
 import type { RegenerateOptions, Session, SessionController } from './session-object.js';
-import { isSecure, type Secret, signId } from './signature.js';
+import { isSecure, type Secret } from './signature.js';
 import { inflateSession, type SessionData } from './store.js';
 
 /** A request as the middleware sees it (Express adds `secret`, `secure`, `originalUrl`). */
@@ -84,7 +85,10 @@ export class RequestSession implements SessionController {
     if (expires instanceof Date && typeof originalMaxAge === 'number' && !res.hasHeader('Date') && res.sendDate) {
       res.setHeader('Date', new Date(expires.getTime() - originalMaxAge).toUTCString());
     }
-    appendSetCookie(res, s.cookie.serialize(options.name, signId(req.sessionID as string, this.keys[0] as Secret)));
+    appendSetCookie(
+      res,
+      s.cookie.serialize(options.name, signSessionId(req.sessionID as string, this.keys[0] as Secret)),
+    );
   }
 
   /** The end-of-request store write (destroy, save or touch), or `undefined` for none. */

@@ -1,34 +1,9 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { type SigningSecret, unsignSessionId } from '@vessel/core';
 import { parseCookies } from './cookie-header.js';
 
 /** A cookie-signing secret: a string or the bytes of one. */
-export type Secret = string | Buffer;
-
-function mac(value: string, secret: Secret): string {
-  return createHmac('sha256', secret).update(value).digest('base64').replace(/=+$/, '');
-}
-
-/** `s:<id>.<HMAC-SHA256 base64 without padding>`, express-session's (and Vessel's) cookie value. */
-export function signId(id: string, secret: Secret): string {
-  return `s:${id}.${mac(id, secret)}`;
-}
-
-/**
- * The id inside `value` (without its `s:`) when one of `secrets` signed it; `false` otherwise.
- * Signatures are compared in constant time.
- */
-export function unsignId(value: string, secrets: readonly Secret[]): string | false {
-  const dot = value.lastIndexOf('.');
-  if (dot < 0) return false;
-  const id = value.slice(0, dot);
-  const given = Buffer.from(value.slice(dot + 1));
-  for (const secret of secrets) {
-    const expected = Buffer.from(mac(id, secret));
-    if (expected.length === given.length && timingSafeEqual(expected, given)) return id;
-  }
-  return false;
-}
+export type Secret = SigningSecret;
 
 /** What cookie-parser leaves on a request (express-session reads these for backwards compatibility). */
 interface ParsedCookies {
@@ -37,8 +12,7 @@ interface ParsedCookies {
 }
 
 function unsignRaw(raw: unknown, secrets: readonly Secret[]): string | undefined {
-  if (typeof raw !== 'string' || !raw.startsWith('s:')) return undefined;
-  return unsignId(raw.slice(2), secrets) || undefined;
+  return typeof raw === 'string' ? unsignSessionId(raw, secrets) : undefined;
 }
 
 /**

@@ -1,7 +1,7 @@
+import { signSessionId } from '@vessel/core';
 import { session } from '@vessel/express';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { signId } from '../src/signature.js';
 import {
   BACKENDS,
   cookieOf,
@@ -93,7 +93,7 @@ describe.each(BACKENDS)('session() on $name', (backendCase) => {
 
     it('starts a fresh session when the id is not in the store', async () => {
       const server = app({}, (req, res) => res.end(req.sessionID));
-      const forged = `connect.sid=${encodeURIComponent(signId('neverStoredId_0123456789abcdef', SECRET))}`;
+      const forged = `connect.sid=${encodeURIComponent(signSessionId('neverStoredId_0123456789abcdef', SECRET))}`;
       const res = await request(server).get('/').set('Cookie', forged).expect(200);
       expect(res.text).not.toBe('neverStoredId_0123456789abcdef');
       expect(sidOf(res)).toBe(res.text);

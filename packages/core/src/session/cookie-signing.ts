@@ -5,12 +5,15 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  * Cookies written by express-session under the same secret verify here, and the other way round.
  */
 
-function signature(value: string, secret: string): string {
+/** A signing secret: a string, or the bytes of one (express-session accepts Buffers too). */
+export type SigningSecret = string | Buffer;
+
+function signature(value: string, secret: SigningSecret): string {
   return createHmac('sha256', secret).update(value).digest('base64').replace(/=+$/, '');
 }
 
 /** Signs `id` with `secret`: `s:<id>.<signature>` (not yet URI-encoded). */
-export function signSessionId(id: string, secret: string): string {
+export function signSessionId(id: string, secret: SigningSecret): string {
   return `s:${id}.${signature(id, secret)}`;
 }
 
@@ -24,7 +27,7 @@ export interface VerifiedSessionId {
  * Verifies a signed cookie value against every secret, each compared in constant time, so the
  * time taken says nothing about how close a forgery came. `undefined` when none signed it.
  */
-export function verifySessionId(signed: string, secrets: readonly string[]): VerifiedSessionId | undefined {
+export function verifySessionId(signed: string, secrets: readonly SigningSecret[]): VerifiedSessionId | undefined {
   if (!signed.startsWith('s:')) return undefined;
   const body = signed.slice(2);
   const dot = body.lastIndexOf('.');
@@ -43,7 +46,7 @@ export function verifySessionId(signed: string, secrets: readonly string[]): Ver
 }
 
 /** The id inside a signed cookie value, or `undefined` when no secret signed it. */
-export function unsignSessionId(signed: string, secrets: readonly string[]): string | undefined {
+export function unsignSessionId(signed: string, secrets: readonly SigningSecret[]): string | undefined {
   return verifySessionId(signed, secrets)?.id;
 }
 
