@@ -49,6 +49,11 @@ export interface CacheStats {
   errors: number;
 }
 
+/** Counters at zero. */
+export function zeroStats(): CacheStats {
+  return { hits: 0, misses: 0, creations: 0, waits: 0, staleServed: 0, refreshes: 0, errors: 0 };
+}
+
 /** Events a `Cache` emits. */
 export interface CacheEvents {
   /** `createfunc` made a value for `key` in `durationMs`, and it was stored (or the store failed: see `failure`). */
@@ -99,15 +104,7 @@ export class Cache extends EventEmitter<CacheEvents> {
   readonly #flights: Map<string, Promise<Created | undefined>>;
   readonly #now: () => number;
   readonly #freshness: Freshness;
-  readonly #stats: CacheStats = {
-    hits: 0,
-    misses: 0,
-    creations: 0,
-    waits: 0,
-    staleServed: 0,
-    refreshes: 0,
-    errors: 0,
-  };
+  readonly #stats: CacheStats = zeroStats();
 
   /** Use `CacheManager.getCache`. */
   constructor(parts: CacheParts) {

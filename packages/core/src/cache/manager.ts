@@ -3,7 +3,7 @@ import type { CacheConfig, CachePolicyConfig, ResolvedCacheConfig, ResolvedRegio
 import { ConfigError } from '../errors.js';
 import { createStorage } from '../storage/storage.js';
 import type { Storage } from '../storage/types.js';
-import { Cache, type CacheStats } from './cache.js';
+import { Cache, type CacheStats, zeroStats } from './cache.js';
 import { type EntryStore, LocalTier, StoredEntries } from './entry-store.js';
 import { type Memoized, memoize } from './memoize.js';
 import { flightsOf, memoryEntriesOf } from './shared-state.js';
@@ -224,10 +224,6 @@ export class CacheManager {
     }
     return storage;
   }
-}
-
-function zeroStats(): CacheStats {
-  return { hits: 0, misses: 0, creations: 0, waits: 0, staleServed: 0, refreshes: 0, errors: 0 };
 }
 
 function methodNamespace(context: Pick<ClassMethodDecoratorContext, 'kind' | 'name' | 'private'>): string {
