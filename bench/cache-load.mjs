@@ -4,9 +4,8 @@
  * than count-bounded because the stacks differ by three orders of magnitude (a `Map` does ~10M
  * gets/s here, Redis at concurrency 1 ~20k), and every sample should take about as long.
  */
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { seededRandom } from './sessions-load.mjs';
+import { machineBusySeconds, processCpuSeconds, seededRandom } from './sessions-load.mjs';
 
 /** Bytes of JSON each value serializes to. */
 export const VALUE_BYTES = 1024;
@@ -15,7 +14,6 @@ const PICKS = 1 << 16;
 /** Operations between two looks at the clock (the clock costs as much as a `Map` get). */
 const CLOCK_EVERY = 64;
 /** `USER_HZ`, the unit of `/proc/stat`. */
-const CLOCK_TICKS_PER_SECOND = 100;
 
 /** The key of entry `index`: `item:00042`. Each stack adds its own namespace. */
 export function keyFor(index) {
@@ -59,22 +57,6 @@ export function pickSequence(count, seed) {
   const picks = new Uint32Array(PICKS);
   for (let index = 0; index < PICKS; index++) picks[index] = Math.floor(random() * count);
   return picks;
-}
-
-/** Busy CPU seconds of the whole machine so far (`/proc/stat`), or null off Linux. */
-function machineBusySeconds() {
-  try {
-    const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/);
-    const [user, nice, system, , , irq, softirq, steal] = fields.map(Number);
-    return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS_PER_SECOND;
-  } catch {
-    return null;
-  }
-}
-
-function processCpuSeconds() {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1e6;
 }
 
 /**

@@ -43,7 +43,7 @@ export function machineBusySeconds() {
 }
 
 /** This process' CPU seconds so far, its threads (SQLite's work in libuv's pool) included. */
-function processCpuSeconds() {
+export function processCpuSeconds() {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1e6;
 }
