@@ -1,21 +1,10 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import {
-  BACKENDS,
-  cookieOf,
-  countWrites,
-  createApp,
-  openEach,
-  SECRET,
-  sessionOf,
-  setCookieFor,
-  sidOf,
-} from './support.js';
+import { appsOn, BACKENDS, cookieOf, countWrites, openEach, sessionOf, setCookieFor, sidOf } from './support.js';
 
 describe.each(BACKENDS)('req.session on $name', (backendCase) => {
   const backend = openEach(backendCase);
-  const app = (handler: Parameters<typeof createApp>[1], options: Parameters<typeof createApp>[0] = {}) =>
-    createApp({ secret: SECRET, resave: false, saveUninitialized: false, ...backend().options, ...options }, handler);
+  const app = appsOn(backend);
 
   it('keeps id, cookie and methods off the data: JSON is data plus cookie', async () => {
     const server = app((req, res) => {

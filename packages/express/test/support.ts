@@ -47,6 +47,15 @@ export function openEach(backendCase: BackendCase): () => OpenBackend {
   };
 }
 
+/**
+ * Apps on the current test's backend with express-session's recommended settings (`resave` and
+ * `saveUninitialized` off), `options` laid over them.
+ */
+export function appsOn(backend: () => OpenBackend): (handler?: RequestHandler, options?: SessionOptions) => Express {
+  return (handler, options = {}) =>
+    createApp({ secret: SECRET, resave: false, saveUninitialized: false, ...backend().options, ...options }, handler);
+}
+
 export const vesselMemory: BackendCase = {
   name: 'vessel memory',
   kind: 'vessel',

@@ -8,6 +8,7 @@ import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { freePort } from '../../../test-support/ports.js';
 import {
+  appsOn,
   cookieOf,
   createApp,
   openEach,
@@ -21,8 +22,7 @@ import {
 
 describe.each([vesselMemory, vesselSqlite])('Vessel storage on $name', (backendCase) => {
   const backend = openEach(backendCase);
-  const app = (handler: Parameters<typeof createApp>[1], options: Parameters<typeof createApp>[0] = {}) =>
-    createApp({ secret: SECRET, resave: false, saveUninitialized: false, ...backend().options, ...options }, handler);
+  const app = appsOn(backend);
 
   it('keeps the change of each of 50 parallel requests on one session', async () => {
     const server = app((req, res) => {
