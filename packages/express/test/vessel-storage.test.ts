@@ -208,7 +208,7 @@ describe('storage failures', () => {
   it('hands a storage outage to next(err): fail closed', async () => {
     const { cookie } = await withCookie(undefined);
     const server = createApp({ secret: SECRET, storage: deadStorage, resave: false, saveUninitialized: false });
-    const res = await request(server).get('/').set('Cookie', cookie).expect(500);
+    const res = await request(server).get('/').set('Cookie', cookie).expect(503);
     expect(res.text).toMatch(/cannot reach/);
   });
 
@@ -250,7 +250,7 @@ describe('storage failures', () => {
       },
     );
     const res = await request(server).post('/login');
-    expect(res.status).toBe(500);
+    expect(res.status).toBe(503);
     expect(res.text).toMatch(/cannot reach/);
     expect(res.headers.location).toBeUndefined();
     expect(res.headers['x-handler']).toBeUndefined();
