@@ -199,6 +199,7 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
       dirty,
       version,
       now,
+      clock: this.#now,
       timeout: state.timeoutSeconds,
       expiryFor: (created) => sessionExpiry(created, now, limits),
       isLive,

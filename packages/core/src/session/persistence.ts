@@ -39,6 +39,12 @@ export interface SaveRequest {
    */
   readonly version?: string | undefined;
   readonly now: number;
+  /**
+   * The session clock, read again just before each write: a record's TTL is its `expires` minus
+   * the time of that write, so a save that waited (retries under contention) does not leave the
+   * storage keeping the record past `expires`.
+   */
+  clock(): number;
   /** The session's own idle timeout (s) to store with the record; `undefined` for the manager's. */
   readonly timeout: number | undefined;
   /** Expiry for a session created at `created` and accessed at `now`. */
