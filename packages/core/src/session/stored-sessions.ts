@@ -121,9 +121,7 @@ export function storedSessions(options: StoredSessionsOptions): SessionPersisten
       return { record };
     },
 
-    async remove(id) {
-      await namespace.delete(id);
-    },
+    remove: (id) => namespace.delete(id),
 
     cookieValue(id) {
       return signatures.sign(id);
