@@ -155,8 +155,15 @@ export function vesselBackend(options: VesselBackendOptions): SessionBackend<Ves
 
     async regenerate(_req, handle, generate) {
       const { core } = handle;
-      if (core && !core.isNew) await core.destroy();
+      let stillStored = true;
+      if (core && !core.isNew) {
+        // Gone since this request loaded it (a logout elsewhere, a purge, an expiry): nothing may move on.
+        const live = (await manager.get(core.id)) !== null;
+        const deleted = await storage.namespace('session').delete(core.id);
+        stillStored = live && deleted;
+      }
       generate();
+      return stillStored;
     },
 
     times: (handle) => ({ created: handle.core?.created, lastAccessed: handle.core?.lastAccessed }),
