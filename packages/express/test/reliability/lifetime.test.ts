@@ -54,6 +54,10 @@ describe.each(BACKENDS)('session lifetimes through @vessel/express on $name', (b
       res.end();
     });
     app.get('/read', (req, res) => res.json({ id: req.sessionID, user: req.session?.user ?? null }));
+    app.get('/regenerate', async (req, res) => {
+      await req.session?.regenerate({ keepData: true });
+      res.end();
+    });
     server = await listen(app);
     return server.url;
   }
@@ -94,7 +98,7 @@ describe.each(BACKENDS)('session lifetimes through @vessel/express on $name', (b
     if (!open.rawTtlMs) expect(await backendTtlMs(open, id)).toBeUndefined();
   }
 
-  it('ends a maxAge session maxAge after its last write or touch; the storage keeps it exactly that long', async () => {
+  it('ends a maxAge session maxAge after its last write, touch or regenerate; the storage keeps it exactly that long', async () => {
     const url = await serve({ cookie: { maxAge: 60_000 } });
     const t0 = Date.now();
     const { cookie, id, expires } = await login(url);
@@ -106,8 +110,15 @@ describe.each(BACKENDS)('session lifetimes through @vessel/express on $name', (b
       expect(await read(url, cookie)).toEqual({ id, user: 'ada' });
       await expectExpiry(id, Date.now() + 60_000);
     }
+    advance(30);
+    const regenerated = cookieFrom(await get(`${url}/regenerate`, { cookie }));
+    if (!regenerated) throw new Error('regenerate set no cookie');
+    const renewedId = idOfCookie(regenerated);
+    expect(await backendTtlMs(open, id), 'the old key is gone').toBeUndefined();
+    await expectExpiry(renewedId, Date.now() + 60_000);
     advance(61);
     await expectEnded(url, cookie, id);
+    await expectEnded(url, regenerated, renewedId);
   });
 
   it('ends a browser-session cookie’s session `timeout` seconds after its last write', async () => {
