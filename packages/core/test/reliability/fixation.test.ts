@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { type Session, SessionManager, type SessionOptions, type SessionRecord } from '@vessel/core';
+import { type Session, SessionManager, type SessionOptions } from '@vessel/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, type OpenBackend } from '../support/backends.js';
 import { Browser, EXPIRED, FakeClock, rejectsOf, SECRET, storedRecord } from '../support/sessions.js';
-import { sessionKey } from './support.js';
+import { sessionKey, sessionsOfUser } from './support.js';
 
 /** The ways a session's id stops being valid, through the core Session API. */
 const ENDINGS = [
@@ -46,15 +46,6 @@ describe.each(BACKENDS)('fixation: ended sessions stay ended on $name', (backend
     return { browser, session, marker };
   }
 
-  /** Ids of every stored session whose data still carries `marker`. */
-  async function holdersOf(marker: string): Promise<string[]> {
-    const ids: string[] = [];
-    for await (const entry of open.storage.namespace('session').scan()) {
-      if ((entry.value as SessionRecord | undefined)?.data?.user === marker) ids.push(entry.key);
-    }
-    return ids;
-  }
-
   /** Neither Vessel nor the backend's raw keys know `id` any more. */
   async function expectGone(sessions: SessionManager, id: string): Promise<void> {
     expect(await storedRecord(open.storage, id)).toBeUndefined();
@@ -70,7 +61,7 @@ describe.each(BACKENDS)('fixation: ended sessions stay ended on $name', (backend
       const oldCookie = browser.cookie;
       const { session: after } = await browser.request(sessions, end);
       await expectGone(sessions, old.id);
-      expect(await holdersOf(marker)).toEqual(keepsData ? [after.id] : []);
+      expect(await sessionsOfUser(open.storage, marker)).toEqual(keepsData ? [after.id] : []);
 
       for (let replay = 0; replay < 3; replay++) {
         const attacker = new Browser(oldCookie);
@@ -90,7 +81,7 @@ describe.each(BACKENDS)('fixation: ended sessions stay ended on $name', (backend
         'unknown',
         'unknown',
       ]);
-      expect(await holdersOf(marker)).toEqual(keepsData ? [after.id] : []);
+      expect(await sessionsOfUser(open.storage, marker)).toEqual(keepsData ? [after.id] : []);
       if (keepsData) expect((await browser.load(sessions)).get('user')).toBe(marker);
     });
 
@@ -106,7 +97,7 @@ describe.each(BACKENDS)('fixation: ended sessions stay ended on $name', (backend
         const result = await sessions.commit(slow);
         await expectGone(sessions, old.id);
         // Only a regenerated session, under its new id, holds the old data: no copy appeared.
-        expect(await holdersOf(marker)).toEqual(keepsData ? [after.id] : []);
+        expect(await sessionsOfUser(open.storage, marker)).toEqual(keepsData ? [after.id] : []);
         expect(result.saved).toBe(false);
         // The late response tells its browser to drop the cookie; it hands out no other.
         expect(result.setCookie).toContain(EXPIRED);

@@ -1,4 +1,4 @@
-import type { StorageInput } from '@vessel/core';
+import type { SessionRecord, Storage, StorageInput } from '@vessel/core';
 import type { OpenBackend } from '../support/backends.js';
 import { sessionEntry } from '../support/sessions.js';
 
@@ -34,4 +34,13 @@ export async function backendTtlMs(open: OpenBackend, id: string): Promise<numbe
     ? await open.rawExpiresAt(key)
     : (await sessionEntry(open.storage, id))?.expiresAt;
   return expiresAt == null ? expiresAt : expiresAt - Date.now();
+}
+
+/** Ids of every stored session whose `user` is `marker` (a value no other test uses): copies of one login. */
+export async function sessionsOfUser(storage: Storage, marker: string): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const entry of storage.namespace('session').scan()) {
+    if ((entry.value as SessionRecord | undefined)?.data?.user === marker) ids.push(entry.key);
+  }
+  return ids;
 }

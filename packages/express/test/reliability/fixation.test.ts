@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { SessionRecord } from '@vessel/core';
 import { type Session, type SessionOptions, session } from '@vessel/express';
 import express, { type Request, type RequestHandler } from 'express';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { sessionKey } from '../../../core/test/reliability/support.js';
+import { sessionKey, sessionsOfUser } from '../../../core/test/reliability/support.js';
 import { BACKENDS, type OpenBackend } from '../../../core/test/support/backends.js';
 import { SECRET } from '../support.js';
 import { cookieFrom, Gate, get, idOfCookie, type LiveServer, listen, type Reply } from './live-http.js';
@@ -131,15 +130,6 @@ describe.each(BACKENDS)('fixation through @vessel/express on $name', (backendCas
     return { cookie, id: idOfCookie(cookie), marker };
   }
 
-  /** Ids of every stored session whose data still carries `marker`. */
-  async function holdersOf(marker: string): Promise<string[]> {
-    const ids: string[] = [];
-    for await (const entry of open.storage.namespace('session').scan()) {
-      if ((entry.value as SessionRecord | undefined)?.data?.user === marker) ids.push(entry.key);
-    }
-    return ids;
-  }
-
   async function expectGone(id: string): Promise<void> {
     expect(await open.storage.namespace('session').get(id)).toBeUndefined();
     if (open.rawKeys) expect(await open.rawKeys()).not.toContain(sessionKey(open.input, id));
@@ -167,7 +157,7 @@ describe.each(BACKENDS)('fixation through @vessel/express on $name', (backendCas
         expect(await userBehind(ended)).not.toBe(marker);
       }
       const holders = keepsData && renewed ? [idOfCookie(renewed)] : [];
-      expect(await holdersOf(marker)).toEqual(holders);
+      expect(await sessionsOfUser(open.storage, marker)).toEqual(holders);
 
       for (let replay = 0; replay < 3; replay++) {
         const reply = await get(`${server.url}/write`, { cookie });
@@ -178,7 +168,7 @@ describe.each(BACKENDS)('fixation through @vessel/express on $name', (backendCas
         expect(idOfCookie(fresh)).not.toBe(id);
         await expectGone(id);
       }
-      expect(await holdersOf(marker)).toEqual(holders);
+      expect(await sessionsOfUser(open.storage, marker)).toEqual(holders);
     });
 
     it.each(LATE_ACTIONS)(
@@ -196,7 +186,7 @@ describe.each(BACKENDS)('fixation through @vessel/express on $name', (backendCas
         const reply = await slow;
         expect(reply.status).toBe(200);
         await expectGone(id);
-        expect(await holdersOf(marker)).toEqual(keepsData && renewed ? [idOfCookie(renewed)] : []);
+        expect(await sessionsOfUser(open.storage, marker)).toEqual(keepsData && renewed ? [idOfCookie(renewed)] : []);
         // Whatever cookie the late response hands out names no session holding the old data.
         expect(await userBehind(reply)).not.toBe(marker);
       },
