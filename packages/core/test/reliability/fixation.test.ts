@@ -3,7 +3,7 @@ import { type Session, SessionManager, type SessionOptions } from '@vessel/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, type OpenBackend } from '../support/backends.js';
 import { Browser, EXPIRED, FakeClock, rejectsOf, SECRET, storedRecord } from '../support/sessions.js';
-import { sessionKey, sessionsOfUser } from './support.js';
+import { backendTtlMs, sessionsOfUser } from './support.js';
 
 /** The ways a session's id stops being valid, through the core Session API. */
 const ENDINGS = [
@@ -50,7 +50,8 @@ describe.each(BACKENDS)('fixation: ended sessions stay ended on $name', (backend
   async function expectGone(sessions: SessionManager, id: string): Promise<void> {
     expect(await storedRecord(open.storage, id)).toBeUndefined();
     expect(await sessions.get(id)).toBeNull();
-    if (open.rawKeys) expect(await open.rawKeys()).not.toContain(sessionKey(open.input, id));
+    // Read around Vessel where the backend allows: the raw key itself is gone.
+    expect(await backendTtlMs(open, id)).toBeUndefined();
   }
 
   describe.each(ENDINGS)('after $name', ({ end, keepsData }) => {
@@ -61,7 +62,6 @@ describe.each(BACKENDS)('fixation: ended sessions stay ended on $name', (backend
       const oldCookie = browser.cookie;
       const { session: after } = await browser.request(sessions, end);
       await expectGone(sessions, old.id);
-      expect(await sessionsOfUser(open.storage, marker)).toEqual(keepsData ? [after.id] : []);
 
       for (let replay = 0; replay < 3; replay++) {
         const attacker = new Browser(oldCookie);

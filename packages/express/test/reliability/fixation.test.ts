@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type Session, type SessionOptions, session } from '@vessel/express';
 import express, { type Request, type RequestHandler } from 'express';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { sessionKey, sessionsOfUser } from '../../../core/test/reliability/support.js';
+import { backendTtlMs, sessionsOfUser } from '../../../core/test/reliability/support.js';
 import { BACKENDS, type OpenBackend } from '../../../core/test/support/backends.js';
 import { SECRET } from '../support.js';
 import { cookieFrom, Gate, get, idOfCookie, type LiveServer, listen, type Reply } from './live-http.js';
@@ -132,7 +132,8 @@ describe.each(BACKENDS)('fixation through @vessel/express on $name', (backendCas
 
   async function expectGone(id: string): Promise<void> {
     expect(await open.storage.namespace('session').get(id)).toBeUndefined();
-    if (open.rawKeys) expect(await open.rawKeys()).not.toContain(sessionKey(open.input, id));
+    // Read around Vessel where the backend allows: the raw key itself is gone.
+    expect(await backendTtlMs(open, id)).toBeUndefined();
   }
 
   /** The session a browser holding the cookie `reply` set (if any) now has: who it says the user is. */
@@ -150,14 +151,10 @@ describe.each(BACKENDS)('fixation through @vessel/express on $name', (backendCas
       expect(ended.status).toBe(200);
       await expectGone(id);
       const renewed = cookieFrom(ended);
-      if (keepsData) {
-        expect(renewed && idOfCookie(renewed)).not.toBe(id);
-        expect(await userBehind(ended)).toBe(marker);
-      } else {
-        expect(await userBehind(ended)).not.toBe(marker);
-      }
+      if (keepsData && !renewed) throw new Error('a regenerate that keeps the data set no cookie');
+      if (renewed) expect(idOfCookie(renewed)).not.toBe(id);
+      expect(await userBehind(ended)).toBe(keepsData ? marker : null);
       const holders = keepsData && renewed ? [idOfCookie(renewed)] : [];
-      expect(await sessionsOfUser(open.storage, marker)).toEqual(holders);
 
       for (let replay = 0; replay < 3; replay++) {
         const reply = await get(`${server.url}/write`, { cookie });
