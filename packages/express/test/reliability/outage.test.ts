@@ -10,16 +10,8 @@ import { createVessel } from '@vessel/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPrivatePostgres } from '../../../../test-support/private-postgres.js';
 import { type PrivateServer, startPrivateRedis } from '../../../../test-support/private-redis.js';
-import {
-  type ChildServer,
-  type Exchange,
-  send,
-  sessionIdOf,
-  setCookies,
-  sleep,
-  startChild,
-  waitFor,
-} from './support.js';
+import { cookieFrom, idOfCookie } from './live-http.js';
+import { type ChildServer, type Exchange, send, sleep, startChild, waitFor } from './support.js';
 
 /** The storage timeout the app runs with (ms). */
 const TIMEOUT_MS = 1000;
@@ -87,10 +79,9 @@ describe.each(SERVERS)('a $name outage under load', ({ name, start }) => {
       const user = `user${i}`;
       const login = await send(app.base, 'POST', `/login/${user}`);
       expect(login.status).toBe(200);
-      const value = setCookies(login).get('connect.sid');
-      const id = value && sessionIdOf(value);
-      expect(id).toBeTruthy();
-      clients.push({ user, cookie: `connect.sid=${value}`, id: id as string, exchanges: [] });
+      const cookie = cookieFrom(login);
+      expect(cookie).toBeTruthy();
+      clients.push({ user, cookie: cookie as string, id: idOfCookie(cookie as string), exchanges: [] });
     }
 
     // Steady load: every client in its own loop (a signed-in page with a cache read, and every
@@ -175,8 +166,8 @@ describe.each(SERVERS)('a $name outage under load', ({ name, start }) => {
     for (const client of clients) {
       let lastHits = 0;
       for (const exchange of client.exchanges) {
-        const cookie = setCookies(exchange).get('connect.sid');
-        if (cookie !== undefined) expect(sessionIdOf(cookie), `${client.user}: same id`).toBe(client.id);
+        const cookie = cookieFrom(exchange);
+        if (cookie !== undefined) expect(idOfCookie(cookie), `${client.user}: same id`).toBe(client.id);
         if (exchange.status !== 200 || exchange.path === '/report') continue; // the report is the same for everyone
         const body = JSON.parse(exchange.body) as { user: string | null; hits?: number };
         expect(body.user, `${client.user} at +${exchange.startedAt - killedAt} ms`).toBe(client.user);

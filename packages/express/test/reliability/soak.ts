@@ -10,7 +10,8 @@ import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
-import { type Exchange, ROOT, sampleProcess, send, setCookies, sleep, startChild, waitFor } from './support.js';
+import { cookieFrom } from './live-http.js';
+import { type Exchange, ROOT, sampleProcess, send, sleep, startChild, waitFor } from './support.js';
 
 /** Requests per second the load sends, whatever the server's speed (an open loop, paced by the clock). */
 export const RATE = 200;
@@ -77,8 +78,7 @@ class Visitor {
       agent: this.agent,
       timeoutMs: 10_000,
     });
-    const cookie = setCookies(exchange).get(COOKIE);
-    if (cookie !== undefined) this.cookie = `${COOKIE}=${cookie}`;
+    this.cookie = cookieFrom(exchange, COOKIE) ?? this.cookie;
     this.token = /name="_csrf" value="([^"]+)"/.exec(exchange.body)?.[1] ?? this.token;
     this.record(exchange, problemWith(exchange, expected));
   }

@@ -134,22 +134,6 @@ export function send(base: string, method: string, path: string, options: SendOp
   });
 }
 
-/** The `name=value` pairs a response's Set-Cookie headers carry. */
-export function setCookies(exchange: Exchange): Map<string, string> {
-  const cookies = new Map<string, string>();
-  for (const line of exchange.headers['set-cookie'] ?? []) {
-    const pair = line.slice(0, line.indexOf(';') < 0 ? undefined : line.indexOf(';'));
-    const at = pair.indexOf('=');
-    cookies.set(pair.slice(0, at), pair.slice(at + 1));
-  }
-  return cookies;
-}
-
-/** The session id inside a signed cookie value (`s:<id>.<signature>`, URI-encoded). */
-export function sessionIdOf(cookieValue: string): string | undefined {
-  return /^s:([^.]+)\./.exec(decodeURIComponent(cookieValue))?.[1];
-}
-
 /** A process's resident memory (KiB, `VmRSS`) and open file descriptors, read from /proc. */
 export function sampleProcess(pid: number): { rssKb: number; fds: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
