@@ -107,7 +107,17 @@ describe.each(SERVERS)('a $name outage under load', ({ name, start }) => {
     const successes = (client: Client, after: number) =>
       client.exchanges.filter((e) => e.status === 200 && e.startedAt >= after).length;
 
-    await waitFor('20 answers per client before the outage', () => clients.every((c) => successes(c, 0) >= 20));
+    /** `waitFor`, failing with what each client saw last and whether the app is still up. */
+    const waitForClients = (what: string, check: () => boolean, timeoutMs?: number) =>
+      waitFor(what, check, timeoutMs).catch((error: Error) => {
+        const last = clients.map((c) => {
+          const e = c.exchanges.at(-1);
+          return `${c.user} (${successes(c, 0)} ok): ${e?.status || e?.error} ${e?.body.slice(0, 120)}`;
+        });
+        throw new Error(`${error.message}; app alive: ${app.alive()}, stderr: ${app.stderr()}; ${last.join('; ')}`);
+      });
+
+    await waitForClients('20 answers per client before the outage', () => clients.every((c) => successes(c, 0) >= 20));
     const timeline: Partial<Timeline> = { killedAt: Date.now() };
     await server.stop('SIGKILL');
     timeline.downAt = Date.now();
@@ -118,7 +128,7 @@ describe.each(SERVERS)('a $name outage under load', ({ name, start }) => {
     const { killedAt, downAt, restartAt, upAt } = timeline as Timeline;
 
     // Recovery: the first success of each client after the server came back.
-    await waitFor(
+    await waitForClients(
       'a success for every client after the restart',
       () => clients.every((c) => successes(c, upAt) >= 1),
       RECOVERY_DEADLINE_MS,
@@ -126,7 +136,7 @@ describe.each(SERVERS)('a $name outage under load', ({ name, start }) => {
     const recoveredAt = Math.max(
       ...clients.map((c) => (c.exchanges.find((e) => e.status === 200 && e.startedAt >= upAt) as Exchange).endedAt),
     );
-    await waitFor('20 more answers per client after the recovery', () =>
+    await waitForClients('20 more answers per client after the recovery', () =>
       clients.every((c) => successes(c, recoveredAt) >= 20),
     );
     running = false;
@@ -136,7 +146,8 @@ describe.each(SERVERS)('a $name outage under load', ({ name, start }) => {
     // The process never crashed and kept answering.
     expect(app.alive()).toBe(true);
     expect(health.every((e) => e.status === 200)).toBe(true);
-    expect(health.filter((e) => e.startedAt >= downAt && e.endedAt < restartAt).length).toBeGreaterThan(0);
+    const healthDuring = health.filter((e) => e.startedAt >= downAt && e.endedAt < restartAt);
+    expect(healthDuring.length).toBeGreaterThan(0);
 
     const all = clients.flatMap((c) => c.exchanges);
     const during = all.filter((e) => e.startedAt >= downAt && e.startedAt < restartAt);
@@ -163,18 +174,19 @@ describe.each(SERVERS)('a $name outage under load', ({ name, start }) => {
 
     // Never a fresh session: each client always sees its own user, keeps its id, and its
     // counter never goes back (an acknowledged write that was lost would repeat a number).
+    const lastHits = new Map<Client, number>();
     for (const client of clients) {
-      let lastHits = 0;
+      let last = 0;
       for (const exchange of client.exchanges) {
         const cookie = cookieFrom(exchange);
         if (cookie !== undefined) expect(idOfCookie(cookie), `${client.user}: same id`).toBe(client.id);
         if (exchange.status !== 200 || exchange.path === '/report') continue; // the report is the same for everyone
         const body = JSON.parse(exchange.body) as { user: string | null; hits?: number };
         expect(body.user, `${client.user} at +${exchange.startedAt - killedAt} ms`).toBe(client.user);
-        expect(body.hits, `${client.user}: hits after ${lastHits}`).toBeGreaterThan(lastHits);
-        lastHits = body.hits as number;
+        expect(body.hits, `${client.user}: hits after ${last}`).toBeGreaterThan(last);
+        last = body.hits as number;
       }
-      (client as { lastHits?: number }).lastHits = lastHits;
+      lastHits.set(client, last);
     }
 
     // Every acknowledged write is stored after the restart: the data, the last counter value.
@@ -183,7 +195,7 @@ describe.each(SERVERS)('a $name outage under load', ({ name, start }) => {
       for (const client of clients) {
         const stored = await reader.sessions.get(client.id);
         expect(stored?.get('user'), client.user).toBe(client.user);
-        expect(stored?.get('hits') as number).toBeGreaterThanOrEqual((client as { lastHits?: number }).lastHits ?? 0);
+        expect(stored?.get('hits') as number).toBeGreaterThanOrEqual(lastHits.get(client) ?? 0);
       }
     } finally {
       await reader.close();
@@ -201,7 +213,8 @@ describe.each(SERVERS)('a $name outage under load', ({ name, start }) => {
     ).toBeGreaterThan(0);
     console.log(
       `${name} outage: ${all.length} requests (+${health.length} health), before ${count(before, 200)} ok; ` +
-        `killed for ${restartAt - downAt} ms: ${during.length} requests, ${count(during, 503)} × 503, ` +
+        `killed for ${restartAt - downAt} ms: ${during.length} requests, ${count(during, 503)} × 503 ` +
+        `(and ${healthDuring.length} health checks answered), ` +
         `max ${Math.max(...during.map((e) => e.endedAt - e.startedAt))} ms, ${inFlight.filter((e) => e.status === 0).length} cut in flight; ` +
         `after restart ${count(after, 200)} ok, ${count(after, 503)} × 503, all clients recovered ${recoveredAt - upAt} ms after the server was up`,
     );
