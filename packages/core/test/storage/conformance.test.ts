@@ -287,7 +287,8 @@ describe.each(BACKENDS)('storage conformance: $name', (backend) => {
       if (!open.writeRaw) return context.skip();
       const ns = open.storage.namespace('corrupt-head');
       const heads = ['{"expires":"soon","value":{}}', '{"expires":', '{"expires":12abc,"value":1}'];
-      for (const [index, head] of heads.entries()) await open.writeRaw(`${open.storage.prefix}:corrupt-head::k${index}`, head);
+      for (const [index, head] of heads.entries())
+        await open.writeRaw(`${open.storage.prefix}:corrupt-head::k${index}`, head);
       const entries = await collect(ns.scan());
       expect(entries.map((e) => e.key).sort()).toEqual(heads.map((_, index) => `k${index}`));
       expect(entries.every((e) => e.expiresAt === null)).toBe(true);
