@@ -36,9 +36,11 @@ export interface SessionBackend<Handle = unknown> {
   reload(id: string, handle: Handle): Promise<LoadedSession<Handle> | undefined>;
   /**
    * Destroys the request's session and calls `generate` for a new one (through the store's own
-   * `regenerate` on the store path, which custom stores may override).
+   * `regenerate` on the store path, which custom stores may override). Resolves with false when
+   * the stored session was already gone (another request destroyed or moved it, or it expired):
+   * its data must then not move to the new one. A foreign store cannot tell and says true.
    */
-  regenerate(req: SessionRequest, handle: Handle, generate: () => void): Promise<void>;
+  regenerate(req: SessionRequest, handle: Handle, generate: () => void): Promise<boolean>;
   /** When the session was created and last accessed, where the backend knows. */
   times(handle: Handle): { created: Date | undefined; lastAccessed: Date | undefined };
 }

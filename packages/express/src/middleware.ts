@@ -40,7 +40,7 @@ const APP_ID_PATTERN = /^(?!\.\.?$)[^\s/\\]{1,256}$/;
  * app.use(session({ secret: process.env.SESSION_SECRET, cacheDir: './data', resave: false, saveUninitialized: false }))
  */
 export function session(options: SessionOptions = {}): SessionMiddleware {
-  // A Vessel instance's own session secret (and timeout) apply when the options give none.
+  // A Vessel instance's own session secret, timeout and maxLifetime apply when the options give none.
   const vesselSession = options.vessel?.config.session;
   const resolved = resolveOptions(options, vesselSession?.secret);
 
@@ -55,6 +55,7 @@ export function session(options: SessionOptions = {}): SessionMiddleware {
       storage,
       store: new VesselStore({ storage }),
       defaultTimeoutSeconds: options.timeout ?? vesselSession?.timeout ?? 86_400,
+      maxLifetimeSeconds: options.maxLifetime ?? vesselSession?.maxLifetime,
       idPattern: options.genid ? APP_ID_PATTERN : undefined,
       touchAfterSeconds: options.touchAfter,
     });

@@ -39,6 +39,13 @@ export interface SessionOptions extends VesselStorageOptions {
   /** Vessel storage: lifetime of sessions whose cookie has no `maxAge`, in seconds. Default: a given `vessel`'s `session.timeout`, else 86400. */
   timeout?: number;
   /**
+   * Vessel storage: absolute lifetime of a session from its creation, in seconds, however active
+   * it is: the record (so the session) ends then, even while the cookie's `maxAge` would go on.
+   * `regenerate()` starts a new session, with a lifetime of its own. Default: a given `vessel`'s
+   * `session.maxLifetime`, else none.
+   */
+  maxLifetime?: number;
+  /**
    * No-cookie mode: where the session id comes from (a header, a URL token) instead of the cookie.
    * Nothing is signed, no cookie is sent and no secret is needed; the app hands `req.sessionID`
    * back itself. Return `undefined` for "no session yet". Default: the signed cookie.

@@ -127,14 +127,17 @@ export class RequestSession implements SessionController {
     await this.backend.destroy(s.id, this.#handle);
   }
 
-  /** With `keepData`, the data (and the cookie, with its lifetime) move to the new session. */
+  /**
+   * With `keepData`, the data (and the cookie, with its lifetime) move to the new session, unless
+   * the stored session was gone by then: a session destroyed elsewhere stays destroyed.
+   */
   async regenerate(s: Session, { keepData }: RegenerateOptions): Promise<void> {
     const { req, backend } = this;
     const kept = keepData ? { ...s } : undefined;
-    await backend.regenerate(req, this.#handle, () => this.generate(req));
+    const stillStored = await backend.regenerate(req, this.#handle, () => this.generate(req));
     this.#handle = backend.fresh(req.sessionID ?? '');
     this.#isNew = true;
-    if (kept && req.session) Object.assign(req.session, kept);
+    if (kept && stillStored && req.session) Object.assign(req.session, kept);
   }
 
   invalidate(s: Session): Promise<void> {

@@ -46,7 +46,7 @@ export function storeBackend(store: SessionStore): SessionBackend<undefined> {
     destroy: (id) => fromCallback((done) => store.destroy(id, done)),
     reload: get,
     // The store's own `regenerate` (custom stores may override it) calls `store.generate`, set by the middleware.
-    regenerate: (req) => fromCallback((done) => store.regenerate(req, done)),
+    regenerate: (req) => fromCallback((done) => store.regenerate(req, done)).then(() => true),
     times: () => ({ created: undefined, lastAccessed: undefined }),
   };
 }

@@ -17,6 +17,8 @@ export interface VesselBackendOptions {
   readonly store: SessionStore;
   /** Record lifetime of sessions whose cookie has no `maxAge` (browser-session cookies), seconds. */
   readonly defaultTimeoutSeconds: number;
+  /** Absolute lifetime of a session from its creation, seconds; `undefined` for none. */
+  readonly maxLifetimeSeconds: number | undefined;
   /** Ids accepted from cookies; wider than Vessel's default when `genid` is the app's own. */
   readonly idPattern: RegExp | undefined;
   /**
@@ -43,13 +45,15 @@ type CookieJson = Record<string, unknown> & { originalMaxAge?: unknown; expires?
  *
  * The record's lifetime is the cookie's: a session whose cookie has `maxAge` gets that many
  * seconds as its own idle timeout (`Session.setIdleTimeout`, kept with the record), so each
- * save or touch moves the record's expiry to now + `maxAge`.
+ * save or touch moves the record's expiry to now + `maxAge`, never past `maxLifetimeSeconds`
+ * after the session's creation.
  */
 export function vesselBackend(options: VesselBackendOptions): SessionBackend<VesselHandle> {
-  const { storage, store, defaultTimeoutSeconds, idPattern } = options;
+  const { storage, store, defaultTimeoutSeconds, maxLifetimeSeconds, idPattern } = options;
   const manager = new SessionManager(
     {
       timeout: defaultTimeoutSeconds,
+      maxLifetime: maxLifetimeSeconds,
       useCookies: false,
       saveAccessedTime: false,
       auto: false,
@@ -158,8 +162,15 @@ export function vesselBackend(options: VesselBackendOptions): SessionBackend<Ves
 
     async regenerate(_req, handle, generate) {
       const { core } = handle;
-      if (core && !core.isNew) await core.destroy();
+      let stillStored = true;
+      if (core && !core.isNew) {
+        // Gone since this request loaded it (a logout elsewhere, a purge, an expiry): nothing may move on.
+        const live = (await manager.get(core.id)) !== null;
+        const deleted = await storage.namespace('session').delete(core.id);
+        stillStored = live && deleted;
+      }
       generate();
+      return stillStored;
     },
 
     times: (handle) => ({ created: handle.core?.created, lastAccessed: handle.core?.lastAccessed }),

@@ -216,17 +216,13 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
       dirty,
       version,
       now,
+      clock: this.#now,
       timeout: state.timeoutSeconds,
       expiryFor: (created) => sessionExpiry(created, now, limits),
       isLive,
     });
     if (!saved) {
-      this.emit('reject', {
-        reason: 'vanished',
-        id: state.id,
-        detail: 'destroyed or expired by another request before this save',
-      });
-      this.#clear(state, 'destroyed');
+      this.#vanished(state, state.id, 'save');
       return;
     }
     const { record } = saved;
@@ -285,19 +281,42 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
     });
   }
 
-  /** The new record is written before the old one is deleted, so a crash between loses nothing. */
+  /**
+   * The new record is written before the old one is deleted, so a crash between loses nothing.
+   * A session that another request destroyed, regenerated or let expire since this one loaded it
+   * stays gone: its data is not carried to a new id (that would undo a logout or a revocation).
+   */
   async #regenerate(state: SessionState): Promise<void> {
     if (state.status === 'destroyed') {
       throw new VesselError('VESSEL_SESSION_DESTROYED', `session ${state.id} was destroyed in this request`);
     }
     const oldId = state.id;
     const wasStored = !state.isNew;
+    const stored = this.#persistence.kind === 'stored';
     state.id = this.#generateId();
     if (!wasStored) return;
+    if (stored && !this.#usable(await this.#persistence.fromId(oldId), this.#now()).ok) {
+      this.#vanished(state, oldId, 'regenerate');
+      return;
+    }
     state.isNew = true;
     for (const key of Object.keys(state.data)) state.changed.add(key);
     await this.#save(state, false);
-    await this.#persistence.remove(oldId);
+    // Deleted by someone else since the check: the copy must not outlive it either.
+    if (!(await this.#persistence.remove(oldId)) && stored) {
+      await this.#persistence.remove(state.id);
+      this.#vanished(state, oldId, 'regenerate');
+    }
+  }
+
+  /** Ends `state` in this request because its stored session `id` was gone when `operation` wrote. */
+  #vanished(state: SessionState, id: string, operation: 'save' | 'regenerate'): void {
+    this.emit('reject', {
+      reason: 'vanished',
+      id,
+      detail: `destroyed or expired by another request before this ${operation}`,
+    });
+    this.#clear(state, 'destroyed');
   }
 
   async #revert(state: SessionState): Promise<void> {

@@ -36,6 +36,13 @@ export interface OpenBackend {
   writeRaw?(fullKey: string, text: string): Promise<void>;
   /** Lists every raw key the backend holds for this run, foreign ones included. */
   rawKeys?(): Promise<string[]>;
+  /**
+   * The expiry the backend itself keeps for a full key, read around Vessel (SQL's `expires`
+   * column, the file's record field): ms since the epoch, `null` for none, `undefined` when absent.
+   */
+  rawExpiresAt?(fullKey: string): Promise<number | null | undefined>;
+  /** Redis: the key's `PTTL` in ms, `null` for no TTL, `undefined` when absent. */
+  rawTtlMs?(fullKey: string): Promise<number | null | undefined>;
   /** Closes the storage and removes everything this run created. */
   cleanup(): Promise<void>;
 }
@@ -44,6 +51,11 @@ export interface OpenBackend {
 async function cacheDirFor(extra: Partial<StorageInput>): Promise<string> {
   const given = (extra as { cacheDir?: string }).cacheDir;
   return given ?? mkdtemp(path.join(tmpdir(), 'vessel-test-'));
+}
+
+/** `PTTL`'s reply as `rawTtlMs` reports it. */
+function ttlOf(pttl: number): number | null | undefined {
+  return pttl === -2 ? undefined : pttl === -1 ? null : pttl;
 }
 
 function sqliteExec(file: string, sql: string, params: unknown[] = []): Promise<unknown[]> {
@@ -87,6 +99,10 @@ const file: BackendCase = {
         for await (const [key] of new FileAdapter(path.resolve(cacheDir)).iterator()) keys.push(key);
         return keys.sort();
       },
+      async rawExpiresAt(fullKey) {
+        const text = await createFileDriver({ type: 'file', cacheDir }).createAdapter().get<string>(fullKey);
+        return text === undefined ? undefined : ((JSON.parse(text) as { expires: number | null }).expires ?? null);
+      },
       async cleanup() {
         await storage.close();
         await rm(cacheDir, { recursive: true, force: true });
@@ -113,6 +129,10 @@ const sqlite: BackendCase = {
       async rawKeys() {
         const rows = (await sqliteExec(dbFile, 'SELECT key FROM vessel ORDER BY key')) as { key: string }[];
         return rows.map((row) => row.key);
+      },
+      async rawExpiresAt(fullKey) {
+        const rows = await sqliteExec(dbFile, 'SELECT expires FROM vessel WHERE key = ?', [fullKey]);
+        return (rows[0] as { expires: number | null } | undefined)?.expires;
       },
       async cleanup() {
         await storage.close();
@@ -144,6 +164,7 @@ const redis: BackendCase = {
         for await (const batch of raw.scanIterator({ MATCH: foreignPattern, COUNT: 1000 })) keys.push(...batch);
         return keys.sort();
       },
+      rawTtlMs: async (fullKey) => ttlOf(await raw.pTTL(fullKey)),
       async cleanup() {
         await storage.close();
         for await (const batch of raw.scanIterator({ MATCH: foreignPattern, COUNT: 1000 })) {
@@ -177,6 +198,14 @@ const postgres: BackendCase = {
       async rawKeys() {
         const { rows } = await client.query<{ key: string }>(`SELECT key FROM ${schema}.vessel ORDER BY key`);
         return rows.map((row) => row.key);
+      },
+      async rawExpiresAt(fullKey) {
+        const { rows } = await client.query<{ expires: string | null }>(
+          `SELECT expires FROM ${schema}.vessel WHERE key = $1`,
+          [fullKey],
+        );
+        const row = rows[0];
+        return row === undefined ? undefined : row.expires === null ? null : Number(row.expires);
       },
       async cleanup() {
         await storage.close();
@@ -215,6 +244,7 @@ const redisCluster: BackendCase = {
         });
         return keys.sort();
       },
+      rawTtlMs: async (fullKey) => ttlOf(await raw.pTTL(fullKey)),
       async cleanup() {
         await storage.close();
         await eachMaster(async (node) => {
