@@ -1,13 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
-import {
-  Agent,
-  request as httpRequest,
-  type IncomingHttpHeaders,
-  type OutgoingHttpHeaders,
-  type Server,
-} from 'node:http';
+import { Agent, request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,28 +9,27 @@ import type { Express } from 'express';
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import { keysOutside, newPathsOutside, treeOf, unhashedPaths } from '../../../../test-support/containment.js';
 import { BACKENDS, type BackendCase, type OpenBackend } from '../../../core/test/support/backends.js';
+import { type LiveServer, listen as listenLive, type Reply } from './live-http.js';
 
-/** An app listening on a loopback port, with a keep-alive agent to send it many requests. */
-export interface Listening {
+export type { Reply } from './live-http.js';
+
+/** A live app with a keep-alive agent, to send it thousands of requests over a few sockets. */
+export interface Listening extends LiveServer {
   readonly port: number;
   readonly agent: Agent;
-  close(): Promise<void>;
 }
 
-/** Starts `app` on a free loopback port. */
+/** Serves `app` on a free loopback port, with a keep-alive agent of 16 sockets. */
 export async function listen(app: Express): Promise<Listening> {
-  const server: Server = app.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
+  const live = await listenLive(app);
   const agent = new Agent({ keepAlive: true, maxSockets: 16 });
   return {
-    port,
+    url: live.url,
+    port: Number(new URL(live.url).port),
     agent,
     async close() {
       agent.destroy();
-      server.closeAllConnections();
-      server.close();
-      await once(server, 'close');
+      await live.close();
     },
   };
 }
@@ -47,13 +39,6 @@ export interface Exchange {
   readonly method: 'GET' | 'POST';
   readonly path: string;
   readonly headers?: OutgoingHttpHeaders;
-}
-
-/** The status, headers and body of a response. */
-export interface Reply {
-  readonly status: number;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: string;
 }
 
 /** Sends one request over the app's keep-alive agent. */
