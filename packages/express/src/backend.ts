@@ -1,3 +1,4 @@
+import type { SessionRejectEvent } from '@vessel/core';
 import type { Session, SessionRequest } from './session-object.js';
 import type { SessionData, SessionStore } from './store.js';
 
@@ -17,8 +18,12 @@ export interface SessionBackend<Handle = unknown> {
   readonly store: SessionStore;
   /** False while the store reports itself disconnected: requests then go on without a session. */
   isReady(): boolean;
-  /** The stored session `id`, or `undefined` when there is none. */
-  load(id: string, req: SessionRequest): Promise<LoadedSession<Handle> | undefined>;
+  /** The stored session `id`, or `undefined` when there is none (and `onReject` hears why). */
+  load(
+    id: string,
+    req: SessionRequest,
+    onReject: (event: SessionRejectEvent) => void,
+  ): Promise<LoadedSession<Handle> | undefined>;
   /** The handle of a session generated in this request (nothing stored yet). */
   fresh(id: string): Handle;
   /** Stores `session` under its id; resolves with the handle to use from now on. */

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
-import { DEFAULT_ID_PATTERN } from '@vessel/core';
+import { DEFAULT_ID_PATTERN, type SessionRejectEvent } from '@vessel/core';
 import type { SessionBackend } from './backend.js';
 import { Cookie } from './cookie.js';
 import { holdEnd } from './end-hook.js';
@@ -63,7 +63,19 @@ export function session(options: SessionOptions = {}): SessionMiddleware {
   const { store } = backend;
   // Ids the app hands over (no-cookie mode) are unsigned: only well-formed ones reach the store.
   const idPattern = options.genid ? APP_ID_PATTERN : DEFAULT_ID_PATTERN;
-  const checkedId = (id: string | undefined) => (id && idPattern.test(id) ? id : undefined);
+
+  /** The request's session id and, when it brought one that cannot be used, why. */
+  function incomingId(req: Req, keys: readonly Secret[]): { id?: string; refused?: SessionRejectEvent } {
+    const { sessionId } = resolved;
+    if (!sessionId) {
+      const { id, refused } = readSessionId(req, resolved.name, keys);
+      return refused ? { refused: { reason: 'bad-signature' } } : { id };
+    }
+    // Typed as a string, but `req.query.session` can be an array or an object.
+    const given: unknown = sessionId(req);
+    if (given === undefined || given === null || given === '') return {};
+    return typeof given === 'string' && idPattern.test(given) ? { id: given } : { refused: { reason: 'invalid-id' } };
+  }
 
   /** Makes a new session on `req` (also what `store.regenerate` calls, as in express-session). */
   function generate(req: Req): void {
@@ -89,10 +101,10 @@ export function session(options: SessionOptions = {}): SessionMiddleware {
     next: (err?: unknown) => void,
     keys: readonly Secret[],
   ): RequestSession {
-    const { sessionId } = resolved;
     req.sessionStore = store;
-    req.sessionID = sessionId ? checkedId(sessionId(req)) : readSessionId(req, resolved.name, keys);
-    const current = new RequestSession(req, resolved, backend, generate, keys);
+    const { id, refused } = incomingId(req, keys);
+    req.sessionID = id;
+    const current = new RequestSession(req, resolved, backend, generate, keys, refused);
     setController(req, current);
     onHeaders(res, () => {
       try {

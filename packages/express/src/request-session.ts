@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { signSessionId } from '@vessel/core';
+import { type SessionRejectEvent, signSessionId } from '@vessel/core';
 import type { SessionBackend } from './backend.js';
 import { sessionFingerprint } from './compare.js';
 import { Cookie } from './cookie.js';
@@ -47,6 +47,8 @@ export class RequestSession implements SessionController {
     private readonly backend: SessionBackend,
     private readonly generate: (req: Req) => void,
     private readonly keys: readonly Secret[],
+    /** Why the cookie (or no-cookie id) the request brought cannot be used, if it brought one. */
+    private readonly refused?: SessionRejectEvent,
   ) {
     this.#cookieId = req.sessionID;
   }
@@ -55,10 +57,11 @@ export class RequestSession implements SessionController {
   async load(): Promise<Session | undefined> {
     const { req, backend } = this;
     const id = this.#cookieId;
+    if (this.refused) this.#reject(this.refused);
     if (id) {
       let loaded: Awaited<ReturnType<SessionBackend['load']>>;
       try {
-        loaded = await backend.load(id, req);
+        loaded = await backend.load(id, req, (event) => this.#reject(event));
       } catch (err) {
         if (!this.options.continueWithout) throw err;
         req.sessionID = undefined;
@@ -166,6 +169,10 @@ export class RequestSession implements SessionController {
 
   lastAccessed(): Date | undefined {
     return this.backend.times(this.#handle).lastAccessed;
+  }
+
+  #reject(event: SessionRejectEvent): void {
+    this.options.onReject?.(event, this.req);
   }
 
   #start(): void {

@@ -15,21 +15,40 @@ function unsignRaw(raw: unknown, secrets: readonly Secret[]): string | undefined
   return typeof raw === 'string' ? unsignSessionId(raw, secrets) : undefined;
 }
 
+/** What a request's session cookie says: the id it carries, or that one was sent and did not verify. */
+export interface CookieSessionId {
+  /** The id, when a signature verified. */
+  readonly id: string | undefined;
+  /** A cookie of the name was sent, but no secret signed it (or cookie-parser marked it tampered). */
+  readonly refused: boolean;
+}
+
 /**
  * The session id the request's cookie `name` carries when its signature verifies: from the
  * Cookie header, else from cookie-parser's `req.signedCookies` / `req.cookies`.
  */
-export function readSessionId(req: IncomingMessage, name: string, secrets: readonly Secret[]): string | undefined {
+export function readSessionId(req: IncomingMessage, name: string, secrets: readonly Secret[]): CookieSessionId {
   let id: string | undefined;
+  let sent = false;
   const header = req.headers.cookie;
-  if (header) id = unsignRaw(parseCookies(header)[name], secrets);
+  if (header) {
+    const raw = parseCookies(header)[name];
+    sent = raw !== undefined;
+    id = unsignRaw(raw, secrets);
+  }
   const parsed = req as IncomingMessage & ParsedCookies;
   if (!id && parsed.signedCookies) {
     const value = parsed.signedCookies[name];
     if (typeof value === 'string' && value) id = value;
+    // cookie-parser leaves `false` for a signed cookie whose signature failed.
+    else if (value === false) sent = true;
   }
-  if (!id && parsed.cookies) id = unsignRaw(parsed.cookies[name], secrets);
-  return id;
+  if (!id && parsed.cookies) {
+    const value = parsed.cookies[name];
+    sent ||= value !== undefined;
+    id = unsignRaw(value, secrets);
+  }
+  return { id, refused: !id && sent };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { type Session as CoreSession, SessionManager, type Storage } from '@vessel/core';
+import { type Session as CoreSession, SessionManager, type SessionRejectEvent, type Storage } from '@vessel/core';
 import type { LoadedSession, SessionBackend } from './backend.js';
 import { comparisonText } from './compare.js';
 import type { Session } from './session-object.js';
@@ -91,8 +91,11 @@ export function vesselBackend(options: VesselBackendOptions): SessionBackend<Ves
     return { data: data as SessionData, handle: { core, snapshot } };
   }
 
-  async function load(id: string): Promise<LoadedSession<VesselHandle> | undefined> {
-    const core = await manager.get(id);
+  async function load(
+    id: string,
+    onReject?: (event: SessionRejectEvent) => void,
+  ): Promise<LoadedSession<VesselHandle> | undefined> {
+    const core = await manager.get(id, { onReject });
     return core ? loaded(core) : undefined;
   }
 
@@ -123,7 +126,7 @@ export function vesselBackend(options: VesselBackendOptions): SessionBackend<Ves
   const backend: SessionBackend<VesselHandle> = {
     store,
     isReady: () => true,
-    load,
+    load: (id, _req, onReject) => load(id, onReject),
     fresh: () => ({ core: undefined, snapshot: new Map() }),
 
     async save(session, handle) {

@@ -2,6 +2,7 @@ export { type SigningSecret, signSessionId, unsignSessionId } from './cookie-sig
 export { DEFAULT_ID_PATTERN, generateSessionId, isValidSessionId } from './ids.js';
 export {
   DEFAULT_TIMEOUT_SECONDS,
+  type GetSessionOptions,
   SESSION_NAMESPACE,
   SessionManager,
   type SessionManagerEvents,

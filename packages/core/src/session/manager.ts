@@ -29,6 +29,17 @@ export const DEFAULT_TIMEOUT_SECONDS = 86_400;
 /** The storage namespace that holds sessions. */
 export const SESSION_NAMESPACE = 'session';
 
+/** The event that reports `rejection`. */
+function rejectEvent(rejection: RejectedSession): SessionRejectEvent {
+  return { reason: rejection.reason, id: rejection.id, detail: rejection.detail };
+}
+
+/** Options of `SessionManager.get`. */
+export interface GetSessionOptions {
+  /** Called when there is no usable session under the id, with the reason. */
+  onReject?: (event: SessionRejectEvent) => void;
+}
+
 /** Events a `SessionManager` emits. */
 export interface SessionManagerEvents {
   /** An incoming cookie or id was not used; a fresh session started instead. */
@@ -125,7 +136,7 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
       if (result.ok) return this.#fromRecord(result, true);
       rejection ??= result;
     }
-    if (rejection) this.emit('reject', { reason: rejection.reason, id: rejection.id, detail: rejection.detail });
+    if (rejection) this.emit('reject', rejectEvent(rejection));
     const session = this.#fresh(now);
     // A cookie we could not use would come back with every request: ask the browser to drop it.
     stateOf(session).staleCookie = values.length > 0;
@@ -147,10 +158,16 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
     return this.#fresh(this.#now(), id);
   }
 
-  /** The stored session `id` without a cookie (admin tools, no-cookie mode); `null` when gone. */
-  async get(id: string): Promise<Session | null> {
+  /**
+   * The stored session `id` without a cookie (admin tools, no-cookie mode); `null` when gone.
+   * `onReject` hears why there is none (`invalid-id`, `unknown`, `expired`, `corrupt`): the
+   * reason a `reject` event would carry, which `get` itself does not emit.
+   */
+  async get(id: string, options: GetSessionOptions = {}): Promise<Session | null> {
     const result = this.#usable(await this.#persistence.fromId(id), this.#now());
-    return result.ok ? this.#fromRecord(result, false) : null;
+    if (result.ok) return this.#fromRecord(result, false);
+    options.onReject?.(rejectEvent(result));
+    return null;
   }
 
   /**

@@ -8,6 +8,7 @@ import pg from 'pg';
 import sqlite3 from 'sqlite3';
 import { inject } from 'vitest';
 import { createFileDriver } from '../../src/storage/file.js';
+import { FileAdapter } from '../../src/storage/file-adapter.js';
 
 /** Real servers the suites talk to; CI starts them (see .ci/run). */
 export const REDIS_URL = process.env.VESSEL_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -46,8 +47,10 @@ export interface OpenBackend {
   cleanup(): Promise<void>;
 }
 
-async function tempDir(): Promise<string> {
-  return mkdtemp(path.join(tmpdir(), 'vessel-test-'));
+/** The folder a case keeps its files in: `extra.cacheDir` when the test names one, else a fresh temp folder. */
+async function cacheDirFor(extra: Partial<StorageInput>): Promise<string> {
+  const given = (extra as { cacheDir?: string }).cacheDir;
+  return given ?? mkdtemp(path.join(tmpdir(), 'vessel-test-'));
 }
 
 /** `PTTL`'s reply as `rawTtlMs` reports it. */
@@ -80,8 +83,8 @@ const file: BackendCase = {
   name: 'file',
   type: 'file',
   async open(extra = {}) {
-    const cacheDir = await tempDir();
-    const input: StorageInput = { type: 'file', cacheDir, ...extra };
+    const cacheDir = await cacheDirFor(extra);
+    const input: StorageInput = { type: 'file', ...extra, cacheDir };
     const storage = createStorage(input);
     return {
       storage,
@@ -89,6 +92,12 @@ const file: BackendCase = {
       async writeRaw(fullKey, text) {
         // The driver's own adapter writes the file at the path Vessel would read.
         await createFileDriver({ type: 'file', cacheDir }).createAdapter().set(fullKey, text);
+      },
+      async rawKeys() {
+        // The header line of every entry file names its full key.
+        const keys: string[] = [];
+        for await (const [key] of new FileAdapter(path.resolve(cacheDir)).iterator()) keys.push(key);
+        return keys.sort();
       },
       async rawExpiresAt(fullKey) {
         const text = await createFileDriver({ type: 'file', cacheDir }).createAdapter().get<string>(fullKey);
@@ -106,8 +115,8 @@ const sqlite: BackendCase = {
   name: 'sqlite',
   type: 'sqlite',
   async open(extra = {}) {
-    const cacheDir = await tempDir();
-    const input: StorageInput = { type: 'sqlite', cacheDir, ...extra };
+    const cacheDir = await cacheDirFor(extra);
+    const input: StorageInput = { type: 'sqlite', ...extra, cacheDir };
     const storage = createStorage(input);
     const dbFile = path.join(cacheDir, 'vessel.sqlite');
     return {

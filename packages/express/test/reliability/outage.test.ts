@@ -10,8 +10,8 @@ import { createVessel } from '@vessel/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPrivatePostgres } from '../../../../test-support/private-postgres.js';
 import { type PrivateServer, startPrivateRedis } from '../../../../test-support/private-redis.js';
+import { type ChildServer, sendTimed, sleep, startChild, type TimedExchange, waitFor } from './child-load.js';
 import { cookieFrom, idOfCookie } from './live-http.js';
-import { type ChildServer, type Exchange, send, sleep, startChild, waitFor } from './support.js';
 
 /** The storage timeout the app runs with (ms). */
 const TIMEOUT_MS = 1000;
@@ -39,7 +39,7 @@ interface Client {
   readonly user: string;
   readonly cookie: string;
   readonly id: string;
-  readonly exchanges: Exchange[];
+  readonly exchanges: TimedExchange[];
 }
 
 /** When the outage happened, by the test's clock. */
@@ -77,7 +77,7 @@ describe.each(SERVERS)('a $name outage under load', ({ name, start }) => {
     const clients: Client[] = [];
     for (let i = 0; i < CLIENTS; i++) {
       const user = `user${i}`;
-      const login = await send(app.base, 'POST', `/login/${user}`);
+      const login = await sendTimed(app.base, 'POST', `/login/${user}`);
       expect(login.status).toBe(200);
       const cookie = cookieFrom(login);
       expect(cookie).toBeTruthy();
@@ -88,18 +88,20 @@ describe.each(SERVERS)('a $name outage under load', ({ name, start }) => {
     // fourth request a cached response), plus a health probe that needs no storage.
     let running = true;
     let sent = 0;
-    const health: Exchange[] = [];
+    const health: TimedExchange[] = [];
     const clientLoop = async (client: Client) => {
       for (let n = 0; running && sent < MAX_REQUESTS; n++) {
         sent++;
-        client.exchanges.push(await send(app.base, 'GET', n % 4 === 3 ? '/report' : '/me', { cookie: client.cookie }));
+        client.exchanges.push(
+          await sendTimed(app.base, 'GET', n % 4 === 3 ? '/report' : '/me', { cookie: client.cookie }),
+        );
         await sleep(PACE_MS);
       }
     };
     const healthLoop = async () => {
       while (running && sent < MAX_REQUESTS) {
         sent++;
-        health.push(await send(app.base, 'GET', '/health'));
+        health.push(await sendTimed(app.base, 'GET', '/health'));
         await sleep(100);
       }
     };
@@ -134,7 +136,9 @@ describe.each(SERVERS)('a $name outage under load', ({ name, start }) => {
       RECOVERY_DEADLINE_MS,
     );
     const recoveredAt = Math.max(
-      ...clients.map((c) => (c.exchanges.find((e) => e.status === 200 && e.startedAt >= upAt) as Exchange).endedAt),
+      ...clients.map(
+        (c) => (c.exchanges.find((e) => e.status === 200 && e.startedAt >= upAt) as TimedExchange).endedAt,
+      ),
     );
     await waitForClients('20 more answers per client after the recovery', () =>
       clients.every((c) => successes(c, recoveredAt) >= 20),
@@ -201,7 +205,7 @@ describe.each(SERVERS)('a $name outage under load', ({ name, start }) => {
       await reader.close();
     }
 
-    const count = (list: Exchange[], status: number) => list.filter((e) => e.status === status).length;
+    const count = (list: TimedExchange[], status: number) => list.filter((e) => e.status === status).length;
     const before = all.filter((e) => e.endedAt < killedAt);
     const after = all.filter((e) => e.startedAt >= upAt);
     // The cache region came back too: cached pages are served (and rebuilt) after the restart.

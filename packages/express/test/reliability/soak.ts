@@ -10,8 +10,8 @@ import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
+import { ROOT, sampleProcess, sendTimed, sleep, startChild, type TimedExchange, waitFor } from './child-load.js';
 import { cookieFrom } from './live-http.js';
-import { type Exchange, ROOT, sampleProcess, send, sleep, startChild, waitFor } from './support.js';
 
 /** Requests per second the load sends, whatever the server's speed (an open loop, paced by the clock). */
 export const RATE = 200;
@@ -60,7 +60,7 @@ class Visitor {
     private readonly base: string,
     private readonly agent: Agent,
     private readonly permit: () => Promise<void>,
-    private readonly record: (exchange: Exchange, problem: string | undefined) => void,
+    private readonly record: (exchange: TimedExchange, problem: string | undefined) => void,
   ) {}
 
   /** One request at the fixed rate; `expect` names the status and what the page must show. */
@@ -72,7 +72,7 @@ class Visitor {
   ): Promise<void> {
     await this.permit();
     const withToken = form && !('_csrf' in form) ? { ...form, _csrf: this.token } : form;
-    const exchange = await send(this.base, method, path, {
+    const exchange = await sendTimed(this.base, method, path, {
       cookie: this.cookie,
       form: withToken,
       agent: this.agent,
@@ -104,7 +104,7 @@ class Visitor {
 
 /** What is wrong with `exchange`, or `undefined` when it is what the step expects. */
 function problemWith(
-  exchange: Exchange,
+  exchange: TimedExchange,
   expected: { status: number; visits?: number; location?: string; signedIn?: boolean },
 ): string | undefined {
   const where = `${exchange.method} ${exchange.path}`;
@@ -153,9 +153,9 @@ export async function soakDemo(name: string, env: Record<string, string>): Promi
   });
   try {
     const agent = new Agent({ keepAlive: true, maxSockets: VISITORS });
-    const exchanges: Exchange[] = [];
+    const exchanges: TimedExchange[] = [];
     const errors: string[] = [];
-    const record = (exchange: Exchange, problem: string | undefined) => {
+    const record = (exchange: TimedExchange, problem: string | undefined) => {
       exchanges.push(exchange);
       if (problem) errors.push(problem);
     };
