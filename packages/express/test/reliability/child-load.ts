@@ -97,7 +97,17 @@ export interface SendOptions {
   readonly agent?: Agent;
 }
 
-const sharedAgent = new Agent({ keepAlive: true, maxSockets: 64 });
+/**
+ * A keep-alive pool that never sends a request on a connection the server is closing as idle
+ * (Node's server closes them after 5 s, `Keep-Alive: timeout=5`; a request written in that
+ * instant is reset, a race of the client, not an error of the server): with an agent `timeout`
+ * Node drops idle sockets a second before the server's hint, and FIFO use keeps every socket busy.
+ */
+export function keepAliveAgent(maxSockets: number): Agent {
+  return new Agent({ keepAlive: true, maxSockets, scheduling: 'fifo', timeout: 60_000 });
+}
+
+const sharedAgent = keepAliveAgent(64);
 
 /** Sends one request over a shared keep-alive agent; never rejects (a failure is an exchange with status 0). */
 export function sendTimed(

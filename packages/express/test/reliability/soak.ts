@@ -2,15 +2,24 @@
  * Suite 6, soak: the demo (examples/demo/main.mjs, in a child process) under 60 s of mixed
  * traffic at a fixed rate, its RSS and open file descriptors read from /proc every second and
  * its live heap after a full GC written by soak-probe.mjs. `soak-sqlite.test.ts` and
- * `soak-redis.test.ts` run it on each storage (two files, so vitest runs them side by side).
+ * `soak-redis.test.ts` run it on each storage (two files: with two vitest workers, side by side).
  * VESSEL_SOAK_SECONDS runs longer; VESSEL_SOAK_SERIES=1 prints the per-second samples.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { Agent } from 'node:http';
+import type { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
-import { ROOT, sampleProcess, sendTimed, sleep, startChild, type TimedExchange, waitFor } from './child-load.js';
+import {
+  keepAliveAgent,
+  ROOT,
+  sampleProcess,
+  sendTimed,
+  sleep,
+  startChild,
+  type TimedExchange,
+  waitFor,
+} from './child-load.js';
 import { cookieFrom } from './live-http.js';
 
 /** Requests per second the load sends, whatever the server's speed (an open loop, paced by the clock). */
@@ -152,7 +161,7 @@ export async function soakDemo(name: string, env: Record<string, string>): Promi
     listening: /Vessel demo on http:\/\/localhost:(\d+)\//,
   });
   try {
-    const agent = new Agent({ keepAlive: true, maxSockets: VISITORS });
+    const agent = keepAliveAgent(VISITORS);
     const exchanges: TimedExchange[] = [];
     const errors: string[] = [];
     const record = (exchange: TimedExchange, problem: string | undefined) => {
@@ -169,7 +178,7 @@ export async function soakDemo(name: string, env: Record<string, string>): Promi
 
     // Open-loop pacing: permits are issued by the clock at RATE; a visitor waits for one before
     // each request. Permits the visitors could not use in time are not saved up (no bursts).
-    const loadAgent = new Agent({ keepAlive: true, maxSockets: VISITORS });
+    const loadAgent = keepAliveAgent(VISITORS);
     const startedAt = Date.now();
     const endsAt = startedAt + DURATION_S * 1000;
     let issued = 0;
@@ -246,7 +255,7 @@ export async function soakDemo(name: string, env: Record<string, string>): Promi
         `fds baseline ${baselineFds} peak ${figures.fds.peak} end ${endFds}`,
     );
 
-    expect(errors.slice(0, 20)).toEqual([]);
+    expect(errors.slice(0, 20), `the demo's stderr: ${demo.stderr()}`).toEqual([]);
     // The load really ran at (nearly) the fixed rate: a stalled loop would prove nothing.
     expect(figures.requests).toBeGreaterThan(figures.target * 0.5);
     expect(figures.heap.lastThirdMedian - figures.heap.firstThirdMedian).toBeLessThan(HEAP_GROWTH_BOUND);
