@@ -1,69 +1,57 @@
-import type { ServerResponse } from 'node:http';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 
-type End = ServerResponse['end'];
-type Write = (chunk: unknown, encoding?: BufferEncoding) => boolean;
+type End = (this: ServerResponse, ...args: unknown[]) => ServerResponse;
 
 /**
- * Holds back the end of the response until `commit` (the session's store write) is done, as
- * express-session does: the body goes out first (minus its last byte when a Content-Length is
- * set, so the client cannot see the response complete before the write landed), then the end.
+ * Holds back the whole response (status, headers, body) until `commit` (the session's store
+ * write) is done, so a client never sees a response complete before the write landed.
  * `commit` returns `undefined` when there is nothing to write. A second `end()` is ignored.
+ *
+ * When the write fails, the response is not sent as if it had worked: `onFailure` gets the error
+ * (the middleware hands it to `next(err)`) with the response reset to the headers it had when
+ * the hook was set, for the error handler to answer (a 503). A response that had already sent
+ * its headers (written in pieces with `res.write`) can only be cut: its connection is destroyed.
+ * Without `onFailure` (`storeUnavailable: 'continue'`) the response goes out as it was.
  */
 export function holdEnd(
   res: ServerResponse,
   commit: () => Promise<void> | undefined,
-  onError: (err: unknown) => void,
+  onFailure: ((err: unknown) => void) | undefined,
 ): void {
-  const end = res.end as (this: ServerResponse, ...args: unknown[]) => ServerResponse;
-  const write = res.write as unknown as Write;
+  const end = res.end as unknown as End;
+  // What earlier middleware set (X-Powered-By, CORS, ...) stays on an error answer.
+  const headersBefore: OutgoingHttpHeaders = res.getHeaders();
   let ended = false;
+
+  const fail = (err: unknown, args: unknown[]) => {
+    if (!onFailure) return end.apply(res, args);
+    res.end = end as unknown as ServerResponse['end'];
+    if (res.headersSent) {
+      res.destroy();
+    } else {
+      for (const name of res.getHeaderNames()) res.removeHeader(name);
+      for (const [name, value] of Object.entries(headersBefore)) if (value !== undefined) res.setHeader(name, value);
+      res.statusCode = 500;
+    }
+    onFailure(err);
+    return res;
+  };
+
   const held = function heldEnd(this: ServerResponse, ...args: unknown[]) {
-    if (ended) return false;
+    if (ended) return res;
     ended = true;
-    // end(cb), end(chunk, cb) and end(chunk, encoding, cb): the callback goes to the final end.
-    const callback = typeof args[args.length - 1] === 'function' ? args[args.length - 1] : undefined;
-    const rest = callback ? args.slice(0, -1) : args;
-    let chunk = rest[0];
-    let encoding = rest[1] as BufferEncoding | undefined;
     let pending: Promise<void> | undefined;
     try {
       pending = commit();
     } catch (err) {
-      onError(err);
+      return fail(err, args);
     }
     if (!pending) return end.apply(res, args);
-
-    let sync = true;
-    let result: unknown;
-    const finish = () => {
-      if (sync) {
-        result = end.call(res, chunk, encoding, callback);
-        sync = false;
-        return;
-      }
-      end.call(res, callback);
-    };
-    pending.then(finish, (err: unknown) => {
-      onError(err);
-      finish();
-    });
-    if (!sync) return result;
-    if (!res.headersSent) (res as unknown as { _implicitHeader(): void })._implicitHeader();
-    if (chunk == null) return true;
-    const contentLength = Number(res.getHeader('Content-Length'));
-    if (!Number.isNaN(contentLength) && contentLength > 0) {
-      const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string, encoding);
-      encoding = undefined;
-      if (bytes.length !== 0) {
-        result = write.call(res, bytes.subarray(0, bytes.length - 1));
-        chunk = bytes.subarray(bytes.length - 1);
-        return result;
-      }
-      chunk = bytes;
-    }
-    result = write.call(res, chunk, encoding);
-    sync = false;
-    return result;
+    pending.then(
+      () => end.apply(res, args),
+      (err: unknown) => fail(err, args),
+    );
+    return res;
   };
-  res.end = held as unknown as End;
+  res.end = held as unknown as ServerResponse['end'];
 }

@@ -113,13 +113,7 @@ export function session(options: SessionOptions = {}): SessionMiddleware {
         setImmediate(next, err);
       }
     });
-    holdEnd(
-      res,
-      () => current.commit(),
-      (err) => {
-        if (!resolved.continueWithout) setImmediate(next, err);
-      },
-    );
+    holdEnd(res, () => current.commit(), resolved.continueWithout ? undefined : (err) => setImmediate(next, err));
     return current;
   }
 

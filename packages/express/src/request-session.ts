@@ -94,8 +94,18 @@ export class RequestSession implements SessionController {
     );
   }
 
-  /** The end-of-request store write (destroy, save or touch), or `undefined` for none. */
+  /**
+   * The end-of-request store write (destroy, save or touch), or `undefined` for none. A write
+   * that fails sends no cookie: the response goes out without the session it could not keep.
+   */
   commit(): Promise<void> | undefined {
+    return this.#write()?.catch((err: unknown) => {
+      this.#active = false;
+      throw err;
+    });
+  }
+
+  #write(): Promise<void> | undefined {
     const { req, backend } = this;
     if (!this.#active) return undefined;
     if (req.sessionID && this.options.unsetDestroy && req.session == null) {

@@ -142,7 +142,8 @@ export function vesselBackend(options: VesselBackendOptions): SessionBackend<Ves
 
     touch(session, handle) {
       const { core } = handle;
-      if (!core || core.isNew) return undefined;
+      // Destroyed: an explicit save in this request found it gone (another request ended it).
+      if (!core || core.isNew || core.isDestroyed) return undefined;
       // A new cookie lifetime must reach the record (a touch keeps the data): save instead.
       if (timeoutFor(session.cookie.originalMaxAge) !== core.idleTimeout)
         return backend.save(session, handle).then(() => undefined);
