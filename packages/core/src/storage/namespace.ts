@@ -15,6 +15,11 @@ import type { OperationDeadlines } from './timeout.js';
 import type { Lock, LockOptions, Namespace, ScanOptions, SetOptions, StorageEntry, Versioned } from './types.js';
 
 const DEFAULT_PAGE_SIZE = 500;
+
+const recordValue = (record: DecodedRecord): unknown => record.value;
+// The version is the stored text the value was decoded from.
+const recordVersion = (record: DecodedRecord): Versioned<unknown> | undefined =>
+  record.raw === undefined ? undefined : { value: record.value, version: record.raw };
 const DEFAULT_LOCK_TTL_MS = 30_000;
 const DEFAULT_LOCK_WAIT_MS = 10_000;
 
@@ -51,8 +56,8 @@ export class StorageNamespace implements Namespace {
     this.#range = namespaceRange(context.prefix, name);
   }
 
-  async get<Value = unknown>(key: string): Promise<Value | undefined> {
-    return (await this.#read(key))?.value as Value | undefined;
+  get<Value = unknown>(key: string): Promise<Value | undefined> {
+    return this.#read(key, recordValue) as Promise<Value | undefined>;
   }
 
   async set(key: string, value: unknown, options: SetOptions = {}): Promise<void> {
@@ -67,10 +72,8 @@ export class StorageNamespace implements Namespace {
     }
   }
 
-  async getVersioned<Value = unknown>(key: string): Promise<Versioned<Value> | undefined> {
-    const record = await this.#read(key);
-    // The version is the stored text the value was decoded from.
-    return record?.raw === undefined ? undefined : { value: record.value as Value, version: record.raw };
+  getVersioned<Value = unknown>(key: string): Promise<Versioned<Value> | undefined> {
+    return this.#read(key, recordVersion) as Promise<Versioned<Value> | undefined>;
   }
 
   async setIfVersion(
@@ -228,31 +231,82 @@ export class StorageNamespace implements Namespace {
   }
 
   /**
-   * The live record under `key`: straight from the driver where it has `read`, else through
-   * keyv. Either way an expired record reads as missing and is deleted, as keyv does.
+   * The live record under `key`, as `shape` makes it: straight from the driver where it has
+   * `read`, else through keyv. Either way an expired record reads as missing and is deleted, as
+   * keyv does. Once connected, a driver read is the client's promise plus one: decoding, the
+   * deadline and error translation happen in a single step after it (no async frames, since
+   * every extra promise costs each cache hit and session load).
    */
-  async #read(key: string): Promise<DecodedRecord | undefined> {
-    const fullKey = this.#fullKey(key);
-    const { driver } = this.#context;
+  #read<Result>(key: string, shape: (record: DecodedRecord) => Result | undefined): Promise<Result | undefined> {
+    if (this.#context.driver.read === undefined || !this.#context.isReady()) return this.#readSlowly(key, shape);
     try {
-      if (!driver.read) {
+      return this.#readDirect(key, this.#fullKey(key), shape);
+    } catch (error) {
+      return Promise.reject(this.#translate(error, key));
+    }
+  }
+
+  #readDirect<Result>(
+    key: string,
+    fullKey: string,
+    shape: (record: DecodedRecord) => Result | undefined,
+  ): Promise<Result | undefined> {
+    const { driver, deadlines } = this.#context;
+    const reading = (driver.read as (fullKey: string) => Promise<string | null | undefined>)(fullKey);
+    const onRaw = (raw: string | null | undefined) => this.#decoded(raw, key, fullKey, shape);
+    return deadlines ? deadlines.whenSettled(reading, onRaw, this.#failRead) : reading.then(onRaw, this.#failRead);
+  }
+
+  /** A failed driver read, as the error callers see (one function for every read: no closure each). */
+  readonly #failRead = (error: unknown): never => {
+    throw this.#translate(error);
+  };
+
+  /** The read before the storage is connected, or through keyv for drivers without `read`. */
+  async #readSlowly<Result>(
+    key: string,
+    shape: (record: DecodedRecord) => Result | undefined,
+  ): Promise<Result | undefined> {
+    const fullKey = this.#fullKey(key);
+    try {
+      if (this.#context.driver.read === undefined) {
         const keyv = await this.#store();
         // keyv's getRaw hands back the decoded record, which carries the text it came from.
-        return (await this.#bounded(keyv.getRaw(fullKey))) as DecodedRecord | undefined;
+        const record = (await this.#bounded(keyv.getRaw(fullKey))) as DecodedRecord | undefined;
+        return record === undefined ? undefined : shape(record);
       }
-      if (!this.#context.isReady()) await this.#context.ready();
-      const raw = await this.#bounded(driver.read(fullKey));
-      if (raw === undefined || raw === null) return undefined;
-      const record = deserializeRecord(raw);
-      if (record.expires !== undefined && record.expires < Date.now()) {
-        const keyv = await this.#store();
-        await this.#bounded(keyv.delete(fullKey));
-        return undefined;
-      }
-      return record;
+      await this.#context.ready();
     } catch (error) {
       throw this.#translate(error, key);
     }
+    return this.#readDirect(key, fullKey, shape);
+  }
+
+  #decoded<Result>(
+    raw: string | null | undefined,
+    key: string,
+    fullKey: string,
+    shape: (record: DecodedRecord) => Result | undefined,
+  ): Result | undefined | Promise<undefined> {
+    if (raw === undefined || raw === null) return undefined;
+    let record: DecodedRecord;
+    try {
+      record = deserializeRecord(raw);
+    } catch (error) {
+      throw this.#translate(error, key);
+    }
+    if (record.expires !== undefined && record.expires < Date.now()) return this.#deleteExpired(key, fullKey);
+    return shape(record);
+  }
+
+  async #deleteExpired(key: string, fullKey: string): Promise<undefined> {
+    try {
+      const keyv = await this.#store();
+      await this.#bounded(keyv.delete(fullKey));
+    } catch (error) {
+      throw this.#translate(error, key);
+    }
+    return undefined;
   }
 
   /** The namespace's keyv, created on first use; every call re-checks the storage is open. */

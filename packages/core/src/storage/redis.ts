@@ -142,7 +142,11 @@ export function createRedisDriver(options: RedisStorageOptions): BackendDriver {
       return adapter as never;
     },
 
-    read: (fullKey) => client.get(fullKey) as Promise<string | null>,
+    // Standalone: the command queue's own promise. `client.get` adds two async frames and a
+    // command parser around the same `sendCommand`, a measurable share of a cache hit.
+    read: seeds
+      ? (fullKey) => client.get(fullKey) as Promise<string | null>
+      : (fullKey) => (client as Client).sendCommand(['GET', fullKey]) as Promise<string | null>,
 
     async scanPage({ range, cursor, limit, keysOnly, now }: ScanPageRequest) {
       const { keys, node, next } = await scanKeys(range, cursor, Math.max(limit, 100));
