@@ -198,6 +198,7 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
       data,
       dirty,
       version,
+      versionKeys: version === undefined ? undefined : state.versionKeys,
       now,
       timeout: state.timeoutSeconds,
       expiryFor: (created) => sessionExpiry(created, now, limits),
@@ -217,6 +218,7 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
     if (cookieKind) this.#cookies.checkSize(state.id, record);
     // After an access-time write the stored data may hold others' changes that `state.data` lacks.
     state.version = accessOnly ? undefined : saved.version;
+    state.versionKeys = state.version === undefined ? undefined : Object.keys(record.data);
     const wasNew = state.isNew;
     Object.assign(state, {
       isNew: false,
@@ -291,7 +293,12 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
     } else {
       const stored = await this.#persistence.fromId(state.id);
       if (stored.ok)
-        Object.assign(state, { data: stored.record.data, version: stored.version, pristine: stored.version });
+        Object.assign(state, {
+          data: stored.record.data,
+          version: stored.version,
+          versionKeys: Object.keys(stored.record.data),
+          pristine: stored.version,
+        });
     }
     state.changed.clear();
     state.read.clear();
@@ -339,6 +346,7 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
     const state = stateOf(session);
     state.timeoutSeconds = record.timeout;
     state.version = version;
+    state.versionKeys = version === undefined ? undefined : Object.keys(record.data);
     state.pristine = version;
     // Verified with an older secret: re-send the cookie under the current one.
     if (stale && hadCookie) state.cookieDue = true;
@@ -379,6 +387,7 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
       cookieDue: false,
       staleCookie: false,
       version: undefined,
+      versionKeys: undefined,
       saved: false,
     };
     return new Session(state, this.#controller);
@@ -391,6 +400,7 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
     state.read.clear();
     state.pristine = undefined;
     state.version = undefined;
+    state.versionKeys = undefined;
     state.touched = false;
     state.cookieDue = false;
   }

@@ -46,6 +46,8 @@ export interface SessionState {
   staleCookie: boolean;
   /** Stored sessions: the version of the stored record `data` is based on, for compare-and-set saves. */
   version: string | undefined;
+  /** The data keys of the record at `version`, in stored order: what a save can copy from it. */
+  versionKeys: readonly string[] | undefined;
   /** Something was persisted during this request. */
   saved: boolean;
 }

@@ -13,6 +13,7 @@ import {
   type SaveRequest,
   type SessionPersistence,
 } from './persistence.js';
+import { encodeOntoBase } from './record-splice.js';
 import type { SessionRecord } from './types.js';
 
 /** Compare-and-set attempts before a save gives up on a session that others keep rewriting. */
@@ -76,6 +77,7 @@ export function storedSessions(options: StoredSessionsOptions): SessionPersisten
   async function saveExisting(request: SaveRequest): Promise<SavedSession | undefined> {
     const { id, now } = request;
     let version = request.version;
+    let versionKeys = request.versionKeys;
     let created = request.created;
     let data = request.data;
     for (let attempt = 1; attempt <= MAX_SAVE_ATTEMPTS; attempt++) {
@@ -84,13 +86,20 @@ export function storedSessions(options: StoredSessionsOptions): SessionPersisten
         // Destroyed by another request, or expired meanwhile: saving must not bring it back.
         if (!fresh.ok || !request.isLive(fresh.record)) return undefined;
         ({ version } = fresh);
+        versionKeys = Object.keys(fresh.record.data);
         created = fresh.record.created;
         data = merge(fresh.record.data, request.data, request.dirty);
       }
       const record = recordFor(request, created, data);
-      const written = await namespace.setIfVersion(id, version ?? '', record, { ttlMs: ttlFor(record, now) });
+      // Keys nobody changed keep their stored text: neither decoded nor encoded again.
+      const encoded =
+        version === undefined || versionKeys === undefined
+          ? undefined
+          : encodeOntoBase(version, versionKeys, record, request.dirty);
+      const written = await namespace.setIfVersion(id, version ?? '', record, { ttlMs: ttlFor(record, now), encoded });
       if (written) return { record, version: written.version };
       version = undefined;
+      versionKeys = undefined;
       // Others are writing this session right now: a short, growing, jittered pause spreads retries.
       if (attempt > 2) await sleep(Math.random() * Math.min(attempt, 20));
     }

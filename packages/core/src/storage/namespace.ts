@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Keyv from 'keyv';
 import { CorruptEntryError, LockTimeoutError, VesselError } from '../errors.js';
+import { encodeValue } from './codec.js';
 import type { BackendDriver, ScanPage } from './driver.js';
 import { type KeyRange, lockKeyFor, namespaceRange, validateKey } from './keys.js';
 import {
@@ -9,10 +10,20 @@ import {
   deserializeRecord,
   RecordDecodeError,
   readRecordExpiry,
+  recordOfEncoded,
   serializeRecord,
 } from './record.js';
 import type { OperationDeadlines } from './timeout.js';
-import type { Lock, LockOptions, Namespace, ScanOptions, SetOptions, StorageEntry, Versioned } from './types.js';
+import type {
+  Lock,
+  LockOptions,
+  Namespace,
+  ScanOptions,
+  SetIfVersionOptions,
+  SetOptions,
+  StorageEntry,
+  Versioned,
+} from './types.js';
 
 const DEFAULT_PAGE_SIZE = 500;
 
@@ -80,14 +91,14 @@ export class StorageNamespace implements Namespace {
     key: string,
     version: string,
     value: unknown,
-    options: SetOptions = {},
+    options: SetIfVersionOptions = {},
   ): Promise<Versioned<unknown> | false> {
     const fullKey = this.#fullKey(key);
     const ttlMs = validTtl(options.ttlMs);
     const { driver } = this.#context;
     if (value === undefined) throw new TypeError(`cannot store undefined under "${key}": use delete()`);
     const expiresAt = ttlMs > 0 ? Date.now() + ttlMs : null;
-    const raw = serializeRecord({ value, expires: driver.embedsExpiry ? expiresAt : null });
+    const raw = recordOfEncoded(options.encoded ?? encodeValue(value), driver.embedsExpiry ? expiresAt : null);
     const swapped = await this.#run(async () => {
       if (driver.compareAndSet) return this.#bounded(driver.compareAndSet(fullKey, version, raw, ttlMs, expiresAt));
       return this.withLock(key, async () => {
