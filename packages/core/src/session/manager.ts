@@ -21,6 +21,11 @@ function recordOf(state: SessionState, data: Record<string, unknown>): SessionRe
   return state.timeoutSeconds === undefined ? record : { ...record, timeout: state.timeoutSeconds };
 }
 
+/** A session expiring at `expiresAt` (ms, null for never) is still usable at `now`. */
+function isLiveAt(expiresAt: number | null, now: number): boolean {
+  return expiresAt === null || expiresAt > now;
+}
+
 /** A session's idle and absolute limits, in seconds. */
 type SessionLimits = { readonly timeoutSeconds: number | undefined; readonly maxLifetimeSeconds: number | undefined };
 
@@ -185,12 +190,16 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
     const now = this.#now();
     const cookieKind = this.#persistence.kind === 'cookie';
     const data = accessOnly && cookieKind ? pristineData(state) : state.data;
-    const isLive = (stored: SessionRecord) => this.#usable({ ok: true, id: state.id, record: stored }, now).ok;
+    const isLive = (stored: SessionRecord) =>
+      isLiveAt(this.#expiry(stored.created, stored.accessed, stored.expires, stored.timeout), now);
     const limits = this.#limitsOf(state.timeoutSeconds);
-    const loaded = recordOf(state, data);
     // The loaded version lets a save land in one step; an access-time write must not carry this
     // request's unsaved changes, so it always starts from a fresh read.
-    const version = !accessOnly && isLive(loaded) ? state.version : undefined;
+    const loadedIsLive = isLiveAt(
+      this.#expiry(state.created, state.accessed, state.expiresAt, state.timeoutSeconds),
+      now,
+    );
+    const version = !accessOnly && loadedIsLive ? state.version : undefined;
     const saved = await this.#persistence.save({
       id: state.id,
       isNew: state.isNew,
@@ -220,12 +229,10 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
     state.version = accessOnly ? undefined : saved.version;
     state.versionKeys = state.version === undefined ? undefined : Object.keys(record.data);
     const wasNew = state.isNew;
-    Object.assign(state, {
-      isNew: false,
-      created: record.created,
-      accessed: record.accessed,
-      expiresAt: record.expires,
-    });
+    state.isNew = false;
+    state.created = record.created;
+    state.accessed = record.accessed;
+    state.expiresAt = record.expires;
     state.saved = true;
     state.touched = false;
     if (wasNew || cookieKind) state.cookieDue = true;
@@ -305,6 +312,12 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
     state.touched = false;
   }
 
+  /** When a stored session expires: its stored expiry or its limits under the current options, whichever is sooner. */
+  #expiry(created: number, accessed: number, expires: number | null, timeout: number | undefined): number | null {
+    const limit = sessionExpiry(created, accessed, this.#limitsOf(timeout));
+    return expires === null ? limit : limit === null ? expires : Math.min(expires, limit);
+  }
+
   /** The idle and absolute limits of a session with its own idle timeout `timeoutSeconds` (or none). */
   #limitsOf(timeoutSeconds: number | undefined): SessionLimits {
     if (timeoutSeconds === undefined) return this.#limits;
@@ -325,9 +338,8 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
   #usable(result: LoadedSession | RejectedSession, now: number): LoadedSession | RejectedSession {
     if (!result.ok) return result;
     const { created, accessed, expires, timeout } = result.record;
-    const limit = sessionExpiry(created, accessed, this.#limitsOf(timeout));
-    const expiresAt = expires === null ? limit : limit === null ? expires : Math.min(expires, limit);
-    if (expiresAt !== null && expiresAt <= now) return { ok: false, reason: 'expired', id: result.id };
+    const expiresAt = this.#expiry(created, accessed, expires, timeout);
+    if (!isLiveAt(expiresAt, now)) return { ok: false, reason: 'expired', id: result.id };
     const { id, record, stale, version } = result;
     const usable: SessionRecord = { created, accessed, expires: expiresAt, data: record.data };
     return { ok: true, id, stale, version, record: timeout === undefined ? usable : { ...usable, timeout } };

@@ -6,7 +6,6 @@ import type { SessionRecord } from './types.js';
 const DOLLAR = 36; // '$'
 const ZERO = 48;
 const NINE = 57;
-const OPEN_BRACE = 123;
 const CLOSE_BRACE = 125;
 const COMMA = 44;
 /** Keys JSON writes as they are, between quotes. */
@@ -93,17 +92,15 @@ function quotedKey(key: string): string {
 }
 
 /**
- * Index of the `{` of the data object in a session record written as `recordFor` builds it —
- * `{"created":<n>,"accessed":<n>,"expires":<n|null>,"data":{` from `start` — or -1. Only that
- * exact head is taken: any other layout could hide a `"data"` inside an earlier value.
+ * The head of a session record written as `recordFor` builds it, up to its data object. Only
+ * that exact head is taken: any other layout could hide a `"data"` inside an earlier value.
  */
+const RECORD_HEAD = /\{"created":-?\d+,"accessed":-?\d+,"expires":(?:-?\d+|null),"data":\{/y;
+
+/** Index of the `{` of the data object in the session record whose text starts at `start`, or -1. */
 function dataObjectAt(text: string, start: number): number {
-  let index = afterPrefix(text, start, '{"created":');
-  index = afterPrefix(text, afterDigits(text, index), ',"accessed":');
-  index = afterPrefix(text, afterDigits(text, index), ',"expires":');
-  index = holdsAt(text, index, 'null') ? index + 4 : afterDigits(text, index);
-  index = afterPrefix(text, index, ',"data":');
-  return index >= 0 && text.charCodeAt(index) === OPEN_BRACE ? index : -1;
+  RECORD_HEAD.lastIndex = start;
+  return RECORD_HEAD.test(text) ? RECORD_HEAD.lastIndex - 1 : -1;
 }
 
 /**
@@ -120,17 +117,4 @@ function dataObjectEnd(text: string): number {
   const tailStart = index - tail.length + 1;
   if (!holdsAt(text, tailStart, tail) || text.charCodeAt(tailStart - 1) !== CLOSE_BRACE) return -1;
   return tailStart - 1;
-}
-
-function afterPrefix(text: string, index: number, prefix: string): number {
-  return holdsAt(text, index, prefix) ? index + prefix.length : -1;
-}
-
-/** Index past the digits (one or more, optional minus) at `index`; -1 when there are none. */
-function afterDigits(text: string, index: number): number {
-  if (index < 0) return -1;
-  let end = text.charCodeAt(index) === 45 /* - */ ? index + 1 : index;
-  const first = end;
-  while (end < text.length && text.charCodeAt(end) >= ZERO && text.charCodeAt(end) <= NINE) end++;
-  return end > first ? end : -1;
 }

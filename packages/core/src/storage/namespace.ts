@@ -87,19 +87,39 @@ export class StorageNamespace implements Namespace {
     return this.#read(key, recordVersion) as Promise<Versioned<Value> | undefined>;
   }
 
-  async setIfVersion(
+  setIfVersion(
     key: string,
     version: string,
     value: unknown,
     options: SetIfVersionOptions = {},
   ): Promise<Versioned<unknown> | false> {
-    const fullKey = this.#fullKey(key);
-    const ttlMs = validTtl(options.ttlMs);
+    let fullKey: string;
+    let raw: string;
+    let ttlMs: number;
+    let expiresAt: number | null;
     const { driver } = this.#context;
-    if (value === undefined) throw new TypeError(`cannot store undefined under "${key}": use delete()`);
-    const expiresAt = ttlMs > 0 ? Date.now() + ttlMs : null;
-    const raw = recordOfEncoded(options.encoded ?? encodeValue(value), driver.embedsExpiry ? expiresAt : null);
-    const swapped = await this.#run(async () => {
+    try {
+      fullKey = this.#fullKey(key);
+      ttlMs = validTtl(options.ttlMs);
+      if (value === undefined) throw new TypeError(`cannot store undefined under "${key}": use delete()`);
+      expiresAt = ttlMs > 0 ? Date.now() + ttlMs : null;
+      raw = recordOfEncoded(options.encoded ?? encodeValue(value), driver.embedsExpiry ? expiresAt : null);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const written = (swapped: boolean): Versioned<unknown> | false => (swapped ? { value, version: raw } : false);
+    // Connected, with an atomic compare-and-set on the backend: one step after the backend's answer.
+    if (driver.compareAndSet && this.#context.isReady()) {
+      let swapping: Promise<boolean>;
+      try {
+        swapping = driver.compareAndSet(fullKey, version, raw, ttlMs, expiresAt);
+      } catch (error) {
+        return Promise.reject(this.#translate(error, key));
+      }
+      const { deadlines } = this.#context;
+      return deadlines ? deadlines.whenSettled(swapping, written, this.#failed) : swapping.then(written, this.#failed);
+    }
+    return this.#run(async () => {
       if (driver.compareAndSet) return this.#bounded(driver.compareAndSet(fullKey, version, raw, ttlMs, expiresAt));
       return this.withLock(key, async () => {
         if ((await this.getVersioned(key))?.version !== version) return false;
@@ -108,8 +128,7 @@ export class StorageNamespace implements Namespace {
         await this.#bounded(Promise.resolve(keyv.store.set(fullKey, raw, ttlMs === 0 ? undefined : ttlMs)));
         return true;
       });
-    });
-    return swapped ? { value, version: raw } : false;
+    }).then(written);
   }
 
   async delete(key: string): Promise<boolean> {
@@ -265,11 +284,11 @@ export class StorageNamespace implements Namespace {
     const { driver, deadlines } = this.#context;
     const reading = (driver.read as (fullKey: string) => Promise<string | null | undefined>)(fullKey);
     const onRaw = (raw: string | null | undefined) => this.#decoded(raw, key, fullKey, shape);
-    return deadlines ? deadlines.whenSettled(reading, onRaw, this.#failRead) : reading.then(onRaw, this.#failRead);
+    return deadlines ? deadlines.whenSettled(reading, onRaw, this.#failed) : reading.then(onRaw, this.#failed);
   }
 
-  /** A failed driver read, as the error callers see (one function for every read: no closure each). */
-  readonly #failRead = (error: unknown): never => {
+  /** A failed driver call, as the error callers see (one function for every call: no closure each). */
+  readonly #failed = (error: unknown): never => {
     throw this.#translate(error);
   };
 
@@ -349,7 +368,7 @@ export class StorageNamespace implements Namespace {
 
   async #run<T>(operation: () => Promise<T>): Promise<T> {
     try {
-      await this.#context.ready();
+      if (!this.#context.isReady()) await this.#context.ready();
       return await operation();
     } catch (error) {
       throw this.#translate(error);

@@ -1,5 +1,4 @@
 import { decodeValue, type EncodedValue, encodeValue } from './codec.js';
-import { holdsAt } from './json-scan.js';
 
 /**
  * The stored record: `{"expires":<ms|null>,"value":…}` (plus `"tagged":true` for rich values).
@@ -48,13 +47,19 @@ export function deserializeRecord(raw: string): DecodedRecord {
   return decodeAsWritten(raw) ?? decodeParsed(raw);
 }
 
-const HEAD = '{"expires":';
-const TAGGED = ',"tagged":true';
-const VALUE = ',"value":';
 const CLOSE_BRACE = 125; // '}'
 const MINUS = 45; // '-'
 const ZERO = 48; // '0'
 const NINE = 57; // '9'
+const LETTER_E = 101; // the last letter of `true`
+/**
+ * The head `serializeRecord` writes: the expiry (whole ms, at most 15 digits, no leading zeros,
+ * or null), the tag flag when set, and the value's key. One sticky regular expression: cheaper
+ * than comparing the pieces character by character.
+ */
+const WRITTEN_HEAD = /\{"expires":(?:-?(?:0|[1-9]\d{0,14})|null)(?:,"tagged":true)?,"value":/y;
+const EXPIRES_AT = '{"expires":'.length;
+const VALUE_KEY_LENGTH = ',"value":'.length;
 
 /** Where a record laid out as `serializeRecord` writes it keeps its parts. */
 export interface WrittenLayout {
@@ -72,29 +77,21 @@ export interface WrittenLayout {
  * record at all). Says nothing about the value's text itself.
  */
 export function writtenLayout(raw: string): WrittenLayout | undefined {
-  if (!holdsAt(raw, 0, HEAD) || raw.charCodeAt(raw.length - 1) !== CLOSE_BRACE) return undefined;
-  let index = HEAD.length;
-  let expires: number | undefined;
-  if (holdsAt(raw, index, 'null')) {
-    index += 4;
-  } else {
-    const negative = raw.charCodeAt(index) === MINUS;
-    if (negative) index++;
-    const firstDigit = index;
-    // Read in place: at most 15 digits, so the sum is exact (cheaper than slicing for Number()).
-    let magnitude = 0;
-    for (let code = raw.charCodeAt(index); code >= ZERO && code <= NINE; code = raw.charCodeAt(++index)) {
-      magnitude = magnitude * 10 + (code - ZERO);
-    }
-    const digits = index - firstDigit;
-    // JSON allows no leading zeros; anything unusual goes the long way.
-    if (digits === 0 || digits > 15 || (digits > 1 && raw.charCodeAt(firstDigit) === ZERO)) return undefined;
-    expires = negative ? -magnitude : magnitude;
+  WRITTEN_HEAD.lastIndex = 0;
+  if (!WRITTEN_HEAD.test(raw) || raw.charCodeAt(raw.length - 1) !== CLOSE_BRACE) return undefined;
+  const valueStart = WRITTEN_HEAD.lastIndex;
+  // `,"tagged":true` ends just before `,"value":`.
+  const tagged = raw.charCodeAt(valueStart - VALUE_KEY_LENGTH - 1) === LETTER_E;
+  let index = EXPIRES_AT;
+  if (raw.charCodeAt(index) === 110 /* n of null */) return { expires: undefined, tagged, valueStart };
+  const negative = raw.charCodeAt(index) === MINUS;
+  if (negative) index++;
+  // Read in place: at most 15 digits, so the sum is exact (cheaper than slicing for Number()).
+  let magnitude = 0;
+  for (let code = raw.charCodeAt(index); code >= ZERO && code <= NINE; code = raw.charCodeAt(++index)) {
+    magnitude = magnitude * 10 + (code - ZERO);
   }
-  const tagged = holdsAt(raw, index, TAGGED);
-  if (tagged) index += TAGGED.length;
-  if (!holdsAt(raw, index, VALUE)) return undefined;
-  return { expires, tagged, valueStart: index + VALUE.length };
+  return { expires: negative ? -magnitude : magnitude, tagged, valueStart };
 }
 
 /**
