@@ -26,13 +26,13 @@ import type {
 } from './types.js';
 
 const DEFAULT_PAGE_SIZE = 500;
+const DEFAULT_LOCK_TTL_MS = 30_000;
+const DEFAULT_LOCK_WAIT_MS = 10_000;
 
 const recordValue = (record: DecodedRecord): unknown => record.value;
 // The version is the stored text the value was decoded from.
 const recordVersion = (record: DecodedRecord): Versioned<unknown> | undefined =>
   record.raw === undefined ? undefined : { value: record.value, version: record.raw };
-const DEFAULT_LOCK_TTL_MS = 30_000;
-const DEFAULT_LOCK_WAIT_MS = 10_000;
 
 function validTtl(ttlMs = 0): number {
   if (!Number.isInteger(ttlMs) || ttlMs < 0)
