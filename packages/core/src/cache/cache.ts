@@ -15,7 +15,7 @@ import {
   servesInGrace,
   servesWhileRecreating,
 } from './entry.js';
-import type { EntryStore } from './entry-store.js';
+import { checkedEntry, type EntryStore } from './entry-store.js';
 
 /** Options of `Cache.get`. */
 export interface CacheGetOptions<Value> {
@@ -105,6 +105,8 @@ export class Cache extends EventEmitter<CacheEvents> {
   readonly #now: () => number;
   readonly #freshness: Freshness;
   readonly #stats: CacheStats = zeroStats();
+  /** The storage namespace's name, for errors about stored entries. */
+  readonly #namespace: string;
 
   /** Use `CacheManager.getCache`. */
   constructor(parts: CacheParts) {
@@ -116,6 +118,7 @@ export class Cache extends EventEmitter<CacheEvents> {
     this.#flights = parts.flights;
     this.#now = parts.now;
     this.#freshness = freshnessOf(parts.policy);
+    this.#namespace = `cache:${parts.name}`;
   }
 
   /**
@@ -124,33 +127,87 @@ export class Cache extends EventEmitter<CacheEvents> {
    * is returned at once to everyone but the one caller recreating it. An error of `createfunc`
    * reaches its caller and stores nothing. Without `createfunc` a miss throws `CacheMissError`.
    */
-  async get<Value = unknown>(key: string, options: CacheGetOptions<Value> = {}): Promise<Value> {
-    const storageKey = this.#storageKey(key);
-    const { createfunc } = options;
-    if (!this.enabled) {
-      if (createfunc === undefined) throw new CacheMissError(this.name, key);
-      return createfunc();
+  get<Value = unknown>(key: string, options?: CacheGetOptions<Value>): Promise<Value> {
+    // Not async: a remote hit settles in the one step after the storage read, with no frame of
+    // its own, and a memory hit costs one resolved promise.
+    try {
+      const storageKey = this.#storageKey(key);
+      if (!this.enabled) return this.#uncached(key, options?.createfunc);
+      let found: unknown;
+      try {
+        found = this.#store.read(storageKey);
+      } catch (error) {
+        return Promise.resolve(this.#afterFailedRead(storageKey, key, options, error) as Value | Promise<Value>);
+      }
+      if (found instanceof Promise) {
+        return found.then(
+          (stored: unknown) => this.#afterRead(storageKey, key, options, stored) as Value | Promise<Value>,
+          (error: unknown) => this.#afterFailedRead(storageKey, key, options, error) as Value | Promise<Value>,
+        );
+      }
+      return Promise.resolve(this.#afterRead(storageKey, key, options, found) as Value | Promise<Value>);
+    } catch (error) {
+      return Promise.reject(error);
     }
+  }
+
+  async #uncached<Value>(key: string, createfunc: CacheGetOptions<Value>['createfunc']): Promise<Value> {
+    if (createfunc === undefined) throw new CacheMissError(this.name, key);
+    return createfunc();
+  }
+
+  /** `get` once the read answered: the value when fresh, else the miss path. */
+  #afterRead(
+    storageKey: string,
+    key: string,
+    options: CacheGetOptions<unknown> | undefined,
+    stored: unknown,
+  ): unknown | Promise<unknown> {
     let entry: CacheEntry | undefined;
     try {
-      const found = this.#store.read(storageKey);
-      entry = found instanceof Promise ? await found : found;
+      entry = checkedEntry(stored, this.#namespace, storageKey);
     } catch (error) {
-      entry = this.#afterFailedRead(storageKey, key, error);
-      if (entry !== undefined && !isFresh(entry, this.#now(), this.#freshness)) {
-        return this.#serveStale(entry, key, 'grace') as Value;
-      }
+      return this.#afterFailedRead(storageKey, key, options, error);
     }
+    return this.#answer(storageKey, key, options, entry);
+  }
+
+  /**
+   * `get` once the read failed. Corrupt bytes count as a miss (to be overwritten); an unreachable
+   * storage falls back to the last copy this process saw, if the grace period covers it.
+   */
+  #afterFailedRead(
+    storageKey: string,
+    key: string,
+    options: CacheGetOptions<unknown> | undefined,
+    error: unknown,
+  ): unknown | Promise<unknown> {
+    this.#fail(key, error);
+    if (error instanceof CorruptEntryError) return this.#answer(storageKey, key, options, undefined);
+    const known = this.#store.lastKnown?.(storageKey);
+    if (known === undefined || !servesInGrace(known, this.#now(), this.#freshness)) throw error;
+    if (!isFresh(known, this.#now(), this.#freshness)) return this.#serveStale(known, key, 'grace');
+    return this.#answer(storageKey, key, options, known);
+  }
+
+  /** The fresh value of `entry`, or the miss path (`CacheMissError` without `createfunc`). */
+  #answer(
+    storageKey: string,
+    key: string,
+    options: CacheGetOptions<unknown> | undefined,
+    entry: CacheEntry | undefined,
+  ): unknown | Promise<unknown> {
     const now = this.#now();
+    const createfunc = options?.createfunc;
     if (entry !== undefined && isFresh(entry, now, this.#freshness)) {
       this.#stats.hits++;
       if (createfunc !== undefined && dueForRefresh(entry, now, this.#freshness))
-        this.#refreshInBackground(storageKey, key, entry, createfunc, this.#expireMs(options.expire));
-      return entry.value as Value;
+        this.#refreshInBackground(storageKey, key, entry, createfunc, this.#expireMs(options?.expire));
+      return entry.value;
     }
     this.#stats.misses++;
     if (createfunc === undefined) throw new CacheMissError(this.name, key);
-    return (await this.#obtain(storageKey, key, createfunc, this.#expireMs(options.expire), entry)) as Value;
+    return this.#obtain(storageKey, key, createfunc, this.#expireMs(options?.expire), entry);
   }
 
   /** Stores `value` under `key`, fresh for `expire` seconds (the cache's own by default). */
@@ -172,7 +229,7 @@ export class Cache extends EventEmitter<CacheEvents> {
     if (!this.enabled) return false;
     let entry: CacheEntry | undefined;
     try {
-      entry = await this.#store.read(storageKey);
+      entry = checkedEntry(await this.#store.read(storageKey), this.#namespace, storageKey);
     } catch (error) {
       if (error instanceof CorruptEntryError) return false;
       throw error;
@@ -333,24 +390,12 @@ export class Cache extends EventEmitter<CacheEvents> {
   /** A read whose corruption counts as "nothing stored" (reported, not thrown). */
   async #readQuietly(storageKey: string, key: string): Promise<CacheEntry | undefined> {
     try {
-      return await this.#store.read(storageKey);
+      return checkedEntry(await this.#store.read(storageKey), this.#namespace, storageKey);
     } catch (error) {
       if (!(error instanceof CorruptEntryError)) throw error;
       this.#fail(key, error);
       return undefined;
     }
-  }
-
-  /**
-   * A read failed. Corrupt bytes count as a miss (to be overwritten); an unreachable storage
-   * falls back to the last copy this process saw, if the grace period covers it.
-   */
-  #afterFailedRead(storageKey: string, key: string, error: unknown): CacheEntry | undefined {
-    this.#fail(key, error);
-    if (error instanceof CorruptEntryError) return undefined;
-    const known = this.#store.lastKnown?.(storageKey);
-    if (known !== undefined && servesInGrace(known, this.#now(), this.#freshness)) return known;
-    throw error;
   }
 
   #serveStale(entry: CacheEntry, key: string, reason: 'recreating' | 'grace'): unknown {

@@ -7,16 +7,31 @@
  */
 import { CorruptEntryError, LockTimeoutError } from '../errors.js';
 import type { Lock, Namespace } from '../storage/types.js';
-import { type CacheEntry, isCacheEntry } from './entry.js';
+import { type CacheEntry, entryFrom, toStoredLayout } from './entry.js';
 import { LruMap } from './lru.js';
+
+/**
+ * What a store hands back for a key: an entry (in whichever layout the store keeps it), or
+ * `undefined` when nothing is stored; anything else is corrupt. `checkedEntry` tells them apart.
+ */
+export type StoredEntry = unknown;
+
+/** The entry in `stored`, `undefined` when nothing is stored; a `CorruptEntryError` for anything a cache did not write. */
+export function checkedEntry(stored: StoredEntry, namespace: string, key: string): CacheEntry | undefined {
+  if (stored === undefined) return undefined;
+  const entry = entryFrom(stored);
+  if (entry === undefined) throw new CorruptEntryError(namespace, key, 'the record is not a cache entry');
+  return entry;
+}
 
 /** The operations a cache needs from where it keeps entries. */
 export interface EntryStore {
   /**
-   * The entry, or `undefined`; a `CorruptEntryError` for bytes that are not a cache entry. Answers
-   * synchronously when it can, so a hit in memory costs no promise.
+   * What is stored under `key` (check it with `checkedEntry`). Answers synchronously when it
+   * can, so a hit in memory costs no promise; a remote read is the storage's own promise, so a
+   * hit costs no step of this layer's.
    */
-  read(key: string): CacheEntry | undefined | Promise<CacheEntry | undefined>;
+  read(key: string): StoredEntry | Promise<StoredEntry>;
   /** Stores `entry`; the backend may drop it after `retainMs` (kept forever when `undefined`). */
   write(key: string, entry: CacheEntry, retainMs: number | undefined): Promise<void>;
   remove(key: string): Promise<boolean>;
@@ -74,7 +89,7 @@ export class MemoryEntries implements EntryStore {
   }
 }
 
-/** Entries as records of a storage namespace. */
+/** Entries as records of a storage namespace, in the stored layout (`entry.ts`). */
 export class StoredEntries implements EntryStore {
   readonly #namespace: Namespace;
 
@@ -82,16 +97,18 @@ export class StoredEntries implements EntryStore {
     this.#namespace = namespace;
   }
 
-  read(key: string): Promise<CacheEntry | undefined> {
-    // `then` rather than an async wrapper: one promise less on every remote hit.
-    return this.#namespace.get(key).then((stored) => {
-      if (stored === undefined || isCacheEntry(stored)) return stored;
-      throw new CorruptEntryError(this.#namespace.name, key, 'the record is not a cache entry');
-    });
+  /** The storage namespace's name. */
+  get namespace(): string {
+    return this.#namespace.name;
+  }
+
+  read(key: string): Promise<StoredEntry> {
+    return this.#namespace.get(key);
   }
 
   write(key: string, entry: CacheEntry, retainMs: number | undefined): Promise<void> {
-    return this.#namespace.set(key, entry, { ttlMs: retainMs === undefined ? 0 : Math.ceil(retainMs) });
+    const ttlMs = retainMs === undefined ? 0 : Math.ceil(retainMs);
+    return this.#namespace.set(key, toStoredLayout(entry), { ttlMs });
   }
 
   remove(key: string): Promise<boolean> {
@@ -135,7 +152,7 @@ export class LocalTier implements EntryStore {
     this.#now = now;
   }
 
-  read(key: string): CacheEntry | undefined | Promise<CacheEntry | undefined> {
+  read(key: string): StoredEntry | Promise<StoredEntry> {
     const copy = this.#copies.get(key);
     const now = this.#now();
     // A copy past its own freshness is not trusted either: another process may have recreated it.
@@ -144,7 +161,7 @@ export class LocalTier implements EntryStore {
   }
 
   async #readRemote(key: string): Promise<CacheEntry | undefined> {
-    const entry = await this.#remote.read(key);
+    const entry = checkedEntry(await this.#remote.read(key), this.#remote.namespace, key);
     if (entry === undefined) this.#copies.delete(key);
     else this.#keep(key, entry);
     return entry;

@@ -14,15 +14,39 @@ export interface CacheEntry {
   readonly freshUntil: number | null;
 }
 
-/** Is `stored` an entry a cache wrote? Anything else in a cache namespace is treated as corrupt. */
-export function isCacheEntry(stored: unknown): stored is CacheEntry {
-  if (stored === null || typeof stored !== 'object') return false;
+/**
+ * How a remote store keeps an entry in its storage record: `[createdAt, freshForMs, value]`
+ * (`freshForMs` null for never). An array rather than the entry object, and a duration rather
+ * than a second timestamp, because the record is parsed on every remote hit: `JSON.parse` builds
+ * an array faster than an object, and reads a small integer faster than a 13-digit one.
+ */
+export type StoredLayout = [createdAt: number, freshForMs: number | null, value: unknown];
+
+/** `entry` in its stored layout. */
+export function toStoredLayout(entry: CacheEntry): StoredLayout {
+  const { createdAt, freshUntil } = entry;
+  return [createdAt, freshUntil === null ? null : freshUntil - createdAt, entry.value];
+}
+
+/**
+ * The entry a store handed back: the stored layout, or an entry object (what memory stores and
+ * the local tier hold, and what remote stores held before the layout); `undefined` for anything
+ * a cache did not write, which the cache treats as corrupt.
+ */
+export function entryFrom(stored: unknown): CacheEntry | undefined {
+  if (stored === null || typeof stored !== 'object') return undefined;
+  if (Array.isArray(stored)) {
+    if (stored.length !== 3) return undefined;
+    const [createdAt, freshForMs, value] = stored as unknown[];
+    if (typeof createdAt !== 'number' || (freshForMs !== null && typeof freshForMs !== 'number')) return undefined;
+    return { value, createdAt, freshUntil: freshForMs === null ? null : createdAt + freshForMs };
+  }
   const { createdAt, freshUntil } = stored as Partial<CacheEntry>;
-  return (
+  const isEntry =
     Object.hasOwn(stored, 'value') &&
     typeof createdAt === 'number' &&
-    (freshUntil === null || typeof freshUntil === 'number')
-  );
+    (freshUntil === null || typeof freshUntil === 'number');
+  return isEntry ? (stored as CacheEntry) : undefined;
 }
 
 /** The policy's times in milliseconds, worked out once per cache. */

@@ -21,6 +21,11 @@ function recordOf(state: SessionState, data: Record<string, unknown>): SessionRe
   return state.timeoutSeconds === undefined ? record : { ...record, timeout: state.timeoutSeconds };
 }
 
+/** A session expiring at `expiresAt` (ms, null for never) is still usable at `now`. */
+function isLiveAt(expiresAt: number | null, now: number): boolean {
+  return expiresAt === null || expiresAt > now;
+}
+
 /** A session's idle and absolute limits, in seconds. */
 type SessionLimits = { readonly timeoutSeconds: number | undefined; readonly maxLifetimeSeconds: number | undefined };
 
@@ -202,12 +207,16 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
     const now = this.#now();
     const cookieKind = this.#persistence.kind === 'cookie';
     const data = accessOnly && cookieKind ? pristineData(state) : state.data;
-    const isLive = (stored: SessionRecord) => this.#usable({ ok: true, id: state.id, record: stored }, now).ok;
+    const isLive = (stored: SessionRecord) =>
+      isLiveAt(this.#expiry(stored.created, stored.accessed, stored.expires, stored.timeout), now);
     const limits = this.#limitsOf(state.timeoutSeconds);
-    const loaded = recordOf(state, data);
     // The loaded version lets a save land in one step; an access-time write must not carry this
     // request's unsaved changes, so it always starts from a fresh read.
-    const version = !accessOnly && isLive(loaded) ? state.version : undefined;
+    const loadedIsLive = isLiveAt(
+      this.#expiry(state.created, state.accessed, state.expiresAt, state.timeoutSeconds),
+      now,
+    );
+    const version = !accessOnly && loadedIsLive ? state.version : undefined;
     const saved = await this.#persistence.save({
       id: state.id,
       isNew: state.isNew,
@@ -215,6 +224,7 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
       data,
       dirty,
       version,
+      versionKeys: version === undefined ? undefined : state.versionKeys,
       now,
       clock: this.#now,
       timeout: state.timeoutSeconds,
@@ -230,13 +240,12 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
     if (cookieKind) this.#cookies.checkSize(state.id, record);
     // After an access-time write the stored data may hold others' changes that `state.data` lacks.
     state.version = accessOnly ? undefined : saved.version;
+    state.versionKeys = state.version === undefined ? undefined : Object.keys(record.data);
     const wasNew = state.isNew;
-    Object.assign(state, {
-      isNew: false,
-      created: record.created,
-      accessed: record.accessed,
-      expiresAt: record.expires,
-    });
+    state.isNew = false;
+    state.created = record.created;
+    state.accessed = record.accessed;
+    state.expiresAt = record.expires;
     state.saved = true;
     state.touched = false;
     if (wasNew || cookieKind) state.cookieDue = true;
@@ -327,11 +336,22 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
     } else {
       const stored = await this.#persistence.fromId(state.id);
       if (stored.ok)
-        Object.assign(state, { data: stored.record.data, version: stored.version, pristine: stored.version });
+        Object.assign(state, {
+          data: stored.record.data,
+          version: stored.version,
+          versionKeys: Object.keys(stored.record.data),
+          pristine: stored.version,
+        });
     }
     state.changed.clear();
     state.read.clear();
     state.touched = false;
+  }
+
+  /** When a stored session expires: its stored expiry or its limits under the current options, whichever is sooner. */
+  #expiry(created: number, accessed: number, expires: number | null, timeout: number | undefined): number | null {
+    const limit = sessionExpiry(created, accessed, this.#limitsOf(timeout));
+    return expires === null ? limit : limit === null ? expires : Math.min(expires, limit);
   }
 
   /** The idle and absolute limits of a session with its own idle timeout `timeoutSeconds` (or none). */
@@ -354,9 +374,8 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
   #usable(result: LoadedSession | RejectedSession, now: number): LoadedSession | RejectedSession {
     if (!result.ok) return result;
     const { created, accessed, expires, timeout } = result.record;
-    const limit = sessionExpiry(created, accessed, this.#limitsOf(timeout));
-    const expiresAt = expires === null ? limit : limit === null ? expires : Math.min(expires, limit);
-    if (expiresAt !== null && expiresAt <= now) return { ok: false, reason: 'expired', id: result.id };
+    const expiresAt = this.#expiry(created, accessed, expires, timeout);
+    if (!isLiveAt(expiresAt, now)) return { ok: false, reason: 'expired', id: result.id };
     const { id, record, stale, version } = result;
     const usable: SessionRecord = { created, accessed, expires: expiresAt, data: record.data };
     return { ok: true, id, stale, version, record: timeout === undefined ? usable : { ...usable, timeout } };
@@ -375,6 +394,7 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
     const state = stateOf(session);
     state.timeoutSeconds = record.timeout;
     state.version = version;
+    state.versionKeys = version === undefined ? undefined : Object.keys(record.data);
     state.pristine = version;
     // Verified with an older secret: re-send the cookie under the current one.
     if (stale && hadCookie) state.cookieDue = true;
@@ -415,6 +435,7 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
       cookieDue: false,
       staleCookie: false,
       version: undefined,
+      versionKeys: undefined,
       saved: false,
     };
     return new Session(state, this.#controller);
@@ -427,6 +448,7 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
     state.read.clear();
     state.pristine = undefined;
     state.version = undefined;
+    state.versionKeys = undefined;
     state.touched = false;
     state.cookieDue = false;
   }

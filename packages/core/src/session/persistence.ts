@@ -38,6 +38,8 @@ export interface SaveRequest {
    * it, `data` is written as it is. Omitted: start from a fresh read.
    */
   readonly version?: string | undefined;
+  /** The data keys of the record at `version`, in stored order (lets the save copy their text). */
+  readonly versionKeys?: readonly string[] | undefined;
   readonly now: number;
   /**
    * The session clock, read again just before each write: a record's TTL is its `expires` minus

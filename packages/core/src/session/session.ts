@@ -46,6 +46,8 @@ export interface SessionState {
   staleCookie: boolean;
   /** Stored sessions: the version of the stored record `data` is based on, for compare-and-set saves. */
   version: string | undefined;
+  /** The data keys of the record at `version`, in stored order: what a save can copy from it. */
+  versionKeys: readonly string[] | undefined;
   /** Something was persisted during this request. */
   saved: boolean;
 }
@@ -150,9 +152,13 @@ export class Session {
       return this;
     }
     const state = this.#active();
-    const probe: Record<string, unknown> = {};
-    setOwn(probe, key, value);
-    encodeValue(probe); // refuse unstorable values now, where the caller can see which key
+    // Refuse unstorable values now, where the caller can see which key (every primitive that
+    // reaches here is storable, so only objects and the like are tried).
+    if (typeof value === 'object' || typeof value === 'function' || typeof value === 'symbol') {
+      const probe: Record<string, unknown> = {};
+      setOwn(probe, key, value);
+      encodeValue(probe);
+    }
     setOwn(state.data, key, value);
     state.changed.add(key);
     return this;

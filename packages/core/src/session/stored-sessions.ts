@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CorruptEntryError, VesselError } from '../errors.js';
 import { setOwn } from '../storage/codec.js';
-import type { Namespace } from '../storage/types.js';
+import type { Namespace, Versioned } from '../storage/types.js';
 import { SessionIdVerifier } from './cookie-signing.js';
 import { isValidSessionId } from './ids.js';
 import {
@@ -13,6 +13,7 @@ import {
   type SaveRequest,
   type SessionPersistence,
 } from './persistence.js';
+import { encodeOntoBase } from './record-splice.js';
 import type { SessionRecord } from './types.js';
 
 /** Compare-and-set attempts before a save gives up on a session that others keep rewriting. */
@@ -48,14 +49,18 @@ export function storedSessions(options: StoredSessionsOptions): SessionPersisten
   const { namespace, secrets, idPattern, invalidateCorrupt } = options;
   const signatures = new SessionIdVerifier(secrets);
 
-  async function read(id: string): Promise<LoadedSession | RejectedSession> {
-    let stored: { value: unknown; version: string } | undefined;
-    try {
-      stored = await namespace.getVersioned(id);
-    } catch (error) {
-      if (!(error instanceof CorruptEntryError) || !invalidateCorrupt) throw error;
-      return { ok: false, reason: 'corrupt', id, detail: error.message };
-    }
+  /** The session stored under `id`: one step after the storage read (a load is on every request). */
+  function read(id: string): Promise<LoadedSession | RejectedSession> {
+    return namespace.getVersioned(id).then(
+      (stored) => loaded(id, stored),
+      (error: unknown) => {
+        if (!(error instanceof CorruptEntryError) || !invalidateCorrupt) throw error;
+        return { ok: false, reason: 'corrupt', id, detail: error.message };
+      },
+    );
+  }
+
+  function loaded(id: string, stored: Versioned<unknown> | undefined): LoadedSession | RejectedSession {
     if (stored === undefined) return { ok: false, reason: 'unknown', id };
     if (!isSessionRecord(stored.value)) {
       if (!invalidateCorrupt) throw new CorruptEntryError(namespace.name, id, 'not a session record');
@@ -64,8 +69,8 @@ export function storedSessions(options: StoredSessionsOptions): SessionPersisten
     return { ok: true, id, record: stored.value, version: stored.version };
   }
 
-  async function fromId(id: string): Promise<LoadedSession | RejectedSession> {
-    if (!isValidSessionId(id, idPattern)) return { ok: false, reason: 'invalid-id' };
+  function fromId(id: string): Promise<LoadedSession | RejectedSession> {
+    if (!isValidSessionId(id, idPattern)) return Promise.resolve({ ok: false, reason: 'invalid-id' });
     return read(id);
   }
 
@@ -77,6 +82,7 @@ export function storedSessions(options: StoredSessionsOptions): SessionPersisten
   async function saveExisting(request: SaveRequest): Promise<SavedSession | undefined> {
     const { id } = request;
     let version = request.version;
+    let versionKeys = request.versionKeys;
     let created = request.created;
     let data = request.data;
     for (let attempt = 1; attempt <= MAX_SAVE_ATTEMPTS; attempt++) {
@@ -85,13 +91,20 @@ export function storedSessions(options: StoredSessionsOptions): SessionPersisten
         // Destroyed by another request, or expired meanwhile: saving must not bring it back.
         if (!fresh.ok || !request.isLive(fresh.record)) return undefined;
         ({ version } = fresh);
+        versionKeys = Object.keys(fresh.record.data);
         created = fresh.record.created;
         data = merge(fresh.record.data, request.data, request.dirty);
       }
       const record = recordFor(request, created, data);
-      const written = await namespace.setIfVersion(id, version ?? '', record, { ttlMs: ttlFor(record, request) });
+      // Keys nobody changed keep their stored text: neither decoded nor encoded again.
+      const encoded =
+        version === undefined || versionKeys === undefined
+          ? undefined
+          : encodeOntoBase(version, versionKeys, record, request.dirty);
+      const written = await namespace.setIfVersion(id, version ?? '', record, { ttlMs: ttlFor(record, request), encoded });
       if (written) return { record, version: written.version };
       version = undefined;
+      versionKeys = undefined;
       // Others are writing this session right now: a short, growing, jittered pause spreads retries.
       if (attempt > 2) await sleep(Math.random() * Math.min(attempt, 20));
     }
@@ -104,11 +117,12 @@ export function storedSessions(options: StoredSessionsOptions): SessionPersisten
   return {
     kind: 'stored',
 
-    async fromCookie(value) {
+    fromCookie(value) {
       const verified = signatures.verify(value);
-      if (!verified) return { ok: false, reason: 'bad-signature' };
-      const loaded = await fromId(verified.id);
-      return loaded.ok && verified.secretIndex > 0 ? { ...loaded, stale: true } : loaded;
+      if (!verified) return Promise.resolve({ ok: false, reason: 'bad-signature' });
+      const session = fromId(verified.id);
+      if (verified.secretIndex === 0) return session;
+      return session.then((found) => (found.ok ? { ...found, stale: true } : found));
     },
 
     fromId,

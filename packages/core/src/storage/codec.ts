@@ -37,8 +37,12 @@ interface EncodeFlags {
   escaped: boolean;
 }
 
-/** Encodes `value` as JSON text; throws a `TypeError` naming the path of anything unstorable. */
-export function encodeValue(value: unknown): EncodedValue {
+/**
+ * Encodes `value` as JSON text; throws a `TypeError` naming the path of anything unstorable.
+ * `forceTagged` writes the tagged form even when nothing needs a tag: the form of text that
+ * goes inside tagged text (where user keys starting with `$` are escaped).
+ */
+export function encodeValue(value: unknown, forceTagged = false): EncodedValue {
   const flags: EncodeFlags = { tagged: false, escaped: false };
   let converted: unknown;
   try {
@@ -49,7 +53,7 @@ export function encodeValue(value: unknown): EncodedValue {
     throw new TypeError(`cannot store ${error.what} at ${where}: store plain data, Date, Map, Set, BigInt or Buffer`);
   }
   // Plain data keeps its `$` keys as they are: the escaping belongs to the tagged form only.
-  return flags.tagged
+  return flags.tagged || forceTagged
     ? { json: JSON.stringify(converted), tagged: true }
     : { json: JSON.stringify(value), tagged: false };
 }

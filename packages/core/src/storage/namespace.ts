@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Keyv from 'keyv';
 import { CorruptEntryError, LockTimeoutError, VesselError } from '../errors.js';
+import { encodeValue } from './codec.js';
 import type { BackendDriver, ScanPage } from './driver.js';
 import { type KeyRange, lockKeyFor, namespaceRange, validateKey } from './keys.js';
 import {
@@ -9,14 +10,29 @@ import {
   deserializeRecord,
   RecordDecodeError,
   readRecordExpiry,
+  recordOfEncoded,
   serializeRecord,
 } from './record.js';
 import type { OperationDeadlines } from './timeout.js';
-import type { Lock, LockOptions, Namespace, ScanOptions, SetOptions, StorageEntry, Versioned } from './types.js';
+import type {
+  Lock,
+  LockOptions,
+  Namespace,
+  ScanOptions,
+  SetIfVersionOptions,
+  SetOptions,
+  StorageEntry,
+  Versioned,
+} from './types.js';
 
 const DEFAULT_PAGE_SIZE = 500;
 const DEFAULT_LOCK_TTL_MS = 30_000;
 const DEFAULT_LOCK_WAIT_MS = 10_000;
+
+const recordValue = (record: DecodedRecord): unknown => record.value;
+// The version is the stored text the value was decoded from.
+const recordVersion = (record: DecodedRecord): Versioned<unknown> | undefined =>
+  record.raw === undefined ? undefined : { value: record.value, version: record.raw };
 
 function validTtl(ttlMs = 0): number {
   if (!Number.isInteger(ttlMs) || ttlMs < 0)
@@ -51,8 +67,8 @@ export class StorageNamespace implements Namespace {
     this.#range = namespaceRange(context.prefix, name);
   }
 
-  async get<Value = unknown>(key: string): Promise<Value | undefined> {
-    return (await this.#read(key))?.value as Value | undefined;
+  get<Value = unknown>(key: string): Promise<Value | undefined> {
+    return this.#read(key, recordValue) as Promise<Value | undefined>;
   }
 
   async set(key: string, value: unknown, options: SetOptions = {}): Promise<void> {
@@ -67,25 +83,43 @@ export class StorageNamespace implements Namespace {
     }
   }
 
-  async getVersioned<Value = unknown>(key: string): Promise<Versioned<Value> | undefined> {
-    const record = await this.#read(key);
-    // The version is the stored text the value was decoded from.
-    return record?.raw === undefined ? undefined : { value: record.value as Value, version: record.raw };
+  getVersioned<Value = unknown>(key: string): Promise<Versioned<Value> | undefined> {
+    return this.#read(key, recordVersion) as Promise<Versioned<Value> | undefined>;
   }
 
-  async setIfVersion(
+  setIfVersion(
     key: string,
     version: string,
     value: unknown,
-    options: SetOptions = {},
+    options: SetIfVersionOptions = {},
   ): Promise<Versioned<unknown> | false> {
-    const fullKey = this.#fullKey(key);
-    const ttlMs = validTtl(options.ttlMs);
+    let fullKey: string;
+    let raw: string;
+    let ttlMs: number;
+    let expiresAt: number | null;
     const { driver } = this.#context;
-    if (value === undefined) throw new TypeError(`cannot store undefined under "${key}": use delete()`);
-    const expiresAt = ttlMs > 0 ? Date.now() + ttlMs : null;
-    const raw = serializeRecord({ value, expires: driver.embedsExpiry ? expiresAt : null });
-    const swapped = await this.#run(async () => {
+    try {
+      fullKey = this.#fullKey(key);
+      ttlMs = validTtl(options.ttlMs);
+      if (value === undefined) throw new TypeError(`cannot store undefined under "${key}": use delete()`);
+      expiresAt = ttlMs > 0 ? Date.now() + ttlMs : null;
+      raw = recordOfEncoded(options.encoded ?? encodeValue(value), driver.embedsExpiry ? expiresAt : null);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const written = (swapped: boolean): Versioned<unknown> | false => (swapped ? { value, version: raw } : false);
+    // Connected, with an atomic compare-and-set on the backend: one step after the backend's answer.
+    if (driver.compareAndSet && this.#context.isReady()) {
+      let swapping: Promise<boolean>;
+      try {
+        swapping = driver.compareAndSet(fullKey, version, raw, ttlMs, expiresAt);
+      } catch (error) {
+        return Promise.reject(this.#translate(error, key));
+      }
+      const { deadlines } = this.#context;
+      return deadlines ? deadlines.whenSettled(swapping, written, this.#failed) : swapping.then(written, this.#failed);
+    }
+    return this.#run(async () => {
       if (driver.compareAndSet) return this.#bounded(driver.compareAndSet(fullKey, version, raw, ttlMs, expiresAt));
       return this.withLock(key, async () => {
         if ((await this.getVersioned(key))?.version !== version) return false;
@@ -94,8 +128,7 @@ export class StorageNamespace implements Namespace {
         await this.#bounded(Promise.resolve(keyv.store.set(fullKey, raw, ttlMs === 0 ? undefined : ttlMs)));
         return true;
       });
-    });
-    return swapped ? { value, version: raw } : false;
+    }).then(written);
   }
 
   async delete(key: string): Promise<boolean> {
@@ -228,31 +261,82 @@ export class StorageNamespace implements Namespace {
   }
 
   /**
-   * The live record under `key`: straight from the driver where it has `read`, else through
-   * keyv. Either way an expired record reads as missing and is deleted, as keyv does.
+   * The live record under `key`, as `shape` makes it: straight from the driver where it has
+   * `read`, else through keyv. Either way an expired record reads as missing and is deleted, as
+   * keyv does. Once connected, a driver read is the client's promise plus one: decoding, the
+   * deadline and error translation happen in a single step after it (no async frames, since
+   * every extra promise costs each cache hit and session load).
    */
-  async #read(key: string): Promise<DecodedRecord | undefined> {
-    const fullKey = this.#fullKey(key);
-    const { driver } = this.#context;
+  #read<Result>(key: string, shape: (record: DecodedRecord) => Result | undefined): Promise<Result | undefined> {
+    if (this.#context.driver.read === undefined || !this.#context.isReady()) return this.#readSlowly(key, shape);
     try {
-      if (!driver.read) {
+      return this.#readDirect(key, this.#fullKey(key), shape);
+    } catch (error) {
+      return Promise.reject(this.#translate(error, key));
+    }
+  }
+
+  #readDirect<Result>(
+    key: string,
+    fullKey: string,
+    shape: (record: DecodedRecord) => Result | undefined,
+  ): Promise<Result | undefined> {
+    const { driver, deadlines } = this.#context;
+    const reading = (driver.read as (fullKey: string) => Promise<string | null | undefined>)(fullKey);
+    const onRaw = (raw: string | null | undefined) => this.#decoded(raw, key, fullKey, shape);
+    return deadlines ? deadlines.whenSettled(reading, onRaw, this.#failed) : reading.then(onRaw, this.#failed);
+  }
+
+  /** A failed driver call, as the error callers see (one function for every call: no closure each). */
+  readonly #failed = (error: unknown): never => {
+    throw this.#translate(error);
+  };
+
+  /** The read before the storage is connected, or through keyv for drivers without `read`. */
+  async #readSlowly<Result>(
+    key: string,
+    shape: (record: DecodedRecord) => Result | undefined,
+  ): Promise<Result | undefined> {
+    const fullKey = this.#fullKey(key);
+    try {
+      if (this.#context.driver.read === undefined) {
         const keyv = await this.#store();
         // keyv's getRaw hands back the decoded record, which carries the text it came from.
-        return (await this.#bounded(keyv.getRaw(fullKey))) as DecodedRecord | undefined;
+        const record = (await this.#bounded(keyv.getRaw(fullKey))) as DecodedRecord | undefined;
+        return record === undefined ? undefined : shape(record);
       }
-      if (!this.#context.isReady()) await this.#context.ready();
-      const raw = await this.#bounded(driver.read(fullKey));
-      if (raw === undefined || raw === null) return undefined;
-      const record = deserializeRecord(raw);
-      if (record.expires !== undefined && record.expires < Date.now()) {
-        const keyv = await this.#store();
-        await this.#bounded(keyv.delete(fullKey));
-        return undefined;
-      }
-      return record;
+      await this.#context.ready();
     } catch (error) {
       throw this.#translate(error, key);
     }
+    return this.#readDirect(key, fullKey, shape);
+  }
+
+  #decoded<Result>(
+    raw: string | null | undefined,
+    key: string,
+    fullKey: string,
+    shape: (record: DecodedRecord) => Result | undefined,
+  ): Result | undefined | Promise<undefined> {
+    if (raw === undefined || raw === null) return undefined;
+    let record: DecodedRecord;
+    try {
+      record = deserializeRecord(raw);
+    } catch (error) {
+      throw this.#translate(error, key);
+    }
+    if (record.expires !== undefined && record.expires < Date.now()) return this.#deleteExpired(key, fullKey);
+    return shape(record);
+  }
+
+  async #deleteExpired(key: string, fullKey: string): Promise<undefined> {
+    try {
+      const keyv = await this.#store();
+      await this.#bounded(keyv.delete(fullKey));
+    } catch (error) {
+      throw this.#translate(error, key);
+    }
+    return undefined;
   }
 
   /** The namespace's keyv, created on first use; every call re-checks the storage is open. */
@@ -284,7 +368,7 @@ export class StorageNamespace implements Namespace {
 
   async #run<T>(operation: () => Promise<T>): Promise<T> {
     try {
-      await this.#context.ready();
+      if (!this.#context.isReady()) await this.#context.ready();
       return await operation();
     } catch (error) {
       throw this.#translate(error);

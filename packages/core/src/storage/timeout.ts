@@ -20,8 +20,11 @@ export function withTimeout<T>(operation: Promise<T>, timeoutMs: number, locatio
 /** An operation `OperationDeadlines` is watching. */
 interface PendingOperation {
   readonly deadline: number;
-  readonly reject: (error: unknown) => void;
-  settled: boolean;
+  /**
+   * Fails the caller's promise; dropped once the operation settles, so the queue (which keeps
+   * settled operations until they reach its head) holds no promise or result alive.
+   */
+  reject: ((error: unknown) => void) | undefined;
 }
 
 /**
@@ -44,23 +47,41 @@ export class OperationDeadlines {
 
   /** `operation`, or a `StorageUnavailableError` once it has not settled within the timeout. */
   bound<T>(operation: Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const pending: PendingOperation = { deadline: Date.now() + this.#timeoutMs, reject, settled: false };
+    return this.whenSettled(operation, passValue, passError);
+  }
+
+  /**
+   * `operation.then(onValue, onError)` in one promise, rejected with a `StorageUnavailableError`
+   * instead when `operation` has not settled within the timeout (then neither callback runs).
+   * What the callbacks return or throw settles the result: a read decodes in the same step as
+   * its deadline is lifted, with no promise in between.
+   */
+  whenSettled<T, Result>(
+    operation: Promise<T>,
+    onValue: (value: T) => Result | PromiseLike<Result>,
+    onError: (error: unknown) => Result | PromiseLike<Result>,
+  ): Promise<Result> {
+    return new Promise<Result>((resolve, reject) => {
+      const pending: PendingOperation = { deadline: Date.now() + this.#timeoutMs, reject };
       this.#queue.push(pending);
       if (this.#timer === undefined) this.#schedule(this.#timeoutMs);
       operation.then(
         (value) => {
-          pending.settled = true;
-          this.#dropSettled();
-          resolve(value);
+          if (this.#settle(pending)) settleWith(resolve, reject, onValue, value);
         },
         (error: unknown) => {
-          pending.settled = true;
-          this.#dropSettled();
-          reject(error);
+          if (this.#settle(pending)) settleWith(resolve, reject, onError, error);
         },
       );
     });
+  }
+
+  /** Marks `pending` settled; false when its deadline already failed it. */
+  #settle(pending: PendingOperation): boolean {
+    if (pending.reject === undefined) return false;
+    pending.reject = undefined;
+    this.#dropSettled();
+    return true;
   }
 
   #schedule(delayMs: number): void {
@@ -71,7 +92,7 @@ export class OperationDeadlines {
   /** Forgets settled operations at the head of the queue, so it stays as short as what is in flight. */
   #dropSettled(): void {
     const queue = this.#queue;
-    while (this.#head < queue.length && (queue[this.#head] as PendingOperation).settled) this.#head++;
+    while (this.#head < queue.length && (queue[this.#head] as PendingOperation).reject === undefined) this.#head++;
     if (this.#head === queue.length) {
       this.#queue = [];
       this.#head = 0;
@@ -87,12 +108,35 @@ export class OperationDeadlines {
     const queue = this.#queue;
     while (this.#head < queue.length && (queue[this.#head] as PendingOperation).deadline <= now) {
       const pending = queue[this.#head++] as PendingOperation;
-      if (pending.settled) continue;
-      pending.settled = true;
-      pending.reject(new StorageUnavailableError(this.#location, `no answer within ${this.#timeoutMs} ms`));
+      const { reject } = pending;
+      if (reject === undefined) continue;
+      pending.reject = undefined;
+      reject(new StorageUnavailableError(this.#location, `no answer within ${this.#timeoutMs} ms`));
     }
     this.#dropSettled();
     const next = this.#queue[this.#head];
     if (next) this.#schedule(Math.max(1, next.deadline - now));
   };
+}
+
+function passValue<T>(value: T): T {
+  return value;
+}
+
+function passError(error: unknown): never {
+  throw error;
+}
+
+/** Settles a promise with what `callback(input)` returns, or with what it throws. */
+function settleWith<Input, Result>(
+  resolve: (value: Result | PromiseLike<Result>) => void,
+  reject: (error: unknown) => void,
+  callback: (input: Input) => Result | PromiseLike<Result>,
+  input: Input,
+): void {
+  try {
+    resolve(callback(input));
+  } catch (error) {
+    reject(error);
+  }
 }

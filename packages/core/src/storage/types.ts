@@ -133,6 +133,16 @@ export interface SetOptions {
   ttlMs?: number;
 }
 
+/** Options for `Namespace.setIfVersion`. */
+export interface SetIfVersionOptions extends SetOptions {
+  /**
+   * `value` already encoded, when the caller has its text (`json`, and whether it is in the
+   * `tagged` form): stored as given instead of encoding `value` again. It must decode to `value`
+   * — a session save builds it from the stored text of the keys it did not change.
+   */
+  encoded?: { readonly json: string; readonly tagged: boolean };
+}
+
 /**
  * One isolated keyspace of a storage (`session`, `cache:users`). Nothing done through one
  * namespace reads or changes another namespace, or keys that Vessel did not write.
@@ -153,7 +163,12 @@ export interface Namespace {
    * Stores `value` only if the entry still holds `version` (nobody wrote it since it was read):
    * one atomic step on the backend. `false` when it changed or vanished meanwhile.
    */
-  setIfVersion(key: string, version: string, value: unknown, options?: SetOptions): Promise<Versioned<unknown> | false>;
+  setIfVersion(
+    key: string,
+    version: string,
+    value: unknown,
+    options?: SetIfVersionOptions,
+  ): Promise<Versioned<unknown> | false>;
   /** Removes the entry; `true` if one was there. */
   delete(key: string): Promise<boolean>;
   /** `true` when the key holds an unexpired entry. */

@@ -100,7 +100,14 @@ describe('regions with a storage of their own', () => {
 
     const reader = createStorage({ cacheDir: regionDir });
     const stored = await reader.namespace('cache:reports').get('q1');
-    expect(stored).toMatchObject({ value: { total: 42 }, freshUntil: expect.any(Number) });
+    // [createdAt, freshForMs, value]: see docs/caching.md, "What is stored".
+    expect(stored).toEqual([expect.any(Number), 60_000, { total: 42 }]);
+    // Entries stored as objects, the layout before the array, still read as entries.
+    const createdAt = Date.now();
+    await reader
+      .namespace('cache:reports')
+      .set('q0', { value: { total: 7 }, createdAt, freshUntil: createdAt + 60_000 });
+    expect(await cache.get('q0')).toEqual({ total: 7 });
     await reader.close();
 
     await manager.close();

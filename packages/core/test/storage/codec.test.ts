@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeValue, encodeValue } from '../../src/storage/codec.js';
-import { deserializeRecord, serializeRecord } from '../../src/storage/record.js';
+import { deserializeRecord, RecordDecodeError, serializeRecord } from '../../src/storage/record.js';
 
 const decode = (json: string, tagged: boolean) => decodeValue(JSON.parse(json), tagged);
 
@@ -114,5 +114,38 @@ describe('codec', () => {
     const raw = serializeRecord({ value: { at: new Date(0) }, expires: 5 });
     expect(raw).toBe('{"expires":5,"tagged":true,"value":{"at":{"$":"Date","v":"1970-01-01T00:00:00.000Z"}}}');
     expect(deserializeRecord(raw)).toEqual({ value: { at: new Date(0) }, expires: 5, raw });
+  });
+
+  it('reads records in any JSON layout the same as the layout it writes', () => {
+    // The written layout is decoded without parsing the envelope; every other layout by JSON.parse.
+    const layouts: [string, unknown, number | undefined][] = [
+      ['{"expires":null,"value":[1,2]}', [1, 2], undefined],
+      ['{"expires":-5,"value":"x"}', 'x', -5],
+      ['{"expires":12, "value":"spaced"}', 'spaced', 12],
+      ['{ "expires": 12, "value": "spaced" }', 'spaced', 12],
+      ['{"expires":1.5e3,"value":1}', 1, 1500],
+      ['{"value":{"a":1},"expires":7}', { a: 1 }, 7],
+      ['{"expires":7,"value":1,"value":2}', 2, 7],
+      ['{"expires":7,"value":1,"extra":true}', 1, 7],
+      ['{"expires":7,"value":{"$":"Date","v":"1970-01-01T00:00:00.000Z"},"tagged":true}', new Date(0), 7],
+      ['{"expires":7,"tagged":true,"value":{"$":"Date","v":"1970-01-01T00:00:00.000Z"}}', new Date(0), 7],
+      [
+        '{"expires":7,"value":{"$":"Date","v":"1970-01-01T00:00:00.000Z"}}',
+        { $: 'Date', v: '1970-01-01T00:00:00.000Z' },
+        7,
+      ],
+    ];
+    for (const [raw, value, expires] of layouts) expect(deserializeRecord(raw), raw).toEqual({ value, expires, raw });
+  });
+
+  it('refuses broken records whatever their head looks like', () => {
+    for (const raw of [
+      '{"expires":007,"value":1}',
+      '{"expires":null,"value":}',
+      '{"expires":null,"value":1',
+      '{"expires":null}',
+    ]) {
+      expect(() => deserializeRecord(raw), raw).toThrow(RecordDecodeError);
+    }
   });
 });

@@ -31,3 +31,49 @@ describe('operation deadlines', () => {
     expect((await second) - secondStarted).toBeGreaterThanOrEqual(75);
   });
 });
+
+describe('operation deadlines around a callback', () => {
+  it('settles with what the callbacks return or throw, and runs neither after the deadline', async () => {
+    const deadlines = new OperationDeadlines(50, 'redis://test');
+    const decoded = await deadlines.whenSettled(
+      Promise.resolve('{"n":1}'),
+      (text) => JSON.parse(text) as unknown,
+      () => 'not called',
+    );
+    expect(decoded).toEqual({ n: 1 });
+    await expect(
+      deadlines.whenSettled(
+        Promise.resolve('x'),
+        () => {
+          throw new Error('corrupt');
+        },
+        () => 'not called',
+      ),
+    ).rejects.toThrow('corrupt');
+    await expect(
+      deadlines.whenSettled(
+        Promise.reject(new Error('refused')),
+        () => 'not called',
+        (error) => `handled ${(error as Error).message}`,
+      ),
+    ).resolves.toBe('handled refused');
+
+    let late: (value: string) => void = () => {};
+    let called = false;
+    const hung = deadlines.whenSettled(
+      new Promise<string>((resolve) => {
+        late = resolve;
+      }),
+      () => {
+        called = true;
+      },
+      () => {
+        called = true;
+      },
+    );
+    await expect(hung).rejects.toBeInstanceOf(StorageUnavailableError);
+    late('too late');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(called).toBe(false);
+  });
+});

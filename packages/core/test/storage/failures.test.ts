@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createClient } from '@redis/client';
 import { ConfigError, createStorage, StorageUnavailableError } from '@vessel/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../../test-support/ports.js';
@@ -94,6 +95,27 @@ describe('a redis outage is an error, never a miss, and service resumes by itsel
     }
     expect(value).toEqual({ user: 'ada' });
     await storage.close();
+  });
+
+  it('compare-and-set still works after the server forgot its scripts', async () => {
+    const storage = createStorage({ url: redis.url, prefix: 'noscript', timeoutMs: 2000 });
+    const ns = storage.namespace('session');
+    await ns.set('k', { n: 1 });
+    const first = await ns.getVersioned('k');
+    const admin = createClient({ url: redis.url });
+    await admin.connect();
+    try {
+      await admin.scriptFlush();
+      const written = await ns.setIfVersion('k', first?.version ?? '', { n: 2 });
+      expect(written).not.toBe(false);
+      await admin.scriptFlush();
+      // The old version no longer matches: refused, not overwritten.
+      expect(await ns.setIfVersion('k', first?.version ?? '', { n: 3 })).toBe(false);
+      expect(await ns.get('k')).toEqual({ n: 2 });
+    } finally {
+      await admin.close();
+      await storage.close();
+    }
   });
 
   it('a server that stops answering (SIGSTOP) times out instead of hanging', async () => {
