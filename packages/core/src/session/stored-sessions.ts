@@ -101,7 +101,10 @@ export function storedSessions(options: StoredSessionsOptions): SessionPersisten
         version === undefined || versionKeys === undefined
           ? undefined
           : encodeOntoBase(version, versionKeys, record, request.dirty);
-      const written = await namespace.setIfVersion(id, version ?? '', record, { ttlMs: ttlFor(record, request), encoded });
+      const written = await namespace.setIfVersion(id, version ?? '', record, {
+        ttlMs: ttlFor(record, request),
+        encoded,
+      });
       if (written) return { record, version: written.version };
       version = undefined;
       versionKeys = undefined;
