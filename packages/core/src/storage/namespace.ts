@@ -75,9 +75,20 @@ export class StorageNamespace implements Namespace {
     const fullKey = this.#fullKey(key);
     if (value === undefined) throw new TypeError(`cannot store undefined under "${key}": use delete()`);
     const ttlMs = validTtl(options.ttlMs);
+    // The expiry is the instant of the call: waiting for the connection must not push it later.
+    const expiresAt = ttlMs === 0 ? null : Date.now() + ttlMs;
     try {
+      const { driver } = this.#context;
+      if (driver.write) {
+        if (!this.#context.isReady()) await this.#context.ready();
+        const raw = serializeRecord({ value, expires: driver.embedsExpiry ? expiresAt : null });
+        await this.#bounded(driver.write(fullKey, raw, expiresAt));
+        return;
+      }
       const keyv = await this.#store();
-      await this.#bounded(keyv.set(fullKey, value, ttlMs === 0 ? undefined : ttlMs));
+      await this.#bounded(
+        keyv.set(fullKey, value, expiresAt === null ? undefined : Math.max(1, expiresAt - Date.now())),
+      );
     } catch (error) {
       throw this.#translate(error, key);
     }

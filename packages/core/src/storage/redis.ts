@@ -15,12 +15,13 @@ const UNLOCK_SCRIPT =
   "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
 /**
- * Writes `ARGV[2]` (TTL `ARGV[3]` ms, 0 for none) only while `KEYS[1]` still holds exactly
- * `ARGV[1]`: a compare-and-set in one round trip. Sending the expected text and comparing
+ * Writes `ARGV[2]` (expiring at `ARGV[3]`, ms since the epoch, 0 for never) only while `KEYS[1]`
+ * still holds exactly `ARGV[1]`: a compare-and-set in one round trip. The expiry is an instant
+ * (`PXAT`), not a duration, so a script the server runs late never keeps the key longer. Sending the expected text and comparing
  * strings costs less, on both sides, than hashing it (measured: see docs/benchmarks.md).
  */
 const COMPARE_AND_SET_SCRIPT = `if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-if ARGV[3] ~= '0' then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) else redis.call('SET', KEYS[1], ARGV[2]) end
+if ARGV[3] ~= '0' then redis.call('SET', KEYS[1], ARGV[2], 'PXAT', ARGV[3]) else redis.call('SET', KEYS[1], ARGV[2]) end
 return 1`;
 
 const COMPARE_AND_SET_SHA = createHash('sha1').update(COMPARE_AND_SET_SCRIPT).digest('hex');
@@ -186,8 +187,13 @@ export function createRedisDriver(options: RedisStorageOptions): BackendDriver {
       return total;
     },
 
-    async compareAndSet(fullKey, expectedRaw, raw, ttlMs) {
-      const ttl = String(ttlMs);
+    // Expiry at an instant (`PXAT`) rather than `PX`: a duration counts from when the server runs
+    // the command, so a stalled or busy server would keep the key past the record's expiry.
+    write: (fullKey, raw, expiresAt) =>
+      client.set(fullKey, raw, expiresAt === null ? undefined : { PXAT: expiresAt }).then(() => undefined),
+
+    async compareAndSet(fullKey, expectedRaw, raw, _ttlMs, expiresAt) {
+      const ttl = String(expiresAt ?? 0);
       let reply: unknown;
       if (seeds) {
         const call = { keys: [fullKey], arguments: [expectedRaw, raw, ttl] };
