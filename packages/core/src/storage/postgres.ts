@@ -1,5 +1,5 @@
-import KeyvPostgres from '@keyv/postgres';
-import pg from 'pg';
+import type KeyvPostgres from '@keyv/postgres';
+import type pg from 'pg';
 import { ConfigError, StorageUnavailableError } from '../errors.js';
 import type { BackendDriver, RawEntry, ScanPageRequest } from './driver.js';
 import { maskUrl } from './mask-url.js';
@@ -16,13 +16,27 @@ const UNAVAILABLE_SQLSTATE = /^(08|57P0|53300)/;
  * keyv's adapter keeps one module-wide pool (shared by every instance, ended by any of them);
  * this one uses the storage's own pool, which the storage closes once.
  */
-class PooledKeyvPostgres extends KeyvPostgres {
-  override async connect() {
-    const { pool } = this.opts as { pool: pg.Pool };
-    return async (sql: string, values?: unknown[]) => (await pool.query(sql, values)).rows;
-  }
+function pooledAdapterClass(Base: typeof KeyvPostgres) {
+  return class PooledKeyvPostgres extends Base {
+    override async connect() {
+      const { pool } = this.opts as { pool: pg.Pool };
+      return async (sql: string, values?: unknown[]) => (await pool.query(sql, values)).rows;
+    }
 
-  override async disconnect() {}
+    override async disconnect() {}
+  };
+}
+
+/**
+ * The PostgreSQL client libraries, imported on first connect: they cost a process about 16 MB,
+ * which apps and `session-inspect` runs on other backends should not pay for.
+ */
+async function loadLibraries(): Promise<{ Pool: typeof pg.Pool; Adapter: ReturnType<typeof pooledAdapterClass> }> {
+  const [{ default: postgres }, { default: KeyvPostgresAdapter }] = await Promise.all([
+    import('pg'),
+    import('@keyv/postgres'),
+  ]);
+  return { Pool: postgres.Pool, Adapter: pooledAdapterClass(KeyvPostgresAdapter) };
 }
 
 /** PostgreSQL backend: one table for every namespace, an indexed `expires` column, lock rows. */
@@ -34,15 +48,27 @@ export function createPostgresDriver(options: PostgresStorageOptions): BackendDr
   const locks = `${schema}.vessel_locks`;
   const location = maskUrl(options.url);
   const timeoutMs = options.timeoutMs ?? 5000;
-  const pool = new pg.Pool({
-    connectionString: options.url,
-    max: options.poolSize ?? 10,
-    connectionTimeoutMillis: timeoutMs,
-    idleTimeoutMillis: 30_000,
-  });
-  // An idle connection dropped by the server emits here; without a listener it would crash the process.
-  pool.on('error', () => {});
+  // Made by the first connect (every other method runs after it): see `loadLibraries`.
+  let pool!: pg.Pool;
+  let Adapter!: ReturnType<typeof pooledAdapterClass>;
+  let loading: Promise<void> | undefined;
   let connected = false;
+  let closed = false;
+
+  function createPool(): Promise<void> {
+    loading ??= loadLibraries().then((libraries) => {
+      Adapter = libraries.Adapter;
+      pool = new libraries.Pool({
+        connectionString: options.url,
+        max: options.poolSize ?? 10,
+        connectionTimeoutMillis: timeoutMs,
+        idleTimeoutMillis: 30_000,
+      });
+      // An idle connection dropped by the server emits here; without a listener it would crash the process.
+      pool.on('error', () => {});
+    });
+    return loading;
+  }
 
   const query = async <Row extends pg.QueryResultRow>(sql: string, values: unknown[] = []) =>
     pool.query<Row>(sql, values);
@@ -57,6 +83,9 @@ export function createPostgresDriver(options: PostgresStorageOptions): BackendDr
 
     async connect() {
       if (connected) return;
+      await createPool();
+      // Closed while the libraries loaded: opening a connection now would outlive the storage.
+      if (closed) throw new StorageUnavailableError(location, 'closed');
       const client = await pool.connect().catch((error: unknown) => {
         throw new StorageUnavailableError(location, reasonOf(error), { cause: error });
       });
@@ -92,7 +121,7 @@ export function createPostgresDriver(options: PostgresStorageOptions): BackendDr
     },
 
     createAdapter() {
-      const adapter = new PooledKeyvPostgres({ uri: options.url, schema, table: 'vessel', pool } as never);
+      const adapter = new Adapter({ uri: options.url, schema, table: 'vessel', pool } as never);
       adapter.on('error', () => {}); // surfaced through the failed query itself
       return adapter;
     },
@@ -191,7 +220,8 @@ export function createPostgresDriver(options: PostgresStorageOptions): BackendDr
 
     async close() {
       connected = false;
-      if (!pool.ended) await pool.end();
+      closed = true;
+      if (pool && !pool.ended) await pool.end();
     },
   };
 }

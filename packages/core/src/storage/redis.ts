@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import KeyvRedis from '@keyv/redis';
-import { createClient, createCluster, type RedisClientType } from '@redis/client';
+import type KeyvRedis from '@keyv/redis';
+import type * as RedisLibrary from '@redis/client';
 import { StorageUnavailableError } from '../errors.js';
 import type { BackendDriver, RawEntry, ScanPageRequest } from './driver.js';
 import type { KeyRange } from './keys.js';
@@ -44,8 +44,17 @@ function isNoScript(error: unknown): boolean {
 }
 
 // The two client shapes share the commands used here; this is the slice the driver needs.
-type Client = RedisClientType;
-type Cluster = ReturnType<typeof createCluster>;
+type Client = RedisLibrary.RedisClientType;
+type Cluster = ReturnType<typeof RedisLibrary.createCluster>;
+
+/**
+ * The Redis client libraries, imported on first connect: they cost a process about 18 MB, which
+ * apps and `session-inspect` runs on other backends should not pay for.
+ */
+async function loadLibraries(): Promise<{ redis: typeof RedisLibrary; KeyvRedisAdapter: typeof KeyvRedis }> {
+  const [redis, keyvRedis] = await Promise.all([import('@redis/client'), import('@keyv/redis')]);
+  return { redis, KeyvRedisAdapter: keyvRedis.default };
+}
 
 /** Redis backend: keys `<prefix>:<namespace>::<key>` with native `PX` expiry; locks reach every host. */
 export function createRedisDriver(options: RedisStorageOptions): BackendDriver {
@@ -59,15 +68,31 @@ export function createRedisDriver(options: RedisStorageOptions): BackendDriver {
     // Keep trying in the background so service resumes by itself once Redis is back.
     reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2000),
   };
-  // Without the offline queue, commands fail at once during an outage instead of piling up.
-  const client: Client | Cluster = seeds
-    ? createCluster({ rootNodes: seeds.map((url) => ({ url })), defaults: { socket, disableOfflineQueue: true } })
-    : (createClient({ url: options.url, socket, disableOfflineQueue: true }) as Client);
-  client.setMaxListeners(0); // one keyv adapter per namespace listens on the shared client
+  // Made by the first connect (every other method runs after it): see `loadLibraries`.
+  let client!: Client | Cluster;
+  let KeyvRedisAdapter!: typeof KeyvRedis;
+  let loading: Promise<void> | undefined;
   let lastError: unknown;
-  client.on('error', (error: unknown) => {
-    lastError = error;
-  });
+  let closed = false;
+
+  function createClient(): Promise<void> {
+    loading ??= loadLibraries().then((libraries) => {
+      KeyvRedisAdapter = libraries.KeyvRedisAdapter;
+      const { redis } = libraries;
+      // Without the offline queue, commands fail at once during an outage instead of piling up.
+      client = seeds
+        ? redis.createCluster({
+            rootNodes: seeds.map((url) => ({ url })),
+            defaults: { socket, disableOfflineQueue: true },
+          })
+        : (redis.createClient({ url: options.url, socket, disableOfflineQueue: true }) as Client);
+      client.setMaxListeners(0); // one keyv adapter per namespace listens on the shared client
+      client.on('error', (error: unknown) => {
+        lastError = error;
+      });
+    });
+    return loading;
+  }
 
   const unavailable = (reason: string, cause?: unknown) => new StorageUnavailableError(location, reason, { cause });
 
@@ -118,6 +143,9 @@ export function createRedisDriver(options: RedisStorageOptions): BackendDriver {
     embedsExpiry: false,
 
     async connect() {
+      await createClient();
+      // Closed while the libraries loaded: opening a connection now would outlive the storage.
+      if (closed) throw unavailable('closed');
       if (seeds) return connectCluster();
       const standalone = client as Client;
       if (standalone.isReady) return;
@@ -143,7 +171,7 @@ export function createRedisDriver(options: RedisStorageOptions): BackendDriver {
     },
 
     createAdapter() {
-      const adapter = new KeyvRedis(client as never, { throwOnErrors: true, throwOnConnectError: true });
+      const adapter = new KeyvRedisAdapter(client as never, { throwOnErrors: true, throwOnConnectError: true });
       adapter.on('error', () => {}); // surfaced through the failed command itself
       return adapter as never;
     },
@@ -263,6 +291,8 @@ export function createRedisDriver(options: RedisStorageOptions): BackendDriver {
     },
 
     async close() {
+      closed = true;
+      if (!client) return; // never connected
       if (client.isOpen) await client.close().catch(() => {});
       try {
         client.destroy(); // stops background reconnection attempts too
