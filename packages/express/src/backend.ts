@@ -1,3 +1,4 @@
+import type { SessionPrint } from './compare.js';
 import type { Session, SessionRequest } from './session-object.js';
 import type { SessionData, SessionStore } from './store.js';
 
@@ -21,8 +22,12 @@ export interface SessionBackend<Handle = unknown> {
   load(id: string, req: SessionRequest): Promise<LoadedSession<Handle> | undefined>;
   /** The handle of a session generated in this request (nothing stored yet). */
   fresh(id: string): Handle;
-  /** Stores `session` under its id; resolves with the handle to use from now on. */
-  save(session: Session, handle: Handle): Promise<Handle>;
+  /**
+   * Stores `session` under its id; resolves with the handle to use from now on. `print` is the
+   * session's data now, `storedPrint` as loaded or last saved (empty for a session not yet
+   * stored): a backend that writes only what changed compares the two instead of serializing again.
+   */
+  save(session: Session, handle: Handle, print: SessionPrint, storedPrint: SessionPrint): Promise<Handle>;
   /** Moves the stored session's expiry without saving its data; `undefined` when the backend cannot. */
   touch(session: Session, handle: Handle): Promise<void> | undefined;
   /** Deletes the stored session `id`. */

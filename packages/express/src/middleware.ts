@@ -1,18 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createRequire } from 'node:module';
 import { DEFAULT_ID_PATTERN } from '@vessel/core';
 import type { SessionBackend } from './backend.js';
 import { Cookie } from './cookie.js';
-import { holdEnd } from './end-hook.js';
 import { resolveOptions, type SessionOptions } from './options.js';
-import { type Req, RequestSession } from './request-session.js';
-import { Session, setController } from './session-object.js';
-import { isSecure, readSessionId, type Secret } from './signature.js';
+import { type Req, RequestSession, type SessionContext } from './request-session.js';
+import { Session } from './session-object.js';
+import { isSecure, signedSessionId } from './signature.js';
 import { storeBackend } from './store-backend.js';
 import { vesselBackend } from './vessel-backend.js';
 import { resolveStorage, VesselStore } from './vessel-store.js';
-
-const onHeaders = createRequire(import.meta.url)('on-headers') as (res: ServerResponse, listener: () => void) => void;
 
 /** `session()`'s middleware; `close()` closes a storage the middleware opened itself. */
 export interface SessionMiddleware {
@@ -62,52 +58,41 @@ export function session(options: SessionOptions = {}): SessionMiddleware {
   const { store } = backend;
   // Ids the app hands over (no-cookie mode) are unsigned: only well-formed ones reach the store.
   const idPattern = options.genid ? APP_ID_PATTERN : DEFAULT_ID_PATTERN;
-  const checkedId = (id: string | undefined) => (id && idPattern.test(id) ? id : undefined);
 
   /** Makes a new session on `req` (also what `store.regenerate` calls, as in express-session). */
-  function generate(req: Req): void {
+  function generate(req: Req): Session {
     req.sessionID = resolved.generateId(req);
     const session = new Session(req);
     const cookieOptions = resolved.cookieFor(req);
     session.cookie = new Cookie(cookieOptions);
-    const secure = isSecure(req, resolved.trustProxy);
-    if (cookieOptions.secure === 'auto') session.cookie.secure = secure;
-    if (cookieOptions.sameSite === 'auto') session.cookie.sameSite = secure ? 'none' : 'lax';
+    if (cookieOptions.secure === 'auto' || cookieOptions.sameSite === 'auto') {
+      const secure = isSecure(req, resolved.trustProxy);
+      if (cookieOptions.secure === 'auto') session.cookie.secure = secure;
+      if (cookieOptions.sameSite === 'auto') session.cookie.sameSite = secure ? 'none' : 'lax';
+    }
     req.session = session;
+    return session;
   }
   store.generate = generate;
 
-  /**
-   * Starts the session machinery for one request: reads the cookie's id and hooks the response
-   * so the cookie and the store write happen at its end. In lazy mode this waits for the first
-   * `req.loadSession()`, so requests that never ask for the session pay for none of it.
-   */
-  function begin(
-    req: Req,
-    res: ServerResponse,
-    next: (err?: unknown) => void,
-    keys: readonly Secret[],
-  ): RequestSession {
-    const { sessionId } = resolved;
-    req.sessionStore = store;
-    req.sessionID = sessionId ? checkedId(sessionId(req)) : readSessionId(req, resolved.name, keys);
-    const current = new RequestSession(req, resolved, backend, generate, keys);
-    setController(req, current);
-    onHeaders(res, () => {
-      try {
-        current.writeCookie(res);
-      } catch (err) {
-        setImmediate(next, err);
-      }
-    });
-    holdEnd(
-      res,
-      () => current.commit(),
-      (err) => {
-        if (!resolved.continueWithout) setImmediate(next, err);
-      },
-    );
-    return current;
+  const context: SessionContext = {
+    options: resolved,
+    backend,
+    signedId: signedSessionId(resolved.name, resolved.secrets),
+    appSessionId(req) {
+      const id = resolved.sessionId?.(req);
+      return id && idPattern.test(id) ? id : undefined;
+    },
+    generate,
+  };
+
+  /** Lazy mode: nothing but `req.loadSession` until a handler calls it. */
+  function deferLoad(req: Req, res: ServerResponse, next: (err?: unknown) => void): void {
+    let loading: Promise<Session | undefined> | undefined;
+    req.loadSession = () => {
+      loading ??= new RequestSession(req, res, next, context).load();
+      return loading;
+    };
   }
 
   const middleware = function sessionMiddleware(
@@ -116,30 +101,18 @@ export function session(options: SessionOptions = {}): SessionMiddleware {
     next: (err?: unknown) => void,
   ) {
     const req = request as Req;
-    if (req.session) return next();
-    if (!backend.isReady()) return next();
+    if (req.session || !backend.isReady()) return next();
     const cookiePath = resolved.cookieFor(req).path || '/';
     // Every path starts with "/": only a narrower cookie path needs the request's path.
     if (cookiePath !== '/' && !pathname(req).startsWith(cookiePath)) return next();
     if (!resolved.sessionId && !resolved.secrets && !req.secret)
       return next(new Error('secret option required for sessions'));
-    const keys: readonly Secret[] = resolved.secrets ?? [req.secret as Secret];
-
-    let loading: Promise<Session | undefined> | undefined;
     if (resolved.lazy) {
-      req.loadSession = () => {
-        loading ??= begin(req, res, next, keys).load();
-        return loading;
-      };
+      deferLoad(req, res, next);
       return next();
     }
-    const current = begin(req, res, next, keys);
-    loading = current.load();
-    req.loadSession = () => loading as Promise<Session | undefined>;
-    loading.then(
-      () => next(),
-      (err: unknown) => next(err),
-    );
+    const loading = new RequestSession(req, res, next, context).load(next);
+    req.loadSession = () => loading;
   } as SessionMiddleware;
   middleware.close = () => closeStorage();
   return middleware;

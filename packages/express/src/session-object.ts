@@ -38,6 +38,7 @@ const controllers = new WeakMap<object, SessionController>();
 
 /** Attaches the middleware's controller to `req` (for its sessions' methods). */
 export function setController(req: object, controller: SessionController): void {
+  // Not a property of `req`: after Express sets its prototype, each property added to a request costs a map of its own.
   controllers.set(req, controller);
 }
 
@@ -76,20 +77,30 @@ function shadow(target: object, key: string, value: unknown): void {
  * (express-session style, returning the session) or, without one, return a promise.
  */
 export class Session {
-  declare readonly req: SessionRequest;
-  declare readonly id: string;
+  readonly #req: SessionRequest;
+  readonly #id: string;
   declare cookie: Cookie;
   [key: string]: unknown;
 
   constructor(req: SessionRequest, data?: Record<string, unknown> | null) {
-    Object.defineProperty(this, 'req', { value: req });
-    Object.defineProperty(this, 'id', { value: req.sessionID });
+    this.#req = req;
+    this.#id = req.sessionID as string;
     if (typeof data === 'object' && data !== null) {
       for (const key in data) {
         if (!(key in this)) this[key] = data[key];
         else if (VESSEL_MEMBERS.has(key)) shadow(this, key, data[key]);
       }
     }
+  }
+
+  /** The request this session belongs to (not enumerable, like `id`: JSON and spreads see the data only). */
+  get req(): SessionRequest {
+    return this.#req;
+  }
+
+  /** The session id (`req.sessionID` when the session was made). */
+  get id(): string {
+    return this.#id;
   }
 
   /** Restarts the cookie's `maxAge` (done for every response). */

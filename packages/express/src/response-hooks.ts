@@ -1,0 +1,150 @@
+import type { ServerResponse } from 'node:http';
+
+/** What the hooks call on one response: the request's session side. */
+export interface HookedSession {
+  /** Runs once, as the headers are about to be written (the Set-Cookie header goes in here). */
+  writeHeaders(res: ServerResponse): void;
+  /** `writeHeaders` threw. */
+  writeHeadersFailed(err: unknown): void;
+  /** The end-of-request store write, or `undefined` for none: the response's end waits for it. */
+  commit(): Promise<void> | undefined;
+  /** `commit` threw or failed. */
+  commitFailed(err: unknown): void;
+}
+
+type Method = (this: ServerResponse, ...args: unknown[]) => unknown;
+
+/** One response's hooks: the methods they replaced, and where they stand. */
+interface Hooks {
+  readonly session: HookedSession;
+  readonly writeHead: Method;
+  readonly end: Method;
+  readonly write: Method;
+  headersWritten: boolean;
+  ended: boolean;
+}
+
+/**
+ * Hooks `res` for `session`, as express-session does with on-headers and its `res.end` wrapper:
+ * `writeHeaders` runs just before the headers go out, and the end of the response waits for
+ * `commit`. Two own methods on the response and one state object; nothing else is added to the
+ * response (after Express sets its prototype, every property added to it costs a map of its own).
+ */
+export function hookResponse(res: ServerResponse, session: HookedSession): void {
+  const hooks: Hooks = {
+    session,
+    writeHead: res.writeHead as Method,
+    end: res.end as Method,
+    write: res.write as Method,
+    headersWritten: false,
+    ended: false,
+  };
+  res.writeHead = function writeHead(this: ServerResponse, ...args: unknown[]) {
+    return writeHeadWith(hooks, this, args);
+  } as ServerResponse['writeHead'];
+  res.end = function end(this: ServerResponse, ...args: unknown[]) {
+    return endWith(hooks, this, args);
+  } as ServerResponse['end'];
+}
+
+type Headers = Record<string, unknown> | readonly unknown[];
+
+/** `writeHead(status, [reason], [headers])` as on-headers runs it: the given headers are set first, so the session sees them. */
+function writeHeadWith(hooks: Hooks, res: ServerResponse, args: unknown[]): unknown {
+  const length = args.length;
+  const headersAt = length > 1 && typeof args[1] === 'string' ? 2 : 1;
+  const headers = length > headersAt ? (args[headersAt] as Headers | undefined) : undefined;
+  // Written only when it differs: `_implicitHeader` passes the status the response already has,
+  // and each write to a property of an Express response is costly (see above).
+  if (res.statusCode !== args[0]) res.statusCode = args[0] as number;
+  if (Array.isArray(headers)) setHeadersFromArray(res, headers);
+  else if (headers) setHeadersFromObject(res, headers as Record<string, unknown>);
+  const leading = length > headersAt ? args.slice(0, headersAt) : args;
+  if (!hooks.headersWritten) {
+    hooks.headersWritten = true;
+    try {
+      hooks.session.writeHeaders(res);
+    } catch (err) {
+      hooks.session.writeHeadersFailed(err);
+    }
+    // The session may have changed the status: pass the current one on.
+    if (typeof leading[0] === 'number' && res.statusCode !== leading[0]) {
+      leading[0] = res.statusCode;
+      leading.length = 1;
+    }
+  }
+  return hooks.writeHead.apply(res, leading);
+}
+
+function setHeadersFromObject(res: ServerResponse, headers: Record<string, unknown>): void {
+  for (const key of Object.keys(headers)) if (key) res.setHeader(key, headers[key] as string);
+}
+
+function setHeadersFromArray(res: ServerResponse, headers: readonly unknown[]): void {
+  if (headers.length && Array.isArray(headers[0])) {
+    for (const pair of headers as readonly (readonly [string, string])[]) if (pair[0]) res.setHeader(pair[0], pair[1]);
+    return;
+  }
+  if (headers.length % 2 !== 0) throw new TypeError('headers array is malformed');
+  for (let index = 0; index < headers.length; index += 2) res.removeHeader(headers[index] as string);
+  for (let index = 0; index < headers.length; index += 2) {
+    const key = headers[index] as string;
+    if (key) res.appendHeader(key, headers[index + 1] as string);
+  }
+}
+
+/**
+ * Holds back the end of the response until `commit` (the session's store write) is done, as
+ * express-session does: the body goes out first (minus its last byte when a Content-Length is
+ * set, so the client cannot see the response complete before the write landed), then the end.
+ * A second `end()` is ignored.
+ */
+function endWith(hooks: Hooks, res: ServerResponse, args: unknown[]): unknown {
+  if (hooks.ended) return false;
+  hooks.ended = true;
+  let pending: Promise<void> | undefined;
+  try {
+    pending = hooks.session.commit();
+  } catch (err) {
+    hooks.session.commitFailed(err);
+  }
+  const { end, write } = hooks;
+  if (!pending) return end.apply(res, args);
+
+  // end(cb), end(chunk, cb) and end(chunk, encoding, cb): the callback goes to the final end.
+  const callback = typeof args[args.length - 1] === 'function' ? args[args.length - 1] : undefined;
+  let chunk = callback === args[0] ? undefined : args[0];
+  let encoding = (callback === args[1] ? undefined : args[1]) as BufferEncoding | undefined;
+
+  let sync = true;
+  let result: unknown;
+  const finish = () => {
+    if (sync) {
+      result = end.call(res, chunk, encoding, callback);
+      sync = false;
+      return;
+    }
+    end.call(res, callback);
+  };
+  pending.then(finish, (err: unknown) => {
+    hooks.session.commitFailed(err);
+    finish();
+  });
+  if (!sync) return result;
+  if (!res.headersSent) (res as unknown as { _implicitHeader(): void })._implicitHeader();
+  if (chunk == null) return true;
+  const contentLength = Number(res.getHeader('Content-Length'));
+  if (!Number.isNaN(contentLength) && contentLength > 0) {
+    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string, encoding);
+    encoding = undefined;
+    if (bytes.length !== 0) {
+      result = write.call(res, bytes.subarray(0, bytes.length - 1));
+      chunk = bytes.subarray(bytes.length - 1);
+      return result;
+    }
+    chunk = bytes;
+  }
+  result = write.call(res, chunk, encoding);
+  sync = false;
+  return result;
+}
