@@ -76,7 +76,6 @@ export class RequestSession implements SessionController, HookedSession {
     this.#cookieId = id;
     // Without an id, `load` generates one at once: no write here (each costs, see `hookResponse`).
     if (id !== undefined || req.sessionID !== undefined) req.sessionID = id;
-    setController(req, this);
     hookResponse(res, this);
   }
 
@@ -217,6 +216,7 @@ export class RequestSession implements SessionController, HookedSession {
   #start(): Session {
     const { req, context } = this;
     const s = context.generate(req);
+    setController(s, this);
     this.#handle = context.backend.fresh(s.id);
     this.#isNew = true;
     this.#originalId = s.id;
@@ -233,6 +233,7 @@ export class RequestSession implements SessionController, HookedSession {
       data.cookie = new Cookie(context.options.cookieFor(req));
     // Not `store.createSession`: stores built on express-session's Store would make its Session objects.
     const s = inflateSession(req, data);
+    setController(s, this);
     this.#originalId = this.#cookieId;
     const print = sessionPrint(s);
     this.#loadedPrint = print;

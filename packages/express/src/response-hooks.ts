@@ -19,7 +19,6 @@ interface Hooks {
   readonly session: HookedSession;
   readonly writeHead: Method;
   readonly end: Method;
-  readonly write: Method;
   headersWritten: boolean;
   ended: boolean;
 }
@@ -35,7 +34,6 @@ export function hookResponse(res: ServerResponse, session: HookedSession): void 
     session,
     writeHead: res.writeHead as Method,
     end: res.end as Method,
-    write: res.write as Method,
     headersWritten: false,
     ended: false,
   };
@@ -94,10 +92,11 @@ function setHeadersFromArray(res: ServerResponse, headers: readonly unknown[]): 
 }
 
 /**
- * Holds back the end of the response until `commit` (the session's store write) is done, as
- * express-session does: the body goes out first (minus its last byte when a Content-Length is
- * set, so the client cannot see the response complete before the write landed), then the end.
- * A second `end()` is ignored.
+ * Holds back the end of the response until `commit` (the session's store write) is done, so the
+ * client cannot see the response complete before the write landed: the headers are settled now
+ * (later `setHeader` calls fail as usual), and what `end()` was given goes out in one write
+ * once the store has answered. Bytes written before `end()` are already on their way. A second
+ * `end()` is ignored.
  */
 function endWith(hooks: Hooks, res: ServerResponse, args: unknown[]): unknown {
   if (hooks.ended) return false;
@@ -108,43 +107,13 @@ function endWith(hooks: Hooks, res: ServerResponse, args: unknown[]): unknown {
   } catch (err) {
     hooks.session.commitFailed(err);
   }
-  const { end, write } = hooks;
+  const { end } = hooks;
   if (!pending) return end.apply(res, args);
-
-  // end(cb), end(chunk, cb) and end(chunk, encoding, cb): the callback goes to the final end.
-  const callback = typeof args[args.length - 1] === 'function' ? args[args.length - 1] : undefined;
-  let chunk = callback === args[0] ? undefined : args[0];
-  let encoding = (callback === args[1] ? undefined : args[1]) as BufferEncoding | undefined;
-
-  let sync = true;
-  let result: unknown;
-  const finish = () => {
-    if (sync) {
-      result = end.call(res, chunk, encoding, callback);
-      sync = false;
-      return;
-    }
-    end.call(res, callback);
-  };
+  const finish = () => end.apply(res, args);
   pending.then(finish, (err: unknown) => {
     hooks.session.commitFailed(err);
     finish();
   });
-  if (!sync) return result;
   if (!res.headersSent) (res as unknown as { _implicitHeader(): void })._implicitHeader();
-  if (chunk == null) return true;
-  const contentLength = Number(res.getHeader('Content-Length'));
-  if (!Number.isNaN(contentLength) && contentLength > 0) {
-    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string, encoding);
-    encoding = undefined;
-    if (bytes.length !== 0) {
-      result = write.call(res, bytes.subarray(0, bytes.length - 1));
-      chunk = bytes.subarray(bytes.length - 1);
-      return result;
-    }
-    chunk = bytes;
-  }
-  result = write.call(res, chunk, encoding);
-  sync = false;
-  return result;
+  return res;
 }

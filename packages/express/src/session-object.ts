@@ -34,16 +34,17 @@ export interface SessionRequest extends IncomingMessage {
   sessionStore?: SessionStore | undefined;
 }
 
-const controllers = new WeakMap<object, SessionController>();
+let controllerOf: (session: Session) => SessionController | undefined;
+let attach: (session: Session, controller: SessionController) => void;
 
-/** Attaches the middleware's controller to `req` (for its sessions' methods). */
-export function setController(req: object, controller: SessionController): void {
-  // Not a property of `req`: after Express sets its prototype, each property added to a request costs a map of its own.
-  controllers.set(req, controller);
-}
-
-function controllerOf(session: Session): SessionController | undefined {
-  return controllers.get(session.req);
+/**
+ * Makes `controller` carry out `session`'s methods. Sessions made later for the same request
+ * (`regenerate`, `store.createSession(req, …)`) inherit it from `req.session`. Kept in the
+ * session, not the request: after Express sets a request's prototype, every property (or WeakMap
+ * entry) added to it per request costs more than a field of an object of our own.
+ */
+export function setController(session: Session, controller: SessionController): void {
+  attach(session, controller);
 }
 
 /** Runs `work`: with a callback, reports to it and returns `self`; without, returns the promise. */
@@ -79,12 +80,22 @@ function shadow(target: object, key: string, value: unknown): void {
 export class Session {
   readonly #req: SessionRequest;
   readonly #id: string;
+  #controller: SessionController | undefined;
+
+  static {
+    controllerOf = (session) => session.#controller;
+    attach = (session, controller) => {
+      session.#controller = controller;
+    };
+  }
   declare cookie: Cookie;
   [key: string]: unknown;
 
   constructor(req: SessionRequest, data?: Record<string, unknown> | null) {
     this.#req = req;
     this.#id = req.sessionID as string;
+    const current = req.session;
+    this.#controller = current instanceof Session ? current.#controller : undefined;
     if (typeof data === 'object' && data !== null) {
       for (const key in data) {
         if (!(key in this)) this[key] = data[key];

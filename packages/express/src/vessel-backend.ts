@@ -30,6 +30,8 @@ export interface VesselBackendOptions {
 export interface VesselHandle {
   /** The core session; `undefined` until a session generated in this request is first saved. */
   core: CoreSession | undefined;
+  /** The cookie as the record holds it (loaded or last saved): an unchanged cookie is not set again. */
+  cookie: unknown;
 }
 
 type CookieJson = Record<string, unknown> & { originalMaxAge?: unknown; expires?: unknown };
@@ -79,7 +81,7 @@ export function vesselBackend(options: VesselBackendOptions): SessionBackend<Ves
     } else {
       delete data.cookie;
     }
-    return { data: data as SessionData, handle: { core } };
+    return { data: data as SessionData, handle: { core, cookie } };
   }
 
   async function load(id: string): Promise<LoadedSession<VesselHandle> | undefined> {
@@ -106,7 +108,6 @@ export function vesselBackend(options: VesselBackendOptions): SessionBackend<Ves
       }
       for (const key of stored.keys()) core.delete(key);
     }
-    core.set('cookie', cookieRecord(session));
   }
 
   /** The cookie as the record keeps it: its attributes, unset ones left out. */
@@ -117,11 +118,26 @@ export function vesselBackend(options: VesselBackendOptions): SessionBackend<Ves
     return cookie;
   }
 
+  /** True when the stored cookie has exactly these attributes (Dates by time). */
+  function sameCookie(stored: unknown, cookie: Record<string, unknown>): boolean {
+    if (typeof stored !== 'object' || stored === null) return false;
+    const before = stored as Record<string, unknown>;
+    let keys = 0;
+    for (const key in cookie) {
+      keys++;
+      const a = before[key];
+      const b = cookie[key];
+      if (a !== b && !(a instanceof Date && b instanceof Date && a.getTime() === b.getTime())) return false;
+    }
+    for (const _ in before) keys--;
+    return keys === 0;
+  }
+
   const backend: SessionBackend<VesselHandle> = {
     store,
     isReady: () => true,
     load,
-    fresh: () => ({ core: undefined }),
+    fresh: () => ({ core: undefined, cookie: undefined }),
 
     async save(session, handle, print, storedPrint) {
       const stored = handle.core;
@@ -129,8 +145,10 @@ export function vesselBackend(options: VesselBackendOptions): SessionBackend<Ves
       handle.core = core;
       const timeout = timeoutFor(session.cookie.originalMaxAge);
       if (core.idleTimeout !== timeout) core.setIdleTimeout(timeout);
-      // A new record gets `cookie` first, where loading wants it.
-      if (!stored) core.set('cookie', cookieRecord(session));
+      const cookie = cookieRecord(session);
+      // A new record gets `cookie` first, where loading wants it; a stored one only when it changed.
+      if (!stored || !sameCookie(handle.cookie, cookie)) core.set('cookie', cookie);
+      handle.cookie = cookie;
       applyChanges(session, core, print, stored ? storedPrint : EMPTY_PRINT);
       await core.save();
       return handle;
