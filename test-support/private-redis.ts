@@ -5,20 +5,24 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from './ports.js';
 
-/** A `redis-server` of one test's own, on a free port, that the test may kill and restart. */
-export interface PrivateRedis {
+/** A server of one test's own, on a free port, that the test may kill and restart. */
+export interface PrivateServer {
   readonly port: number;
   readonly url: string;
   /** Starts the server (again), on the same port and data folder; resolves once it accepts connections. */
   start(): Promise<void>;
   /** Stops the server with `signal` (a crash by default) and waits for it to exit. */
   stop(signal?: NodeJS.Signals): Promise<void>;
+  /** Stops the server and removes its data folder. */
+  dispose(): Promise<void>;
+}
+
+/** A `redis-server` of one test's own, on a free port, that the test may kill, freeze and restart. */
+export interface PrivateRedis extends PrivateServer {
   /** Freezes the server (SIGSTOP): connections stay open, nothing answers. */
   pause(): void;
   /** Lets a paused server run again (SIGCONT). */
   resume(): void;
-  /** Stops the server and removes its data folder. */
-  dispose(): Promise<void>;
 }
 
 /**

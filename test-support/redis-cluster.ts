@@ -25,7 +25,10 @@ export interface RedisCluster {
 /** Starts a cluster with `redis-server --cluster-enabled yes` and `redis-cli --cluster create`. */
 export async function startRedisCluster(): Promise<RedisCluster> {
   const dir = await mkdtemp(path.join(tmpdir(), 'vessel-cluster-'));
-  const ports = [await freePort(), await freePort(), await freePort()];
+  // The OS may hand the same free port out twice in a row: three distinct ones are needed.
+  const distinct = new Set<number>();
+  while (distinct.size < 3) distinct.add(await freePort());
+  const ports = [...distinct];
   const servers: ChildProcess[] = [];
   const stop = async () => {
     await Promise.all(

@@ -185,13 +185,14 @@ export function createApp(vessel) {
     res.redirect('/report');
   });
 
-  // A storage fault (Vessel never hides one) is answered here instead of crashing the process.
+  // A storage fault (Vessel never hides one) is answered here instead of crashing the process:
+  // 503 for an outage (a StorageUnavailableError's status), 500 for anything else.
   app.use((err, _req, res, _next) => {
     console.error(err);
     res
-      .status(500)
+      .status(err.status ?? 500)
       .type('html')
-      .send(`<!doctype html><h1>500</h1><pre>${escapeHtml(err.message)}</pre>`);
+      .send(`<!doctype html><h1>${res.statusCode}</h1><pre>${escapeHtml(err.message)}</pre>`);
   });
   return app;
 }

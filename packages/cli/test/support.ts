@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SessionManager, type Storage } from '@vessel/core';
+import { SessionManager, type Storage, type StorageInput } from '@vessel/core';
 import { BACKENDS, type BackendCase, type OpenBackend } from '../../core/test/support/backends.js';
 
 /** The built binary, run with `node` as a user runs it. */
@@ -65,12 +65,15 @@ export interface App {
   close(): Promise<void>;
 }
 
-/** Opens a fresh store on `backendCase` and writes the config the CLI will discover. */
-export async function openApp(backendCase: BackendCase): Promise<App> {
-  const backend = await backendCase.open();
+/** Opens a fresh store on `backendCase` (`extra` merged into its options) and writes the config the CLI will discover. */
+export async function openApp(backendCase: BackendCase, extra?: Partial<StorageInput>): Promise<App> {
+  const backend = await backendCase.open(extra);
   const dir = await mkdtemp(path.join(tmpdir(), 'vessel-cli-app-'));
-  const { type, url, cacheDir, prefix, schema } = backend.input as Record<string, string | undefined>;
-  await writeFile(path.join(dir, 'vessel.config.json'), JSON.stringify({ type, url, cacheDir, prefix, schema }));
+  const { type, url, cluster, cacheDir, prefix, schema } = backend.input as Record<string, unknown>;
+  await writeFile(
+    path.join(dir, 'vessel.config.json'),
+    JSON.stringify({ type, url, cluster, cacheDir, prefix, schema }),
+  );
   return {
     dir,
     backend,

@@ -33,6 +33,11 @@ export class ConfigError extends VesselError {
 export class StorageUnavailableError extends VesselError {
   /** Where the storage lives, with any password masked. */
   readonly location: string;
+  /**
+   * The HTTP status a server answers with: 503 Service Unavailable. Express's default error
+   * handler (and http-errors-style handlers) read `status`, so an outage is a 503, not a 500.
+   */
+  readonly status = 503;
 
   constructor(location: string, reason: string, options?: ErrorOptions) {
     super('VESSEL_STORAGE_UNAVAILABLE', `cannot reach ${location}: ${reason}`, options);

@@ -1,3 +1,4 @@
+import type { SessionRejectEvent } from '@vessel/core';
 import type { SessionPrint } from './compare.js';
 import type { Session, SessionRequest } from './session-object.js';
 import type { SessionData, SessionStore } from './store.js';
@@ -18,8 +19,12 @@ export interface SessionBackend<Handle = unknown> {
   readonly store: SessionStore;
   /** False while the store reports itself disconnected: requests then go on without a session. */
   isReady(): boolean;
-  /** The stored session `id`, or `undefined` when there is none. */
-  load(id: string, req: SessionRequest): Promise<LoadedSession<Handle> | undefined>;
+  /** The stored session `id`, or `undefined` when there is none (and `onReject` hears why). */
+  load(
+    id: string,
+    req: SessionRequest,
+    onReject: ((event: SessionRejectEvent) => void) | undefined,
+  ): Promise<LoadedSession<Handle> | undefined>;
   /** The handle of a session generated in this request (nothing stored yet). */
   fresh(id: string): Handle;
   /**
@@ -36,9 +41,11 @@ export interface SessionBackend<Handle = unknown> {
   reload(id: string, handle: Handle): Promise<LoadedSession<Handle> | undefined>;
   /**
    * Destroys the request's session and calls `generate` for a new one (through the store's own
-   * `regenerate` on the store path, which custom stores may override).
+   * `regenerate` on the store path, which custom stores may override). Resolves with false when
+   * the stored session was already gone (another request destroyed or moved it, or it expired):
+   * its data must then not move to the new one. A foreign store cannot tell and says true.
    */
-  regenerate(req: SessionRequest, handle: Handle, generate: () => void): Promise<void>;
+  regenerate(req: SessionRequest, handle: Handle, generate: () => void): Promise<boolean>;
   /** When the session was created and last accessed, where the backend knows. */
   times(handle: Handle): { created: Date | undefined; lastAccessed: Date | undefined };
 }

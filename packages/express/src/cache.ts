@@ -121,16 +121,18 @@ export function cacheResponse(source: CacheManager | Vessel, options: CacheRespo
     }) as ServerResponse['write'];
     res.end = ((...args: unknown[]) => {
       capture(args[0], typeof args[1] === 'string' ? args[1] : undefined);
-      const result = end(...args);
-      if (statuses.has(res.statusCode) && !res.hasHeader('Set-Cookie')) {
-        const headers: Record<string, string | string[]> = {};
-        for (const name of KEPT_HEADERS) {
-          const value = res.getHeader(name);
-          if (value !== undefined) headers[name] = Array.isArray(value) ? value : String(value);
-        }
-        keep({ status: res.statusCode, headers, body: Buffer.concat(chunks).toString('base64') });
-      }
-      return result;
+      return end(...args);
     }) as ServerResponse['end'];
+    // Judged once the response is out: the session's cookie is set as the headers go, after its
+    // save, and a response whose save failed is replaced by an error or cut (no 'finish').
+    res.once('finish', () => {
+      if (!statuses.has(res.statusCode) || res.hasHeader('Set-Cookie')) return;
+      const headers: Record<string, string | string[]> = {};
+      for (const name of KEPT_HEADERS) {
+        const value = res.getHeader(name);
+        if (value !== undefined) headers[name] = Array.isArray(value) ? value : String(value);
+      }
+      keep({ status: res.statusCode, headers, body: Buffer.concat(chunks).toString('base64') });
+    });
   }
 }

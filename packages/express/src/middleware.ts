@@ -36,7 +36,7 @@ const APP_ID_PATTERN = /^(?!\.\.?$)[^\s/\\]{1,256}$/;
  * app.use(session({ secret: process.env.SESSION_SECRET, cacheDir: './data', resave: false, saveUninitialized: false }))
  */
 export function session(options: SessionOptions = {}): SessionMiddleware {
-  // A Vessel instance's own session secret (and timeout) apply when the options give none.
+  // A Vessel instance's own session secret, timeout and maxLifetime apply when the options give none.
   const vesselSession = options.vessel?.config.session;
   const resolved = resolveOptions(options, vesselSession?.secret);
 
@@ -51,6 +51,7 @@ export function session(options: SessionOptions = {}): SessionMiddleware {
       storage,
       store: new VesselStore({ storage }),
       defaultTimeoutSeconds: options.timeout ?? vesselSession?.timeout ?? 86_400,
+      maxLifetimeSeconds: options.maxLifetime ?? vesselSession?.maxLifetime,
       idPattern: options.genid ? APP_ID_PATTERN : undefined,
       touchAfterSeconds: options.touchAfter,
     });
@@ -80,8 +81,10 @@ export function session(options: SessionOptions = {}): SessionMiddleware {
     backend,
     signedId: signedSessionId(resolved.name, resolved.secrets),
     appSessionId(req) {
-      const id = resolved.sessionId?.(req);
-      return id && idPattern.test(id) ? id : undefined;
+      // Typed as a string, but `req.query.session` can be an array or an object.
+      const given: unknown = resolved.sessionId?.(req);
+      if (given === undefined || given === null || given === '') return undefined;
+      return typeof given === 'string' && idPattern.test(given) ? given : false;
     },
     generate,
   };

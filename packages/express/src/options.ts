@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { generateSessionId } from '@vessel/core';
+import { generateSessionId, type SessionRejectEvent } from '@vessel/core';
 import type { CookieOptions } from './cookie.js';
 import type { Secret } from './signature.js';
 import type { SessionStore } from './store.js';
@@ -39,6 +39,13 @@ export interface SessionOptions extends VesselStorageOptions {
   /** Vessel storage: lifetime of sessions whose cookie has no `maxAge`, in seconds. Default: a given `vessel`'s `session.timeout`, else 86400. */
   timeout?: number;
   /**
+   * Vessel storage: absolute lifetime of a session from its creation, in seconds, however active
+   * it is: the record (so the session) ends then, even while the cookie's `maxAge` would go on.
+   * `regenerate()` starts a new session, with a lifetime of its own. Default: a given `vessel`'s
+   * `session.maxLifetime`, else none.
+   */
+  maxLifetime?: number;
+  /**
    * No-cookie mode: where the session id comes from (a header, a URL token) instead of the cookie.
    * Nothing is signed, no cookie is sent and no secret is needed; the app hands `req.sessionID`
    * back itself. Return `undefined` for "no session yet". Default: the signed cookie.
@@ -61,6 +68,14 @@ export interface SessionOptions extends VesselStorageOptions {
    * storage read and get no cookie. Default `false`.
    */
   lazy?: boolean;
+  /**
+   * Hears every session cookie (or no-cookie id) that was not used, the request then getting a
+   * fresh session, as `SessionManager`'s `reject` event does: `bad-signature`, `invalid-id`, and
+   * on Vessel storage `unknown`, `expired`, `corrupt` (with an express-session `store`, every
+   * miss is `unknown`). For logs and alerts: a corrupt record is otherwise invisible. The event
+   * carries no secret and no cookie; an error thrown here reaches `next(err)`. Default: none.
+   */
+  onReject?: (event: SessionRejectEvent, req: IncomingMessage) => void;
 }
 
 /** `session()`'s options after validation, with express-session's defaults applied. */
@@ -77,6 +92,7 @@ export interface ResolvedOptions {
   readonly continueWithout: boolean;
   readonly lazy: boolean;
   readonly sessionId: ((req: IncomingMessage) => string | undefined) | undefined;
+  readonly onReject: ((event: SessionRejectEvent, req: IncomingMessage) => void) | undefined;
   /** The cookie options for a request (the `cookie` option, called when it is a function). */
   cookieFor(req: IncomingMessage): CookieOptions;
 }
@@ -90,6 +106,9 @@ export function resolveOptions(options: SessionOptions, vesselSecret?: readonly 
   if (typeof generateId !== 'function') throw new TypeError('genid option must be a function');
   if (options.unset && options.unset !== 'destroy' && options.unset !== 'keep') {
     throw new TypeError('unset option must be "destroy" or "keep"');
+  }
+  if (options.onReject !== undefined && typeof options.onReject !== 'function') {
+    throw new TypeError('onReject option must be a function');
   }
   const secret = (options.secret ?? vesselSecret) as Secret | readonly Secret[] | undefined;
   if (Array.isArray(secret) && secret.length === 0) {
@@ -108,6 +127,7 @@ export function resolveOptions(options: SessionOptions, vesselSecret?: readonly 
     continueWithout: options.storeUnavailable === 'continue',
     lazy: Boolean(options.lazy),
     sessionId: options.sessionId,
+    onReject: options.onReject,
     cookieFor: typeof cookie === 'function' ? cookie : () => cookie,
   };
 }

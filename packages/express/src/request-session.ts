@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SessionRejectEvent } from '@vessel/core';
 import type { SessionBackend } from './backend.js';
 import { EMPTY_PRINT, type SessionPrint, samePrint, sessionPrint } from './compare.js';
 import { Cookie } from './cookie.js';
@@ -23,8 +24,8 @@ export interface SessionContext {
   readonly options: ResolvedOptions;
   readonly backend: SessionBackend;
   readonly signedId: SignedSessionId;
-  /** No-cookie mode: the app's id for the request, when well-formed. */
-  readonly appSessionId: (req: Req) => string | undefined;
+  /** No-cookie mode: the app's id for the request; `false` when it gave one that is not well-formed. */
+  readonly appSessionId: (req: Req) => string | false | undefined;
   /** Makes a new session on `req` (and returns it). */
   generate(req: Req): Session;
 }
@@ -47,6 +48,8 @@ export class RequestSession implements SessionController, HookedSession {
   /** The id the request's cookie (or the app, in no-cookie mode) named. */
   readonly #cookieId: string | undefined;
   readonly #keys: readonly Secret[];
+  /** Why the cookie (or no-cookie id) the request brought cannot be used, if it brought one. */
+  readonly #refused: SessionRejectEvent | undefined;
   #handle: unknown;
   #isNew = false;
   #originalId: string | undefined;
@@ -72,7 +75,9 @@ export class RequestSession implements SessionController, HookedSession {
     const { options, backend } = context;
     this.#keys = options.secrets ?? [req.secret as Secret];
     req.sessionStore = backend.store;
-    const id = options.sessionId ? context.appSessionId(req) : context.signedId.read(req, this.#keys);
+    const given = options.sessionId ? context.appSessionId(req) : context.signedId.read(req, this.#keys);
+    const id = given === false ? undefined : given;
+    this.#refused = given === false ? { reason: options.sessionId ? 'invalid-id' : 'bad-signature' } : undefined;
     this.#cookieId = id;
     // Without an id, `load` generates one at once: no write here (each costs, see `hookResponse`).
     if (id !== undefined || req.sessionID !== undefined) req.sessionID = id;
@@ -87,13 +92,16 @@ export class RequestSession implements SessionController, HookedSession {
   load(then?: (err?: unknown) => void): Promise<Session | undefined> {
     const { req } = this;
     const id = this.#cookieId;
+    if (this.#refused) this.#reject(this.#refused);
     if (!id) {
       const session = this.#start();
       // Later, as with a stored session: the caller has the returned promise before the request goes on.
       if (then) queueMicrotask(() => then());
       return Promise.resolve(session);
     }
-    return this.context.backend.load(id, req).then(
+    const { onReject } = this.context.options;
+    const heard = onReject ? (event: SessionRejectEvent) => onReject(event, req) : undefined;
+    return this.context.backend.load(id, req, heard).then(
       (loaded) => {
         const session = loaded ? this.#inflate(loaded.data, loaded.handle) : this.#start();
         then?.();
@@ -135,8 +143,18 @@ export class RequestSession implements SessionController, HookedSession {
     setImmediate(this.next, err);
   }
 
-  /** The end-of-request store write (destroy, save or touch), or `undefined` for none. */
+  /**
+   * The end-of-request store write (destroy, save or touch), or `undefined` for none. A write
+   * that fails sends no cookie: the response goes out without the session it could not keep.
+   */
   commit(): Promise<void> | undefined {
+    return this.#write()?.catch((err: unknown) => {
+      this.#active = false;
+      throw err;
+    });
+  }
+
+  #write(): Promise<void> | undefined {
     if (!this.#active) return undefined;
     const { req } = this;
     const { backend, options } = this.context;
@@ -153,8 +171,11 @@ export class RequestSession implements SessionController, HookedSession {
     return undefined;
   }
 
-  commitFailed(err: unknown): void {
-    if (!this.context.options.continueWithout) setImmediate(this.next, err);
+  commitFailed(err: unknown): boolean {
+    // `storeUnavailable: 'continue'`: the response goes out as it was, without the session's cookie.
+    if (this.context.options.continueWithout) return false;
+    setImmediate(this.next, err);
+    return true;
   }
 
   save(s: Session): Promise<void> {
@@ -173,15 +194,18 @@ export class RequestSession implements SessionController, HookedSession {
     await this.context.backend.destroy(s.id, this.#handle);
   }
 
-  /** With `keepData`, the data (and the cookie, with its lifetime) move to the new session. */
+  /**
+   * With `keepData`, the data (and the cookie, with its lifetime) move to the new session, unless
+   * the stored session was gone by then: a session destroyed elsewhere stays destroyed.
+   */
   async regenerate(s: Session, { keepData }: RegenerateOptions): Promise<void> {
     const { req, context } = this;
     const kept = keepData ? { ...s } : undefined;
-    await context.backend.regenerate(req, this.#handle, () => context.generate(req));
+    const stillStored = await context.backend.regenerate(req, this.#handle, () => context.generate(req));
     this.#handle = context.backend.fresh(req.sessionID ?? '');
     this.#storedPrint = EMPTY_PRINT;
     this.#isNew = true;
-    if (kept && req.session) Object.assign(req.session, kept);
+    if (kept && stillStored && req.session) Object.assign(req.session, kept);
   }
 
   invalidate(s: Session): Promise<void> {
@@ -203,6 +227,10 @@ export class RequestSession implements SessionController, HookedSession {
 
   lastAccessed(): Date | undefined {
     return this.context.backend.times(this.#handle).lastAccessed;
+  }
+
+  #reject(event: SessionRejectEvent): void {
+    this.context.options.onReject?.(event, this.req);
   }
 
   async #save(s: Session, print: SessionPrint): Promise<void> {

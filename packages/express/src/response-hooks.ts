@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 
 /** What the hooks call on one response: the request's session side. */
 export interface HookedSession {
@@ -8,8 +8,11 @@ export interface HookedSession {
   writeHeadersFailed(err: unknown): void;
   /** The end-of-request store write, or `undefined` for none: the response's end waits for it. */
   commit(): Promise<void> | undefined;
-  /** `commit` threw or failed. */
-  commitFailed(err: unknown): void;
+  /**
+   * `commit` threw or failed. True: the error went on to the app's error handling, which answers
+   * instead (the response is reset for it); false: the response goes out as it was.
+   */
+  commitFailed(err: unknown): boolean;
 }
 
 type Method = (this: ServerResponse, ...args: unknown[]) => unknown;
@@ -19,6 +22,8 @@ interface Hooks {
   readonly session: HookedSession;
   readonly writeHead: Method;
   readonly end: Method;
+  /** The headers when the hooks were set (what earlier middleware set stays on an error answer). */
+  readonly headersBefore: OutgoingHttpHeaders;
   headersWritten: boolean;
   ended: boolean;
 }
@@ -34,6 +39,7 @@ export function hookResponse(res: ServerResponse, session: HookedSession): void 
     session,
     writeHead: res.writeHead as Method,
     end: res.end as Method,
+    headersBefore: res.getHeaders(),
     headersWritten: false,
     ended: false,
   };
@@ -92,28 +98,42 @@ function setHeadersFromArray(res: ServerResponse, headers: readonly unknown[]): 
 }
 
 /**
- * Holds back the end of the response until `commit` (the session's store write) is done, so the
- * client cannot see the response complete before the write landed: the headers are settled now
- * (later `setHeader` calls fail as usual), and what `end()` was given goes out in one write
- * once the store has answered. Bytes written before `end()` are already on their way. A second
- * `end()` is ignored.
+ * Holds back the whole response (status, headers, body) until `commit` (the session's store
+ * write) is done, so a client never sees a response complete before the write landed, and it
+ * goes out in one write. A second `end()` is ignored.
+ *
+ * When the write fails and the error goes on to the app's error handling, the response is not
+ * sent as if it had worked: it is reset to the headers it had when the hooks were set, for the
+ * error handler to answer (a 503). A response that had already sent its headers (written in
+ * pieces with `res.write`) can only be cut: its connection is destroyed.
  */
 function endWith(hooks: Hooks, res: ServerResponse, args: unknown[]): unknown {
-  if (hooks.ended) return false;
+  if (hooks.ended) return res;
   hooks.ended = true;
   let pending: Promise<void> | undefined;
   try {
     pending = hooks.session.commit();
   } catch (err) {
-    hooks.session.commitFailed(err);
+    return fail(hooks, res, args, err);
   }
-  const { end } = hooks;
-  if (!pending) return end.apply(res, args);
-  const finish = () => end.apply(res, args);
-  pending.then(finish, (err: unknown) => {
-    hooks.session.commitFailed(err);
-    finish();
-  });
-  if (!res.headersSent) (res as unknown as { _implicitHeader(): void })._implicitHeader();
+  if (!pending) return hooks.end.apply(res, args);
+  pending.then(
+    () => hooks.end.apply(res, args),
+    (err: unknown) => fail(hooks, res, args, err),
+  );
+  return res;
+}
+
+function fail(hooks: Hooks, res: ServerResponse, args: unknown[], err: unknown): unknown {
+  if (!hooks.session.commitFailed(err)) return hooks.end.apply(res, args);
+  res.end = hooks.end as ServerResponse['end'];
+  if (res.headersSent) {
+    res.destroy();
+  } else {
+    for (const name of res.getHeaderNames()) res.removeHeader(name);
+    for (const [name, value] of Object.entries(hooks.headersBefore))
+      if (value !== undefined) res.setHeader(name, value);
+    res.statusCode = 500;
+  }
   return res;
 }

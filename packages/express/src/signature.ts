@@ -15,10 +15,11 @@ interface ParsedCookies {
 export interface SignedSessionId {
   /**
    * The id the cookie carries when its signature verifies: from the Cookie header, else from
-   * cookie-parser's `req.signedCookies` / `req.cookies`. `secrets`: the request's own
-   * (`req.secret`), used when the options name none.
+   * cookie-parser's `req.signedCookies` / `req.cookies`; `false` when a cookie of the name was
+   * sent and no secret signed it (or cookie-parser marked it tampered); `undefined` when none
+   * was sent. `secrets`: the request's own (`req.secret`), used when the options name none.
    */
-  read(req: IncomingMessage, secrets: readonly Secret[]): string | undefined;
+  read(req: IncomingMessage, secrets: readonly Secret[]): string | false | undefined;
   /** The signed cookie value for `id` (`s:<id>.<signature>`, not yet URI-encoded), signed with the first secret. */
   sign(id: string, secrets: readonly Secret[]): string;
 }
@@ -37,15 +38,24 @@ export function signedSessionId(name: string, secrets: readonly Secret[] | undef
   return {
     read(req, requestSecrets) {
       const header = req.headers.cookie;
-      let id = header ? unsign(readCookie(header, name), requestSecrets) : undefined;
+      const raw = header ? readCookie(header, name) : undefined;
+      const id = unsign(raw, requestSecrets);
       if (id) return id;
+      let sent = raw !== undefined;
       const parsed = req as IncomingMessage & ParsedCookies;
       if (parsed.signedCookies) {
         const value = parsed.signedCookies[name];
-        if (typeof value === 'string' && value) id = value;
+        if (typeof value === 'string' && value) return value;
+        // cookie-parser leaves `false` for a signed cookie whose signature failed.
+        if (value === false) sent = true;
       }
-      if (!id && parsed.cookies) id = unsign(parsed.cookies[name], requestSecrets);
-      return id;
+      if (parsed.cookies) {
+        const value = parsed.cookies[name];
+        sent ||= value !== undefined;
+        const unsigned = unsign(value, requestSecrets);
+        if (unsigned) return unsigned;
+      }
+      return sent ? false : undefined;
     },
     sign: (id, requestSecrets) => (verifier ? verifier.sign(id) : signSessionId(id, requestSecrets[0] as Secret)),
   };

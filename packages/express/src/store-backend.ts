@@ -28,7 +28,12 @@ export function storeBackend(store: SessionStore): SessionBackend<undefined> {
   return {
     store,
     isReady: () => ready,
-    load: get,
+    async load(id, _req, onReject) {
+      const loaded = await get(id);
+      // A store answers "no session" alike for unknown and expired ones.
+      if (!loaded) onReject?.({ reason: 'unknown', id });
+      return loaded;
+    },
     fresh: () => undefined,
     async save(session) {
       await fromCallback((done) => store.set(session.id, session as SessionData, done));
@@ -41,7 +46,7 @@ export function storeBackend(store: SessionStore): SessionBackend<undefined> {
     destroy: (id) => fromCallback((done) => store.destroy(id, done)),
     reload: get,
     // The store's own `regenerate` (custom stores may override it) calls `store.generate`, set by the middleware.
-    regenerate: (req) => fromCallback((done) => store.regenerate(req, done)),
+    regenerate: (req) => fromCallback((done) => store.regenerate(req, done)).then(() => true),
     times: () => ({ created: undefined, lastAccessed: undefined }),
   };
 }

@@ -1,4 +1,4 @@
-import { type Session as CoreSession, SessionManager, type Storage } from '@vessel/core';
+import { type Session as CoreSession, SessionManager, type SessionRejectEvent, type Storage } from '@vessel/core';
 import type { LoadedSession, SessionBackend } from './backend.js';
 import { EMPTY_PRINT, type SessionPrint, textsByKey } from './compare.js';
 import type { Session } from './session-object.js';
@@ -17,6 +17,8 @@ export interface VesselBackendOptions {
   readonly store: SessionStore;
   /** Record lifetime of sessions whose cookie has no `maxAge` (browser-session cookies), seconds. */
   readonly defaultTimeoutSeconds: number;
+  /** Absolute lifetime of a session from its creation, seconds; `undefined` for none. */
+  readonly maxLifetimeSeconds: number | undefined;
   /** Ids accepted from cookies; wider than Vessel's default when `genid` is the app's own. */
   readonly idPattern: RegExp | undefined;
   /**
@@ -43,13 +45,15 @@ type CookieJson = Record<string, unknown> & { originalMaxAge?: unknown; expires?
  *
  * The record's lifetime is the cookie's: a session whose cookie has `maxAge` gets that many
  * seconds as its own idle timeout (`Session.setIdleTimeout`, kept with the record), so each
- * save or touch moves the record's expiry to now + `maxAge`.
+ * save or touch moves the record's expiry to now + `maxAge`, never past `maxLifetimeSeconds`
+ * after the session's creation.
  */
 export function vesselBackend(options: VesselBackendOptions): SessionBackend<VesselHandle> {
-  const { storage, store, defaultTimeoutSeconds, idPattern } = options;
+  const { storage, store, defaultTimeoutSeconds, maxLifetimeSeconds, idPattern } = options;
   const manager = new SessionManager(
     {
       timeout: defaultTimeoutSeconds,
+      maxLifetime: maxLifetimeSeconds,
       useCookies: false,
       saveAccessedTime: false,
       auto: false,
@@ -84,8 +88,11 @@ export function vesselBackend(options: VesselBackendOptions): SessionBackend<Ves
     return { data: data as SessionData, handle: { core, cookie } };
   }
 
-  async function load(id: string): Promise<LoadedSession<VesselHandle> | undefined> {
-    const core = await manager.get(id);
+  async function load(
+    id: string,
+    onReject?: (event: SessionRejectEvent) => void,
+  ): Promise<LoadedSession<VesselHandle> | undefined> {
+    const core = await manager.get(id, onReject ? { onReject } : undefined);
     return core ? loaded(core) : undefined;
   }
 
@@ -136,7 +143,7 @@ export function vesselBackend(options: VesselBackendOptions): SessionBackend<Ves
   const backend: SessionBackend<VesselHandle> = {
     store,
     isReady: () => true,
-    load,
+    load: (id, _req, onReject) => load(id, onReject),
     fresh: () => ({ core: undefined, cookie: undefined }),
 
     async save(session, handle, print, storedPrint) {
@@ -156,7 +163,8 @@ export function vesselBackend(options: VesselBackendOptions): SessionBackend<Ves
 
     touch(session, handle) {
       const { core } = handle;
-      if (!core || core.isNew) return undefined;
+      // Destroyed: an explicit save in this request found it gone (another request ended it).
+      if (!core || core.isNew || core.isDestroyed) return undefined;
       // A new cookie lifetime must reach the record: save the cookie (a touch keeps the data, so no data to compare).
       if (timeoutFor(session.cookie.originalMaxAge) !== core.idleTimeout)
         return backend.save(session, handle, EMPTY_PRINT, EMPTY_PRINT).then(() => undefined);
@@ -176,8 +184,15 @@ export function vesselBackend(options: VesselBackendOptions): SessionBackend<Ves
 
     async regenerate(_req, handle, generate) {
       const { core } = handle;
-      if (core && !core.isNew) await core.destroy();
+      let stillStored = true;
+      if (core && !core.isNew) {
+        // Gone since this request loaded it (a logout elsewhere, a purge, an expiry): nothing may move on.
+        const live = (await manager.get(core.id)) !== null;
+        const deleted = await storage.namespace('session').delete(core.id);
+        stillStored = live && deleted;
+      }
       generate();
+      return stillStored;
     },
 
     times: (handle) => ({ created: handle.core?.created, lastAccessed: handle.core?.lastAccessed }),

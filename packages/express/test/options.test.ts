@@ -1,4 +1,4 @@
-import { signSessionId } from '@vessel/core';
+import { type SessionRejectEvent, signSessionId } from '@vessel/core';
 import { session } from '@vessel/express';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
@@ -28,6 +28,9 @@ describe('option validation (as express-session)', () => {
     expect(() => session({ secret: [] })).toThrow(
       new TypeError('secret option array must contain one or more strings'),
     );
+  });
+  it('rejects an onReject that is not a function', () => {
+    expect(() => session({ onReject: 'log' as never })).toThrow(new TypeError('onReject option must be a function'));
   });
 });
 
@@ -275,6 +278,64 @@ describe.each(BACKENDS)('session() on $name', (backendCase) => {
       const res = await request(server).get('/');
       const mac = createHmac('sha256', SECRET).update('fixed-id-1234567890abcdef').digest('base64').replace(/=+$/, '');
       expect(cookieOf(res)).toBe(`connect.sid=${encodeURIComponent(`s:fixed-id-1234567890abcdef.${mac}`)}`);
+    });
+  });
+
+  describe('onReject', () => {
+    /** An app whose responses say which reject event (if any) the request caused. */
+    function reporting(options: Parameters<typeof createApp>[0] = {}) {
+      const events = new WeakMap<object, SessionRejectEvent>();
+      return app({ ...options, onReject: (event, req) => events.set(req, event) }, (req, res) => {
+        if (req.url === '/set') sessionOf(req).user = 'ada';
+        res.json(events.get(req) ?? null);
+      });
+    }
+
+    it('hears a cookie that no secret signed (bad-signature), never an authentic one', async () => {
+      const server = reporting();
+      const first = await request(server).get('/set');
+      expect(first.body).toBeNull();
+      await request(server).get('/').set('Cookie', cookieOf(first)).expect(200, 'null');
+      const forged = `connect.sid=${encodeURIComponent(signSessionId(sidOf(first), 'another secret'))}`;
+      const res = await request(server).get('/').set('Cookie', forged).expect(200);
+      expect(res.body).toEqual({ reason: 'bad-signature' });
+      await request(server)
+        .get('/')
+        .set('Cookie', 'connect.sid=junk; theme=dark')
+        .expect(200, { reason: 'bad-signature' });
+      await request(server).get('/').set('Cookie', 'theme=dark').expect(200, 'null');
+    });
+
+    it('hears an authentic cookie naming no stored session (unknown)', async () => {
+      const id = 'x'.repeat(32);
+      const res = await request(reporting())
+        .get('/')
+        .set('Cookie', `connect.sid=${encodeURIComponent(signSessionId(id, SECRET))}`)
+        .expect(200);
+      expect(res.body).toEqual({ reason: 'unknown', id });
+    });
+
+    it('hears an id of the wrong shape in no-cookie mode (invalid-id)', async () => {
+      const server = reporting({ sessionId: (req) => req.headers['x-session-id'] as string | undefined });
+      await request(server).get('/').set('X-Session-Id', '../../etc/passwd').expect(200, { reason: 'invalid-id' });
+      await request(server).get('/').expect(200, 'null');
+    });
+
+    it.runIf(backendCase.kind === 'vessel')('hears a stored record that is not a session (corrupt)', async () => {
+      const server = reporting();
+      const first = await request(server).get('/set');
+      await backend().storage?.namespace('session').set(sidOf(first), 42);
+      const res = await request(server).get('/').set('Cookie', cookieOf(first)).expect(200);
+      expect(res.body).toMatchObject({ reason: 'corrupt', id: sidOf(first), detail: expect.any(String) });
+    });
+
+    it('passes an error thrown by the listener to next(err)', async () => {
+      const server = app({
+        onReject: () => {
+          throw new Error('listener failed');
+        },
+      });
+      await request(server).get('/').set('Cookie', 'connect.sid=junk').expect(500, 'listener failed');
     });
   });
 

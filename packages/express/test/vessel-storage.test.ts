@@ -208,7 +208,7 @@ describe('storage failures', () => {
   it('hands a storage outage to next(err): fail closed', async () => {
     const { cookie } = await withCookie(undefined);
     const server = createApp({ secret: SECRET, storage: deadStorage, resave: false, saveUninitialized: false });
-    const res = await request(server).get('/').set('Cookie', cookie).expect(500);
+    const res = await request(server).get('/').set('Cookie', cookie).expect(503);
     expect(res.text).toMatch(/cannot reach/);
   });
 
@@ -238,6 +238,50 @@ describe('storage failures', () => {
       .get('/')
       .catch(() => {});
     await vi.waitFor(() => expect(String(errors[0])).toMatch(/cannot reach/));
+  });
+
+  it('never acknowledges a response whose save failed: the error handler answers instead', async () => {
+    // No cookie: the session is made without a read, so only the save at the end meets the outage.
+    const server = createApp(
+      { secret: SECRET, storage: deadStorage, resave: false, saveUninitialized: false },
+      (req, res) => {
+        sessionOf(req).user = 'ada';
+        res.set('X-Handler', 'yes').redirect('/account');
+      },
+    );
+    const res = await request(server).post('/login');
+    expect(res.status).toBe(503);
+    expect(res.text).toMatch(/cannot reach/);
+    expect(res.headers.location).toBeUndefined();
+    expect(res.headers['x-handler']).toBeUndefined();
+    expect(res.headers['x-powered-by']).toBe('Express'); // set before the session middleware: kept
+    expect(setCookieFor(res)).toBeUndefined();
+  });
+
+  it('cuts a streamed response whose save failed, so it never arrives complete', async () => {
+    const server = createApp(
+      { secret: SECRET, storage: deadStorage, resave: false, saveUninitialized: true },
+      (_req, res) => {
+        res.write('part one, ');
+        res.end('part two');
+      },
+    );
+    const error = await request(server)
+      .get('/')
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(String(error)).toMatch(/socket hang up|aborted|ECONNRESET/);
+  });
+
+  it("sends the response as it was, without a cookie, when the save fails with storeUnavailable: 'continue'", async () => {
+    const server = createApp(
+      { secret: SECRET, storage: deadStorage, resave: false, saveUninitialized: true, storeUnavailable: 'continue' },
+      (_req, res) => res.send('done'),
+    );
+    const res = await request(server).get('/').expect(200, 'done');
+    expect(setCookieFor(res)).toBeUndefined();
   });
 
   it('passes a store error to next(err) on the store path too', async () => {

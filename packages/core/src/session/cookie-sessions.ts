@@ -40,7 +40,8 @@ export function cookieSessions(secrets: readonly string[]): SessionPersistence {
       return { record: recordFor(request, request.created, request.data) };
     },
 
-    async remove() {},
+    // Nothing is stored: the cookie is all there is, and the manager expires it.
+    remove: async () => true,
 
     cookieValue(id, record) {
       return sealer.seal(serializeRecord({ value: { id, ...record } }));

@@ -2,6 +2,7 @@ export { SessionIdVerifier, type SigningSecret, signSessionId, unsignSessionId }
 export { DEFAULT_ID_PATTERN, generateSessionId, isValidSessionId } from './ids.js';
 export {
   DEFAULT_TIMEOUT_SECONDS,
+  type GetSessionOptions,
   SESSION_NAMESPACE,
   SessionManager,
   type SessionManagerEvents,

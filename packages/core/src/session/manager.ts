@@ -29,6 +29,17 @@ export const DEFAULT_TIMEOUT_SECONDS = 86_400;
 /** The storage namespace that holds sessions. */
 export const SESSION_NAMESPACE = 'session';
 
+/** The event that reports `rejection`. */
+function rejectEvent(rejection: RejectedSession): SessionRejectEvent {
+  return { reason: rejection.reason, id: rejection.id, detail: rejection.detail };
+}
+
+/** Options of `SessionManager.get`. */
+export interface GetSessionOptions {
+  /** Called when there is no usable session under the id, with the reason. */
+  onReject?: (event: SessionRejectEvent) => void;
+}
+
 /** Events a `SessionManager` emits. */
 export interface SessionManagerEvents {
   /** An incoming cookie or id was not used; a fresh session started instead. */
@@ -125,7 +136,7 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
       if (result.ok) return this.#fromRecord(result, true);
       rejection ??= result;
     }
-    if (rejection) this.emit('reject', { reason: rejection.reason, id: rejection.id, detail: rejection.detail });
+    if (rejection) this.emit('reject', rejectEvent(rejection));
     const session = this.#fresh(now);
     // A cookie we could not use would come back with every request: ask the browser to drop it.
     stateOf(session).staleCookie = values.length > 0;
@@ -147,10 +158,16 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
     return this.#fresh(this.#now(), id);
   }
 
-  /** The stored session `id` without a cookie (admin tools, no-cookie mode); `null` when gone. */
-  async get(id: string): Promise<Session | null> {
+  /**
+   * The stored session `id` without a cookie (admin tools, no-cookie mode); `null` when gone.
+   * `onReject` hears why there is none (`invalid-id`, `unknown`, `expired`, `corrupt`): the
+   * reason a `reject` event would carry, which `get` itself does not emit.
+   */
+  async get(id: string, options: GetSessionOptions = {}): Promise<Session | null> {
     const result = this.#usable(await this.#persistence.fromId(id), this.#now());
-    return result.ok ? this.#fromRecord(result, false) : null;
+    if (result.ok) return this.#fromRecord(result, false);
+    options.onReject?.(rejectEvent(result));
+    return null;
   }
 
   /**
@@ -199,17 +216,13 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
       dirty,
       version,
       now,
+      clock: this.#now,
       timeout: state.timeoutSeconds,
       expiryFor: (created) => sessionExpiry(created, now, limits),
       isLive,
     });
     if (!saved) {
-      this.emit('reject', {
-        reason: 'vanished',
-        id: state.id,
-        detail: 'destroyed or expired by another request before this save',
-      });
-      this.#clear(state, 'destroyed');
+      this.#vanished(state, state.id, 'save');
       return;
     }
     const { record } = saved;
@@ -268,19 +281,42 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
     });
   }
 
-  /** The new record is written before the old one is deleted, so a crash between loses nothing. */
+  /**
+   * The new record is written before the old one is deleted, so a crash between loses nothing.
+   * A session that another request destroyed, regenerated or let expire since this one loaded it
+   * stays gone: its data is not carried to a new id (that would undo a logout or a revocation).
+   */
   async #regenerate(state: SessionState): Promise<void> {
     if (state.status === 'destroyed') {
       throw new VesselError('VESSEL_SESSION_DESTROYED', `session ${state.id} was destroyed in this request`);
     }
     const oldId = state.id;
     const wasStored = !state.isNew;
+    const stored = this.#persistence.kind === 'stored';
     state.id = this.#generateId();
     if (!wasStored) return;
+    if (stored && !this.#usable(await this.#persistence.fromId(oldId), this.#now()).ok) {
+      this.#vanished(state, oldId, 'regenerate');
+      return;
+    }
     state.isNew = true;
     for (const key of Object.keys(state.data)) state.changed.add(key);
     await this.#save(state, false);
-    await this.#persistence.remove(oldId);
+    // Deleted by someone else since the check: the copy must not outlive it either.
+    if (!(await this.#persistence.remove(oldId)) && stored) {
+      await this.#persistence.remove(state.id);
+      this.#vanished(state, oldId, 'regenerate');
+    }
+  }
+
+  /** Ends `state` in this request because its stored session `id` was gone when `operation` wrote. */
+  #vanished(state: SessionState, id: string, operation: 'save' | 'regenerate'): void {
+    this.emit('reject', {
+      reason: 'vanished',
+      id,
+      detail: `destroyed or expired by another request before this ${operation}`,
+    });
+    this.#clear(state, 'destroyed');
   }
 
   async #revert(state: SessionState): Promise<void> {

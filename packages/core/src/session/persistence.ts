@@ -39,6 +39,12 @@ export interface SaveRequest {
    */
   readonly version?: string | undefined;
   readonly now: number;
+  /**
+   * The session clock, read again just before each write: a record's TTL is its `expires` minus
+   * the time of that write, so a save that waited (retries under contention) does not leave the
+   * storage keeping the record past `expires`.
+   */
+  clock(): number;
   /** The session's own idle timeout (s) to store with the record; `undefined` for the manager's. */
   readonly timeout: number | undefined;
   /** Expiry for a session created at `created` and accessed at `now`. */
@@ -60,8 +66,8 @@ export interface SessionPersistence {
   fromId(id: string): Promise<LoadedSession | RejectedSession>;
   /** Persists a save; resolves with what is now stored, or `undefined` when it vanished meanwhile. */
   save(request: SaveRequest): Promise<SavedSession | undefined>;
-  /** Deletes the session stored under `id`. */
-  remove(id: string): Promise<void>;
+  /** Deletes the session stored under `id`; true when there was one to delete (always for cookies). */
+  remove(id: string): Promise<boolean>;
   /** The cookie value for a session: a signed id, or the sealed record. */
   cookieValue(id: string, record: SessionRecord): string;
 }

@@ -105,6 +105,14 @@ export class Session {
     return this.#state.isNew;
   }
 
+  /**
+   * True once the session ended in this request: `destroy()` ran, or a save found the stored
+   * session gone (destroyed, regenerated or expired by another request). It then refuses changes.
+   */
+  get isDestroyed(): boolean {
+    return this.#state.status === 'destroyed';
+  }
+
   /** When the session was first stored (or created, while new). */
   get created(): Date {
     return new Date(this.#state.created);

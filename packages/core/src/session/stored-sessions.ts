@@ -28,8 +28,9 @@ export interface StoredSessionsOptions {
   readonly invalidateCorrupt: boolean;
 }
 
-function ttlFor(record: SessionRecord, now: number): number {
-  return record.expires === null ? 0 : Math.max(1, record.expires - now);
+/** The storage TTL (ms) for a record written now: what is left of its lifetime, 0 for none. */
+function ttlFor(record: SessionRecord, request: SaveRequest): number {
+  return record.expires === null ? 0 : Math.max(1, record.expires - request.clock());
 }
 
 /** `stored` with this request's `dirty` keys applied from `data`. */
@@ -74,7 +75,7 @@ export function storedSessions(options: StoredSessionsOptions): SessionPersisten
    * no update is lost: a write only lands over the exact bytes it was merged onto.
    */
   async function saveExisting(request: SaveRequest): Promise<SavedSession | undefined> {
-    const { id, now } = request;
+    const { id } = request;
     let version = request.version;
     let created = request.created;
     let data = request.data;
@@ -88,7 +89,7 @@ export function storedSessions(options: StoredSessionsOptions): SessionPersisten
         data = merge(fresh.record.data, request.data, request.dirty);
       }
       const record = recordFor(request, created, data);
-      const written = await namespace.setIfVersion(id, version ?? '', record, { ttlMs: ttlFor(record, now) });
+      const written = await namespace.setIfVersion(id, version ?? '', record, { ttlMs: ttlFor(record, request) });
       if (written) return { record, version: written.version };
       version = undefined;
       // Others are writing this session right now: a short, growing, jittered pause spreads retries.
@@ -116,13 +117,11 @@ export function storedSessions(options: StoredSessionsOptions): SessionPersisten
       if (!request.isNew) return saveExisting(request);
       // Nobody else knows a fresh id yet: a plain write.
       const record = recordFor(request, request.created, request.data);
-      await namespace.set(request.id, record, { ttlMs: ttlFor(record, request.now) });
+      await namespace.set(request.id, record, { ttlMs: ttlFor(record, request) });
       return { record };
     },
 
-    async remove(id) {
-      await namespace.delete(id);
-    },
+    remove: (id) => namespace.delete(id),
 
     cookieValue(id) {
       return signatures.sign(id);

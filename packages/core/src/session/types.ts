@@ -7,7 +7,10 @@ import type { SessionConfig } from '../config/types.js';
 export interface SessionOptions extends SessionConfig {
   /** Makes ids for new sessions; default 32 random base64url characters (192 bits). */
   generateId?: () => string;
-  /** Ids accepted from cookies; widen it when `generateId` makes other shapes. Default `/^[A-Za-z0-9_-]{22,128}$/`. */
+  /**
+   * Ids accepted from cookies; widen it when `generateId` makes other shapes. Ids over 256
+   * characters or with control characters are refused whatever it says. Default `/^[A-Za-z0-9_-]{22,128}$/`.
+   */
   idPattern?: RegExp;
   /** The clock, ms since the epoch; tests pass a fake one. Default `Date.now`. */
   now?: () => number;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type FileHandle, mkdir, open, stat } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isMissing, openIfExists, removeFile } from './file-adapter.js';
 
@@ -61,6 +61,31 @@ export class LockFolder {
     const file = this.#fileOf(lockKey);
     const held = await readLock(file);
     if (held?.token === token) await removeFile(file, held.ino);
+  }
+
+  /**
+   * Deletes lock files whose TTL has passed and steal guards older than a steal takes: what
+   * crashed holders and stealers leave. Nobody else removes them (a lock is only taken over when
+   * its own key is locked again), so without this they would pile up, one per crash.
+   */
+  async removeExpired(): Promise<void> {
+    let names: string[];
+    try {
+      names = await readdir(this.#dir);
+    } catch (error) {
+      if (isMissing(error)) return;
+      throw error;
+    }
+    for (const name of names) {
+      const file = path.join(this.#dir, name);
+      if (name.endsWith('.lock.steal')) {
+        await removeIfOlderThan(file, STEAL_GUARD_STALE_MS);
+      } else if (name.endsWith('.lock')) {
+        const held = await readLock(file);
+        // Under the steal guard, and only if it is still that expired lock: a live one is never touched.
+        if (held && held.expiresAt <= Date.now()) await this.#removeStale(file, held);
+      }
+    }
   }
 
   #fileOf(lockKey: string): string {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, unlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { StorageUnavailableError } from '../errors.js';
 import type { BackendDriver, RawEntry, ScanPage, ScanPageRequest } from './driver.js';
@@ -27,6 +27,8 @@ import type { FileStorageOptions } from './types.js';
 
 /** A temp file this old was left by a writer that crashed between write and rename. */
 const STALE_TEMP_MS = 60_000;
+/** The write probe of `connect`/`ping`: `<cacheDir>/.probe.<pid>.<random>.tmp`, deleted right after. */
+const PROBE_PATTERN = /^\.probe\.\d+\.[0-9a-f]+\.tmp$/;
 /**
  * Files one `scanPage` reads at most, even if it found fewer than `limit` entries: a folder
  * shared with other prefixes, or full of expired entries, must not turn one page into a walk
@@ -93,16 +95,23 @@ export function createFileDriver(options: FileStorageOptions): BackendDriver {
   const leavesOf = (range: KeyRange, from?: string): AsyncGenerator<LeafFolder> =>
     leafFolders(path.join(root, namespaceDirOf(range.start)), from);
 
-  /** Deletes the temp files of `leaf` that a crashed writer left before `now - STALE_TEMP_MS`. */
-  async function removeStaleTemps(leaf: LeafFolder, now: number): Promise<void> {
-    for (const name of leaf.names.filter(isTempFileName)) {
-      const temp = path.join(leaf.path, name);
+  /** Deletes the files `names` of `dir` that were last written before `now - STALE_TEMP_MS`. */
+  async function removeStale(dir: string, names: readonly string[], now: number): Promise<void> {
+    for (const name of names) {
+      const temp = path.join(dir, name);
       try {
         if ((await lstat(temp)).mtimeMs < now - STALE_TEMP_MS) await removeFile(temp);
       } catch (error) {
         if (!isMissing(error)) throw error; // else it was renamed into place meanwhile
       }
     }
+  }
+
+  /** Deletes what crashed processes left outside the entries: write probes and expired lock files. */
+  async function removeCrashLeftovers(now: number): Promise<void> {
+    const probes = (await readdir(root)).filter((name) => PROBE_PATTERN.test(name));
+    await removeStale(root, probes, now);
+    await locks.removeExpired();
   }
 
   async function checkWritable(): Promise<void> {
@@ -191,7 +200,7 @@ export function createFileDriver(options: FileStorageOptions): BackendDriver {
       let removed = 0;
       async function* leavesWithoutStaleTemps(): AsyncGenerator<LeafFolder> {
         for await (const leaf of leavesOf(range)) {
-          await removeStaleTemps(leaf, now);
+          await removeStale(leaf.path, leaf.names.filter(isTempFileName), now);
           yield leaf;
         }
       }
@@ -203,6 +212,7 @@ export function createFileDriver(options: FileStorageOptions): BackendDriver {
           if (expired(found) && (await removeFile(found.file, found.stored?.ino))) removed++;
         }),
       );
+      await removeCrashLeftovers(now);
       return removed;
     },
 

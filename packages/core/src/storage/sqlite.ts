@@ -14,15 +14,19 @@ const TABLE = 'vessel';
 /**
  * `expires` is a generated column read from the record's fixed head (`{"expires":123,…`), so
  * keyv's plain `(key, value)` writes keep it right and `sweep`/`count` use an index instead of
- * decoding every row. A value that is not a Vessel record yields NULL instead of failing.
+ * decoding every row. A value that is not a Vessel record yields NULL instead of failing. CAST
+ * reads any text as a number (`"soon"` as 0, expired in 1970), so the head counts only when the
+ * number CAST read is exactly what stands there before the `,` or `}` (as PostgreSQL's regex).
  */
+const HEAD_NUMBER = 'CAST(substr(value, 12, 20) AS INTEGER)';
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS ${TABLE} (
     key TEXT PRIMARY KEY,
     value TEXT,
     expires INTEGER GENERATED ALWAYS AS (
-      CASE WHEN substr(value, 1, 11) = '{"expires":' AND substr(value, 12, 4) <> 'null'
-      THEN CAST(substr(value, 12, 20) AS INTEGER) END
+      CASE WHEN substr(value, 1, 11) = '{"expires":'
+        AND substr(value, 12, length(${HEAD_NUMBER}) + 1) IN (${HEAD_NUMBER} || ',', ${HEAD_NUMBER} || '}')
+      THEN ${HEAD_NUMBER} END
     ) VIRTUAL
   );
   CREATE INDEX IF NOT EXISTS ${TABLE}_expires ON ${TABLE}(expires) WHERE expires IS NOT NULL;

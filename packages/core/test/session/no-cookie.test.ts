@@ -125,6 +125,23 @@ describe.each(BACKENDS)('no-cookie mode: $name', (backend) => {
     expect(rejects.map((event) => event.reason)).toEqual(MALFORMED_IDS.map(() => 'invalid-id'));
   });
 
+  it('refuses ids with control characters even under a pattern that allows them (invalid-id)', async () => {
+    const sessions = sessionsWith({ idPattern: /^[^/]{1,64}$/ });
+    const rejects = rejectsOf(sessions);
+    const get = spyOnCalls(open.storage.namespace('session'), READS);
+    const ids = ['abc\0def', '\0', 'line\nbreak', 'bell\u0007', 'del\u007f', 'esc\u001b[2J'];
+    for (const id of ids) {
+      expect((await sessions.load({ id })).isNew, JSON.stringify(id)).toBe(true);
+      expect(await sessions.get(id)).toBeNull();
+      expect(() => sessions.create({ id })).toThrow(TypeError);
+    }
+    expect(get).not.toHaveBeenCalled();
+    expect(rejects.map((event) => event.reason)).toEqual(ids.map(() => 'invalid-id'));
+    // Ids the pattern allows still reach the storage.
+    expect((await sessions.load({ id: 'an-id:the.pattern allows' })).isNew).toBe(true);
+    expect(get).toHaveBeenCalled();
+  });
+
   it.runIf(backend.type === 'file')('writes no file outside cacheDir, whatever the id', async () => {
     const sessions = sessionsWith();
     for (const id of MALFORMED_IDS) {

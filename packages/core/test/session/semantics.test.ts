@@ -620,6 +620,7 @@ describe.each(KINDS)('session semantics: $name', (kind) => {
       await slow.save();
       expect(await storedRecord(storage(), saved.id)).toBeUndefined();
       expect(rejects.map(({ reason, id }) => ({ reason, id }))).toEqual([{ reason: 'vanished', id: saved.id }]);
+      expect(slow.isDestroyed).toBe(true);
       const { setCookie } = await sessions.commit(slow);
       expect(setCookie).toContain(EXPIRED);
     });

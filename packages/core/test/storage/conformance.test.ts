@@ -282,6 +282,19 @@ describe.each(BACKENDS)('storage conformance: $name', (backend) => {
       expect(entries.find((e) => e.key === 'good')?.value).toBe(1);
       expect(await ns.delete('bad')).toBe(true);
     });
+
+    it('lists a corrupt entry whose head names no expiry number as live and never expiring', async (context) => {
+      if (!open.writeRaw) return context.skip();
+      const ns = open.storage.namespace('corrupt-head');
+      const heads = ['{"expires":"soon","value":{}}', '{"expires":', '{"expires":12abc,"value":1}'];
+      for (const [index, head] of heads.entries())
+        await open.writeRaw(`${open.storage.prefix}:corrupt-head::k${index}`, head);
+      const entries = await collect(ns.scan());
+      expect(entries.map((e) => e.key).sort()).toEqual(heads.map((_, index) => `k${index}`));
+      expect(entries.every((e) => e.expiresAt === null)).toBe(true);
+      expect(await ns.count()).toBe(heads.length);
+      expect(await ns.sweep()).toBe(0);
+    });
   });
 
   describe('versioned writes', () => {

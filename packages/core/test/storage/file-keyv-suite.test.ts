@@ -193,6 +193,37 @@ describe('file backend through createStorage', () => {
     await storage.close();
   });
 
+  it('sweep removes what crashed processes left besides temp files: expired locks, old steal guards, old probes', async () => {
+    const driver = createFileDriver({ type: 'file', cacheDir: dir });
+    await driver.connect();
+    const lockFile = (key: string) => path.join(dir, 'lock', `${sha256(key)}.lock`);
+    expect(await driver.tryLock('vessel:__lock__:x::crashed', 'gone', 1)).toBe(true);
+    expect(await driver.tryLock('vessel:__lock__:x::alive', 'here', 60_000)).toBe(true);
+    const twoMinutesAgo = new Date(Date.now() - 120_000);
+    const oldGuard = `${lockFile('vessel:__lock__:x::stealer')}.steal`;
+    const freshGuard = `${lockFile('vessel:__lock__:x::stealing')}.steal`;
+    const oldProbe = path.join(dir, '.probe.999.aaaaaaaaaaaa.tmp');
+    const freshProbe = path.join(dir, '.probe.999.bbbbbbbbbbbb.tmp');
+    for (const file of [oldGuard, freshGuard, oldProbe, freshProbe]) await writeFile(file, '');
+    for (const file of [oldGuard, oldProbe]) await utimes(file, twoMinutesAgo, twoMinutesAgo);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+
+    const storage = createStorage({ type: 'file', cacheDir: dir });
+    await storage.namespace('anything').sweep();
+    const locks = await readdir(path.join(dir, 'lock'));
+    expect(locks).not.toContain(path.basename(lockFile('vessel:__lock__:x::crashed')));
+    expect(locks).toContain(path.basename(lockFile('vessel:__lock__:x::alive')));
+    expect(locks).not.toContain(path.basename(oldGuard));
+    expect(locks).toContain(path.basename(freshGuard));
+    const top = await readdir(dir);
+    expect(top).not.toContain(path.basename(oldProbe));
+    expect(top).toContain(path.basename(freshProbe));
+    expect(await driver.tryLock('vessel:__lock__:x::alive', 'other', 60_000)).toBe(false);
+    await driver.unlock('vessel:__lock__:x::alive', 'here');
+    for (const file of [freshGuard, freshProbe]) await rm(file);
+    await storage.close();
+  });
+
   it('steals a lock only after it expired, and unlock leaves a stolen lock alone', async () => {
     const driver = createFileDriver({ type: 'file', cacheDir: dir });
     await driver.connect();

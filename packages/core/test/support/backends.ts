@@ -8,6 +8,7 @@ import pg from 'pg';
 import sqlite3 from 'sqlite3';
 import { inject } from 'vitest';
 import { createFileDriver } from '../../src/storage/file.js';
+import { FileAdapter } from '../../src/storage/file-adapter.js';
 
 /** Real servers the suites talk to; CI starts them (see .ci/run). */
 export const REDIS_URL = process.env.VESSEL_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -35,12 +36,26 @@ export interface OpenBackend {
   writeRaw?(fullKey: string, text: string): Promise<void>;
   /** Lists every raw key the backend holds for this run, foreign ones included. */
   rawKeys?(): Promise<string[]>;
+  /**
+   * The expiry the backend itself keeps for a full key, read around Vessel (SQL's `expires`
+   * column, the file's record field): ms since the epoch, `null` for none, `undefined` when absent.
+   */
+  rawExpiresAt?(fullKey: string): Promise<number | null | undefined>;
+  /** Redis: the key's `PTTL` in ms, `null` for no TTL, `undefined` when absent. */
+  rawTtlMs?(fullKey: string): Promise<number | null | undefined>;
   /** Closes the storage and removes everything this run created. */
   cleanup(): Promise<void>;
 }
 
-async function tempDir(): Promise<string> {
-  return mkdtemp(path.join(tmpdir(), 'vessel-test-'));
+/** The folder a case keeps its files in: `extra.cacheDir` when the test names one, else a fresh temp folder. */
+async function cacheDirFor(extra: Partial<StorageInput>): Promise<string> {
+  const given = (extra as { cacheDir?: string }).cacheDir;
+  return given ?? mkdtemp(path.join(tmpdir(), 'vessel-test-'));
+}
+
+/** `PTTL`'s reply as `rawTtlMs` reports it. */
+function ttlOf(pttl: number): number | null | undefined {
+  return pttl === -2 ? undefined : pttl === -1 ? null : pttl;
 }
 
 function sqliteExec(file: string, sql: string, params: unknown[] = []): Promise<unknown[]> {
@@ -68,8 +83,8 @@ const file: BackendCase = {
   name: 'file',
   type: 'file',
   async open(extra = {}) {
-    const cacheDir = await tempDir();
-    const input: StorageInput = { type: 'file', cacheDir, ...extra };
+    const cacheDir = await cacheDirFor(extra);
+    const input: StorageInput = { type: 'file', ...extra, cacheDir };
     const storage = createStorage(input);
     return {
       storage,
@@ -77,6 +92,16 @@ const file: BackendCase = {
       async writeRaw(fullKey, text) {
         // The driver's own adapter writes the file at the path Vessel would read.
         await createFileDriver({ type: 'file', cacheDir }).createAdapter().set(fullKey, text);
+      },
+      async rawKeys() {
+        // The header line of every entry file names its full key.
+        const keys: string[] = [];
+        for await (const [key] of new FileAdapter(path.resolve(cacheDir)).iterator()) keys.push(key);
+        return keys.sort();
+      },
+      async rawExpiresAt(fullKey) {
+        const text = await createFileDriver({ type: 'file', cacheDir }).createAdapter().get<string>(fullKey);
+        return text === undefined ? undefined : ((JSON.parse(text) as { expires: number | null }).expires ?? null);
       },
       async cleanup() {
         await storage.close();
@@ -90,8 +115,8 @@ const sqlite: BackendCase = {
   name: 'sqlite',
   type: 'sqlite',
   async open(extra = {}) {
-    const cacheDir = await tempDir();
-    const input: StorageInput = { type: 'sqlite', cacheDir, ...extra };
+    const cacheDir = await cacheDirFor(extra);
+    const input: StorageInput = { type: 'sqlite', ...extra, cacheDir };
     const storage = createStorage(input);
     const dbFile = path.join(cacheDir, 'vessel.sqlite');
     return {
@@ -104,6 +129,10 @@ const sqlite: BackendCase = {
       async rawKeys() {
         const rows = (await sqliteExec(dbFile, 'SELECT key FROM vessel ORDER BY key')) as { key: string }[];
         return rows.map((row) => row.key);
+      },
+      async rawExpiresAt(fullKey) {
+        const rows = await sqliteExec(dbFile, 'SELECT expires FROM vessel WHERE key = ?', [fullKey]);
+        return (rows[0] as { expires: number | null } | undefined)?.expires;
       },
       async cleanup() {
         await storage.close();
@@ -135,6 +164,7 @@ const redis: BackendCase = {
         for await (const batch of raw.scanIterator({ MATCH: foreignPattern, COUNT: 1000 })) keys.push(...batch);
         return keys.sort();
       },
+      rawTtlMs: async (fullKey) => ttlOf(await raw.pTTL(fullKey)),
       async cleanup() {
         await storage.close();
         for await (const batch of raw.scanIterator({ MATCH: foreignPattern, COUNT: 1000 })) {
@@ -168,6 +198,14 @@ const postgres: BackendCase = {
       async rawKeys() {
         const { rows } = await client.query<{ key: string }>(`SELECT key FROM ${schema}.vessel ORDER BY key`);
         return rows.map((row) => row.key);
+      },
+      async rawExpiresAt(fullKey) {
+        const { rows } = await client.query<{ expires: string | null }>(
+          `SELECT expires FROM ${schema}.vessel WHERE key = $1`,
+          [fullKey],
+        );
+        const row = rows[0];
+        return row === undefined ? undefined : row.expires === null ? null : Number(row.expires);
       },
       async cleanup() {
         await storage.close();
@@ -206,6 +244,7 @@ const redisCluster: BackendCase = {
         });
         return keys.sort();
       },
+      rawTtlMs: async (fullKey) => ttlOf(await raw.pTTL(fullKey)),
       async cleanup() {
         await storage.close();
         await eachMaster(async (node) => {
