@@ -89,6 +89,12 @@ export function session(options: SessionOptions = {}): SessionMiddleware {
     generate,
   };
 
+  /** Loads the session now; the request goes on once it is there. */
+  function loadNow(req: Req, res: ServerResponse, next: (err?: unknown) => void): void {
+    const loading = new RequestSession(req, res, next, context).load(next);
+    req.loadSession = () => loading;
+  }
+
   /** Lazy mode: nothing but `req.loadSession` until a handler calls it. */
   function deferLoad(req: Req, res: ServerResponse, next: (err?: unknown) => void): void {
     let loading: Promise<Session | undefined> | undefined;
@@ -110,12 +116,12 @@ export function session(options: SessionOptions = {}): SessionMiddleware {
     if (cookiePath !== '/' && !pathname(req).startsWith(cookiePath)) return next();
     if (!resolved.sessionId && !resolved.secrets && !req.secret)
       return next(new Error('secret option required for sessions'));
+    // Each in a function of its own: closures here would cost every request a context, lazy ones too.
     if (resolved.lazy) {
       deferLoad(req, res, next);
       return next();
     }
-    const loading = new RequestSession(req, res, next, context).load(next);
-    req.loadSession = () => loading;
+    loadNow(req, res, next);
   } as SessionMiddleware;
   middleware.close = () => closeStorage();
   return middleware;

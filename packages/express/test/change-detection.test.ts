@@ -21,18 +21,29 @@ describe('comparisonText', () => {
       readonly at: Date,
     ) {}
   }
+  const holey: unknown[] = [1];
+  holey[3] = undefined;
+  holey[4] = () => 1;
   const values: [string, unknown][] = [
     ['plain data', { id: 1, name: 'ada', roles: ['a', 'b'], nested: { deep: [1, { two: 2 }] } }],
     ['a Date', new Date(Date.UTC(2026, 10, 1))],
     ['Dates deep in objects and arrays', { user: { last: new Date(1), list: [new Date(2), { at: new Date(3) }] } }],
     ['an invalid Date', { at: new Date(Number.NaN) }],
-    ['a Map', { m: new Map<unknown, unknown>([['a', 1], [2, new Date(4)]]) }],
+    [
+      'a Map',
+      {
+        m: new Map<unknown, unknown>([
+          ['a', 1],
+          [2, new Date(4)],
+        ]),
+      },
+    ],
     ['a Set', [new Set([1, 2, 3])]],
     ['a BigInt', { big: 10n ** 20n }],
     ['a custom toJSON', { money: { toJSON: () => ({ cents: 5 }) } }],
     ['a class instance with a Date', new Point(1, new Date(6))],
     ['an own __proto__ key next to a Date', withProto],
-    ['holes and undefined in arrays', [1, , undefined, () => 1]],
+    ['holes and undefined in arrays', holey],
     ['values JSON drops', { f: () => 1, u: undefined, s: Symbol('x'), kept: true }],
     ['strings and numbers', ['x', 1.5, -0, null, false, '\u0000Map']],
   ];
