@@ -1,4 +1,5 @@
 import type { SessionRejectEvent } from '@vessel/core';
+import type { SessionPrint } from './compare.js';
 import type { Session, SessionRequest } from './session-object.js';
 import type { SessionData, SessionStore } from './store.js';
 
@@ -22,12 +23,16 @@ export interface SessionBackend<Handle = unknown> {
   load(
     id: string,
     req: SessionRequest,
-    onReject: (event: SessionRejectEvent) => void,
+    onReject: ((event: SessionRejectEvent) => void) | undefined,
   ): Promise<LoadedSession<Handle> | undefined>;
   /** The handle of a session generated in this request (nothing stored yet). */
   fresh(id: string): Handle;
-  /** Stores `session` under its id; resolves with the handle to use from now on. */
-  save(session: Session, handle: Handle): Promise<Handle>;
+  /**
+   * Stores `session` under its id; resolves with the handle to use from now on. `print` is the
+   * session's data now, `storedPrint` as loaded or last saved (empty for a session not yet
+   * stored): a backend that writes only what changed compares the two instead of serializing again.
+   */
+  save(session: Session, handle: Handle, print: SessionPrint, storedPrint: SessionPrint): Promise<Handle>;
   /** Moves the stored session's expiry without saving its data; `undefined` when the backend cannot. */
   touch(session: Session, handle: Handle): Promise<void> | undefined;
   /** Deletes the stored session `id`. */

@@ -1,20 +1,65 @@
 /**
- * The Cookie/Set-Cookie codec. It is the `cookie` package at the version express-session 1.19
- * uses, so headers match byte for byte; typed here because that version ships no types.
+ * The Cookie/Set-Cookie codec. Set-Cookie is the `cookie` package at the version express-session
+ * 1.19 uses, so headers match byte for byte (typed here: that version ships no types); the
+ * Cookie header is read with the same package's rules.
  */
 import { createRequire } from 'node:module';
 import type { CookieData } from './cookie.js';
 
 interface CookieCodec {
-  parse(header: string): Record<string, string | undefined>;
   serialize(name: string, value: string, options?: Partial<CookieData>): string;
 }
 
 const codec = createRequire(import.meta.url)('cookie') as CookieCodec;
 
-/** The cookies of a Cookie header; the first of several with one name wins. */
-export function parseCookies(header: string): Record<string, string | undefined> {
-  return codec.parse(header);
+function isBlank(code: number): boolean {
+  return code === 0x20 || code === 0x09;
+}
+
+/**
+ * The value of the first cookie called `name` in a Cookie header, exactly as the codec's
+ * `parse(header)[name]` reads it (the same splitting, trimming, quote stripping and URI
+ * decoding) without decoding or collecting the header's other cookies: it runs on every request.
+ */
+export function readCookie(header: string, name: string): string | undefined {
+  const length = header.length;
+  if (length < 2) return undefined;
+  let index = 0;
+  do {
+    const equals = header.indexOf('=', index);
+    if (equals === -1) return undefined;
+    let end = header.indexOf(';', index);
+    if (end === -1) {
+      end = length;
+    } else if (equals > end) {
+      // A pair without "=": start again after the last ";" before this "=".
+      index = header.lastIndexOf(';', equals - 1) + 1;
+      continue;
+    }
+    let keyStart = index;
+    while (keyStart < equals && isBlank(header.charCodeAt(keyStart))) keyStart++;
+    let keyEnd = equals;
+    while (keyEnd > keyStart && isBlank(header.charCodeAt(keyEnd - 1))) keyEnd--;
+    if (keyEnd - keyStart === name.length && header.startsWith(name, keyStart)) {
+      let valueStart = equals + 1;
+      while (valueStart < end && isBlank(header.charCodeAt(valueStart))) valueStart++;
+      let valueEnd = end;
+      while (valueEnd > valueStart && isBlank(header.charCodeAt(valueEnd - 1))) valueEnd--;
+      if (header.charCodeAt(valueStart) === 0x22 && header.charCodeAt(valueEnd - 1) === 0x22) {
+        valueStart++;
+        valueEnd--;
+      }
+      const value = header.slice(valueStart, valueEnd);
+      if (value.indexOf('%') === -1) return value;
+      try {
+        return decodeURIComponent(value);
+      } catch {
+        return value;
+      }
+    }
+    index = end + 1;
+  } while (index < length);
+  return undefined;
 }
 
 /** A Set-Cookie value; throws a TypeError naming an invalid attribute. */

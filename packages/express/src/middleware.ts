@@ -1,18 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createRequire } from 'node:module';
-import { DEFAULT_ID_PATTERN, type SessionRejectEvent } from '@vessel/core';
+import { DEFAULT_ID_PATTERN } from '@vessel/core';
 import type { SessionBackend } from './backend.js';
 import { Cookie } from './cookie.js';
-import { holdEnd } from './end-hook.js';
 import { resolveOptions, type SessionOptions } from './options.js';
-import { type Req, RequestSession } from './request-session.js';
-import { Session, setController } from './session-object.js';
-import { isSecure, readSessionId, type Secret } from './signature.js';
+import { type Req, RequestSession, type SessionContext } from './request-session.js';
+import { Session } from './session-object.js';
+import { isSecure, signedSessionId } from './signature.js';
 import { storeBackend } from './store-backend.js';
 import { vesselBackend } from './vessel-backend.js';
 import { resolveStorage, VesselStore } from './vessel-store.js';
-
-const onHeaders = createRequire(import.meta.url)('on-headers') as (res: ServerResponse, listener: () => void) => void;
 
 /** `session()`'s middleware; `close()` closes a storage the middleware opened itself. */
 export interface SessionMiddleware {
@@ -64,57 +60,48 @@ export function session(options: SessionOptions = {}): SessionMiddleware {
   // Ids the app hands over (no-cookie mode) are unsigned: only well-formed ones reach the store.
   const idPattern = options.genid ? APP_ID_PATTERN : DEFAULT_ID_PATTERN;
 
-  /** The request's session id and, when it brought one that cannot be used, why. */
-  function incomingId(req: Req, keys: readonly Secret[]): { id?: string; refused?: SessionRejectEvent } {
-    const { sessionId } = resolved;
-    if (!sessionId) {
-      const { id, refused } = readSessionId(req, resolved.name, keys);
-      return refused ? { refused: { reason: 'bad-signature' } } : { id };
-    }
-    // Typed as a string, but `req.query.session` can be an array or an object.
-    const given: unknown = sessionId(req);
-    if (given === undefined || given === null || given === '') return {};
-    return typeof given === 'string' && idPattern.test(given) ? { id: given } : { refused: { reason: 'invalid-id' } };
-  }
-
   /** Makes a new session on `req` (also what `store.regenerate` calls, as in express-session). */
-  function generate(req: Req): void {
+  function generate(req: Req): Session {
     req.sessionID = resolved.generateId(req);
     const session = new Session(req);
     const cookieOptions = resolved.cookieFor(req);
     session.cookie = new Cookie(cookieOptions);
-    const secure = isSecure(req, resolved.trustProxy);
-    if (cookieOptions.secure === 'auto') session.cookie.secure = secure;
-    if (cookieOptions.sameSite === 'auto') session.cookie.sameSite = secure ? 'none' : 'lax';
+    if (cookieOptions.secure === 'auto' || cookieOptions.sameSite === 'auto') {
+      const secure = isSecure(req, resolved.trustProxy);
+      if (cookieOptions.secure === 'auto') session.cookie.secure = secure;
+      if (cookieOptions.sameSite === 'auto') session.cookie.sameSite = secure ? 'none' : 'lax';
+    }
     req.session = session;
+    return session;
   }
   store.generate = generate;
 
-  /**
-   * Starts the session machinery for one request: reads the cookie's id and hooks the response
-   * so the cookie and the store write happen at its end. In lazy mode this waits for the first
-   * `req.loadSession()`, so requests that never ask for the session pay for none of it.
-   */
-  function begin(
-    req: Req,
-    res: ServerResponse,
-    next: (err?: unknown) => void,
-    keys: readonly Secret[],
-  ): RequestSession {
-    req.sessionStore = store;
-    const { id, refused } = incomingId(req, keys);
-    req.sessionID = id;
-    const current = new RequestSession(req, resolved, backend, generate, keys, refused);
-    setController(req, current);
-    onHeaders(res, () => {
-      try {
-        current.writeCookie(res);
-      } catch (err) {
-        setImmediate(next, err);
-      }
-    });
-    holdEnd(res, () => current.commit(), resolved.continueWithout ? undefined : (err) => setImmediate(next, err));
-    return current;
+  const context: SessionContext = {
+    options: resolved,
+    backend,
+    signedId: signedSessionId(resolved.name, resolved.secrets),
+    appSessionId(req) {
+      // Typed as a string, but `req.query.session` can be an array or an object.
+      const given: unknown = resolved.sessionId?.(req);
+      if (given === undefined || given === null || given === '') return undefined;
+      return typeof given === 'string' && idPattern.test(given) ? given : false;
+    },
+    generate,
+  };
+
+  /** Loads the session now; the request goes on once it is there. */
+  function loadNow(req: Req, res: ServerResponse, next: (err?: unknown) => void): void {
+    const loading = new RequestSession(req, res, next, context).load(next);
+    req.loadSession = () => loading;
+  }
+
+  /** Lazy mode: nothing but `req.loadSession` until a handler calls it. */
+  function deferLoad(req: Req, res: ServerResponse, next: (err?: unknown) => void): void {
+    let loading: Promise<Session | undefined> | undefined;
+    req.loadSession = () => {
+      loading ??= new RequestSession(req, res, next, context).load();
+      return loading;
+    };
   }
 
   const middleware = function sessionMiddleware(
@@ -123,30 +110,18 @@ export function session(options: SessionOptions = {}): SessionMiddleware {
     next: (err?: unknown) => void,
   ) {
     const req = request as Req;
-    if (req.session) return next();
-    if (!backend.isReady()) return next();
+    if (req.session || !backend.isReady()) return next();
     const cookiePath = resolved.cookieFor(req).path || '/';
     // Every path starts with "/": only a narrower cookie path needs the request's path.
     if (cookiePath !== '/' && !pathname(req).startsWith(cookiePath)) return next();
     if (!resolved.sessionId && !resolved.secrets && !req.secret)
       return next(new Error('secret option required for sessions'));
-    const keys: readonly Secret[] = resolved.secrets ?? [req.secret as Secret];
-
-    let loading: Promise<Session | undefined> | undefined;
+    // Each in a function of its own: closures here would cost every request a context, lazy ones too.
     if (resolved.lazy) {
-      req.loadSession = () => {
-        loading ??= begin(req, res, next, keys).load();
-        return loading;
-      };
+      deferLoad(req, res, next);
       return next();
     }
-    const current = begin(req, res, next, keys);
-    loading = current.load();
-    req.loadSession = () => loading as Promise<Session | undefined>;
-    loading.then(
-      () => next(),
-      (err: unknown) => next(err),
-    );
+    loadNow(req, res, next);
   } as SessionMiddleware;
   middleware.close = () => closeStorage();
   return middleware;

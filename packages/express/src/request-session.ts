@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type SessionRejectEvent, signSessionId } from '@vessel/core';
+import type { SessionRejectEvent } from '@vessel/core';
 import type { SessionBackend } from './backend.js';
-import { sessionFingerprint } from './compare.js';
+import { EMPTY_PRINT, type SessionPrint, samePrint, sessionPrint } from './compare.js';
 import { Cookie } from './cookie.js';
 import type { ResolvedOptions } from './options.js';
-import type { RegenerateOptions, Session, SessionController } from './session-object.js';
-import { isSecure, type Secret } from './signature.js';
+import { type HookedSession, hookResponse } from './response-hooks.js';
+import { type RegenerateOptions, type Session, type SessionController, setController } from './session-object.js';
+import { isSecure, type Secret, type SignedSessionId } from './signature.js';
 import { inflateSession, type SessionData } from './store.js';
 
 /** A request as the middleware sees it (Express adds `secret`, `secure`, `originalUrl`). */
@@ -18,6 +19,17 @@ export interface Req extends IncomingMessage {
   loadSession?: () => Promise<Session | undefined>;
 }
 
+/** What every request of one `session()` middleware shares. */
+export interface SessionContext {
+  readonly options: ResolvedOptions;
+  readonly backend: SessionBackend;
+  readonly signedId: SignedSessionId;
+  /** No-cookie mode: the app's id for the request; `false` when it gave one that is not well-formed. */
+  readonly appSessionId: (req: Req) => string | false | undefined;
+  /** Makes a new session on `req` (and returns it). */
+  generate(req: Req): Session;
+}
+
 function appendSetCookie(res: ServerResponse, value: string): void {
   const previous = res.getHeader('Set-Cookie') ?? [];
   const list = Array.isArray(previous) ? [...previous, value] : [String(previous), value];
@@ -28,59 +40,94 @@ function appendSetCookie(res: ServerResponse, value: string): void {
  * One request's session, with express-session's rules: loads or generates it, decides at the
  * end whether the store is written (saved or touched) and whether the cookie is sent, and
  * carries out `req.session`'s methods.
+ *
+ * Change detection compares prints (`compare.ts`): one of the data as loaded, one at the end of
+ * the request, shared by the save/touch decision, the cookie decision and the backend's diff.
  */
-export class RequestSession implements SessionController {
+export class RequestSession implements SessionController, HookedSession {
   /** The id the request's cookie (or the app, in no-cookie mode) named. */
   readonly #cookieId: string | undefined;
+  readonly #keys: readonly Secret[];
+  /** Why the cookie (or no-cookie id) the request brought cannot be used, if it brought one. */
+  readonly #refused: SessionRejectEvent | undefined;
   #handle: unknown;
   #isNew = false;
   #originalId: string | undefined;
-  #originalHash: string | undefined;
-  #savedHash: string | undefined;
+  /** The data as loaded or generated (express-session's `originalHash`). */
+  #loadedPrint: SessionPrint = EMPTY_PRINT;
+  /** The data as the store holds it: loaded or last saved; empty while nothing is stored. */
+  #storedPrint: SessionPrint = EMPTY_PRINT;
+  /** The data as last saved, or as loaded unless `resave` (express-session's `savedHash`). */
+  #savedPrint: SessionPrint | undefined;
+  /** The print taken by `commit`, still valid when the headers go out in the same `end()`. */
+  #endPrint: SessionPrint | undefined;
   #touched = false;
   /** Loaded (or generated): before that (lazy mode, a store outage) nothing is written or sent. */
   #active = false;
 
+  /** Starts the machinery for a request: its id from the cookie, `req.sessionStore`, the response hooks. */
   constructor(
     private readonly req: Req,
-    private readonly options: ResolvedOptions,
-    private readonly backend: SessionBackend,
-    private readonly generate: (req: Req) => void,
-    private readonly keys: readonly Secret[],
-    /** Why the cookie (or no-cookie id) the request brought cannot be used, if it brought one. */
-    private readonly refused?: SessionRejectEvent,
+    res: ServerResponse,
+    private readonly next: (err?: unknown) => void,
+    private readonly context: SessionContext,
   ) {
-    this.#cookieId = req.sessionID;
+    const { options, backend } = context;
+    this.#keys = options.secrets ?? [req.secret as Secret];
+    req.sessionStore = backend.store;
+    const given = options.sessionId ? context.appSessionId(req) : context.signedId.read(req, this.#keys);
+    const id = given === false ? undefined : given;
+    this.#refused = given === false ? { reason: options.sessionId ? 'invalid-id' : 'bad-signature' } : undefined;
+    this.#cookieId = id;
+    // Without an id, `load` generates one at once: no write here (each costs, see `hookResponse`).
+    if (id !== undefined || req.sessionID !== undefined) req.sessionID = id;
+    hookResponse(res, this);
   }
 
-  /** Loads the session named by the cookie, or generates one; `undefined` when the store is down and `continue` is set. */
-  async load(): Promise<Session | undefined> {
-    const { req, backend } = this;
+  /**
+   * Loads the session named by the cookie, or generates one; `undefined` when the store is down
+   * and `continue` is set. With `then`, the request goes on from here (`then()`, or `then(err)`
+   * on a store error, which the returned promise then does not repeat).
+   */
+  load(then?: (err?: unknown) => void): Promise<Session | undefined> {
+    const { req } = this;
     const id = this.#cookieId;
-    if (this.refused) this.#reject(this.refused);
-    if (id) {
-      let loaded: Awaited<ReturnType<SessionBackend['load']>>;
-      try {
-        loaded = await backend.load(id, req, (event) => this.#reject(event));
-      } catch (err) {
-        if (!this.options.continueWithout) throw err;
-        req.sessionID = undefined;
-        return undefined;
-      }
-      if (loaded) this.#inflate(loaded.data, loaded.handle);
-      else this.#start();
-    } else {
-      this.#start();
+    if (this.#refused) this.#reject(this.#refused);
+    if (!id) {
+      const session = this.#start();
+      // Later, as with a stored session: the caller has the returned promise before the request goes on.
+      if (then) queueMicrotask(() => then());
+      return Promise.resolve(session);
     }
-    this.#active = true;
-    return req.session;
+    const { onReject } = this.context.options;
+    const heard = onReject ? (event: SessionRejectEvent) => onReject(event, req) : undefined;
+    return this.context.backend.load(id, req, heard).then(
+      (loaded) => {
+        const session = loaded ? this.#inflate(loaded.data, loaded.handle) : this.#start();
+        then?.();
+        return session;
+      },
+      (err: unknown) => {
+        if (this.context.options.continueWithout) {
+          req.sessionID = undefined;
+          then?.();
+          return undefined;
+        }
+        if (!then) throw err;
+        then(err);
+        return undefined;
+      },
+    );
   }
 
   /** Sets the cookie when the rules say so; runs as the response headers are written. */
-  writeCookie(res: ServerResponse): void {
-    const { req, options } = this;
+  writeHeaders(res: ServerResponse): void {
+    const { req } = this;
+    const { options } = this.context;
+    if (!this.#active || options.sessionId) return;
     const s = req.session;
-    if (!this.#active || !s || options.sessionId || !this.#shouldSetCookie(s)) return;
+    const id = req.sessionID;
+    if (!s || typeof id !== 'string' || !this.#shouldSetCookie(s, id)) return;
     if (s.cookie.secure && !isSecure(req, options.trustProxy)) return;
     this.#touchOnce(s);
     const { expires, originalMaxAge } = s.cookie;
@@ -88,10 +135,12 @@ export class RequestSession implements SessionController {
     if (expires instanceof Date && typeof originalMaxAge === 'number' && !res.hasHeader('Date') && res.sendDate) {
       res.setHeader('Date', new Date(expires.getTime() - originalMaxAge).toUTCString());
     }
-    appendSetCookie(
-      res,
-      s.cookie.serialize(options.name, signSessionId(req.sessionID as string, this.keys[0] as Secret)),
-    );
+    const signed = this.context.signedId.sign(id, this.#keys);
+    appendSetCookie(res, s.cookie.serialize(options.name, signed));
+  }
+
+  writeHeadersFailed(err: unknown): void {
+    setImmediate(this.next, err);
   }
 
   /**
@@ -106,35 +155,43 @@ export class RequestSession implements SessionController {
   }
 
   #write(): Promise<void> | undefined {
-    const { req, backend } = this;
     if (!this.#active) return undefined;
-    if (req.sessionID && this.options.unsetDestroy && req.session == null) {
-      return backend.destroy(req.sessionID, this.#handle);
-    }
+    const { req } = this;
+    const { backend, options } = this.context;
     const s = req.session;
+    const id = req.sessionID;
+    if (id && options.unsetDestroy && s == null) return backend.destroy(id, this.#handle);
     if (!s) return undefined;
     this.#touchOnce(s);
-    if (this.#shouldSave()) return this.save(s);
-    if (this.#shouldTouch()) return backend.touch(s, this.#handle);
+    if (typeof id !== 'string') return undefined;
+    const print = sessionPrint(s);
+    this.#endPrint = print;
+    if (this.#shouldSave(s, id, print)) return this.#save(s, print);
+    if (this.#cookieId === id) return backend.touch(s, this.#handle);
     return undefined;
   }
 
-  async save(s: Session): Promise<void> {
-    this.#savedHash = sessionFingerprint(s);
-    this.#handle = await this.backend.save(s, this.#handle);
-    this.#isNew = false;
+  commitFailed(err: unknown): boolean {
+    // `storeUnavailable: 'continue'`: the response goes out as it was, without the session's cookie.
+    if (this.context.options.continueWithout) return false;
+    setImmediate(this.next, err);
+    return true;
+  }
+
+  save(s: Session): Promise<void> {
+    return this.#save(s, sessionPrint(s));
   }
 
   async reload(s: Session): Promise<void> {
-    const loaded = await this.backend.reload(s.id, this.#handle);
+    const loaded = await this.context.backend.reload(s.id, this.#handle);
     if (!loaded) throw new Error('failed to load session');
     this.#handle = loaded.handle;
-    inflateSession(this.req, loaded.data);
+    this.#storedPrint = sessionPrint(inflateSession(this.req, loaded.data));
   }
 
   async destroy(s: Session): Promise<void> {
     delete this.req.session;
-    await this.backend.destroy(s.id, this.#handle);
+    await this.context.backend.destroy(s.id, this.#handle);
   }
 
   /**
@@ -142,10 +199,11 @@ export class RequestSession implements SessionController {
    * the stored session was gone by then: a session destroyed elsewhere stays destroyed.
    */
   async regenerate(s: Session, { keepData }: RegenerateOptions): Promise<void> {
-    const { req, backend } = this;
+    const { req, context } = this;
     const kept = keepData ? { ...s } : undefined;
-    const stillStored = await backend.regenerate(req, this.#handle, () => this.generate(req));
-    this.#handle = backend.fresh(req.sessionID ?? '');
+    const stillStored = await context.backend.regenerate(req, this.#handle, () => context.generate(req));
+    this.#handle = context.backend.fresh(req.sessionID ?? '');
+    this.#storedPrint = EMPTY_PRINT;
     this.#isNew = true;
     if (kept && stillStored && req.session) Object.assign(req.session, kept);
   }
@@ -164,65 +222,79 @@ export class RequestSession implements SessionController {
   }
 
   created(): Date | undefined {
-    return this.backend.times(this.#handle).created;
+    return this.context.backend.times(this.#handle).created;
   }
 
   lastAccessed(): Date | undefined {
-    return this.backend.times(this.#handle).lastAccessed;
+    return this.context.backend.times(this.#handle).lastAccessed;
   }
 
   #reject(event: SessionRejectEvent): void {
-    this.options.onReject?.(event, this.req);
+    this.context.options.onReject?.(event, this.req);
   }
 
-  #start(): void {
-    const { req } = this;
-    this.generate(req);
-    this.#handle = this.backend.fresh(req.sessionID ?? '');
+  async #save(s: Session, print: SessionPrint): Promise<void> {
+    this.#savedPrint = print;
+    const saving = this.context.backend.save(s, this.#handle, print, this.#storedPrint);
+    this.#storedPrint = print;
+    this.#handle = await saving;
+    this.#isNew = false;
+  }
+
+  #start(): Session {
+    const { req, context } = this;
+    const s = context.generate(req);
+    setController(s, this);
+    this.#handle = context.backend.fresh(s.id);
     this.#isNew = true;
-    this.#originalId = req.sessionID;
-    this.#originalHash = sessionFingerprint(req.session as Session);
+    this.#originalId = s.id;
+    this.#loadedPrint = sessionPrint(s);
+    this.#active = true;
+    return s;
   }
 
-  #inflate(data: SessionData, handle: unknown): void {
-    const { req } = this;
+  #inflate(data: SessionData, handle: unknown): Session {
+    const { req, context } = this;
     this.#handle = handle;
     // A record written without a cookie (by Vessel's own API) gets the configured one.
-    if (typeof data.cookie !== 'object' || data.cookie === null) data.cookie = new Cookie(this.options.cookieFor(req));
+    if (typeof data.cookie !== 'object' || data.cookie === null)
+      data.cookie = new Cookie(context.options.cookieFor(req));
     // Not `store.createSession`: stores built on express-session's Store would make its Session objects.
     const s = inflateSession(req, data);
-    this.#originalId = req.sessionID;
-    this.#originalHash = sessionFingerprint(s);
-    if (!this.options.resave) this.#savedHash = this.#originalHash;
+    setController(s, this);
+    this.#originalId = this.#cookieId;
+    const print = sessionPrint(s);
+    this.#loadedPrint = print;
+    this.#storedPrint = print;
+    if (!context.options.resave) this.#savedPrint = print;
+    this.#active = true;
+    return s;
   }
 
-  #isModified(s: Session): boolean {
-    return this.#originalId !== s.id || this.#originalHash !== sessionFingerprint(s);
+  /** The print of the data now: the one `commit` took when the headers go out during the same `end()`. */
+  #printNow(s: Session): SessionPrint {
+    return this.#endPrint ?? sessionPrint(s);
   }
 
-  #isSaved(s: Session): boolean {
-    return this.#originalId === s.id && this.#savedHash === sessionFingerprint(s);
+  #isModified(s: Session, print: SessionPrint): boolean {
+    return this.#originalId !== s.id || !samePrint(this.#loadedPrint, print);
   }
 
-  #shouldSave(): boolean {
-    const { req } = this;
-    if (typeof req.sessionID !== 'string' || !req.session) return false;
-    return !this.options.saveUninitialized && !this.#savedHash && this.#cookieId !== req.sessionID
-      ? this.#isModified(req.session)
-      : !this.#isSaved(req.session);
+  #isSaved(s: Session, print: SessionPrint): boolean {
+    return this.#originalId === s.id && this.#savedPrint !== undefined && samePrint(this.#savedPrint, print);
   }
 
-  #shouldTouch(): boolean {
-    const { req } = this;
-    return typeof req.sessionID === 'string' && this.#cookieId === req.sessionID && !this.#shouldSave();
+  #shouldSave(s: Session, id: string, print: SessionPrint): boolean {
+    return !this.context.options.saveUninitialized && this.#savedPrint === undefined && this.#cookieId !== id
+      ? this.#isModified(s, print)
+      : !this.#isSaved(s, print);
   }
 
-  #shouldSetCookie(s: Session): boolean {
-    const { req, options } = this;
-    if (typeof req.sessionID !== 'string') return false;
-    return this.#cookieId !== req.sessionID
-      ? options.saveUninitialized || this.#isModified(s)
-      : options.rolling || (s.cookie.expires != null && this.#isModified(s));
+  #shouldSetCookie(s: Session, id: string): boolean {
+    const { options } = this.context;
+    return this.#cookieId !== id
+      ? options.saveUninitialized || this.#isModified(s, this.#printNow(s))
+      : options.rolling || (s.cookie.expires != null && this.#isModified(s, this.#printNow(s)));
   }
 
   #touchOnce(s: Session): void {

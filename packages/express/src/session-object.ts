@@ -34,15 +34,17 @@ export interface SessionRequest extends IncomingMessage {
   sessionStore?: SessionStore | undefined;
 }
 
-const controllers = new WeakMap<object, SessionController>();
+let controllerOf: (session: Session) => SessionController | undefined;
+let attach: (session: Session, controller: SessionController) => void;
 
-/** Attaches the middleware's controller to `req` (for its sessions' methods). */
-export function setController(req: object, controller: SessionController): void {
-  controllers.set(req, controller);
-}
-
-function controllerOf(session: Session): SessionController | undefined {
-  return controllers.get(session.req);
+/**
+ * Makes `controller` carry out `session`'s methods. Sessions made later for the same request
+ * (`regenerate`, `store.createSession(req, …)`) inherit it from `req.session`. Kept in the
+ * session, not the request: after Express sets a request's prototype, every property (or WeakMap
+ * entry) added to it per request costs more than a field of an object of our own.
+ */
+export function setController(session: Session, controller: SessionController): void {
+  attach(session, controller);
 }
 
 /** Runs `work`: with a callback, reports to it and returns `self`; without, returns the promise. */
@@ -76,20 +78,40 @@ function shadow(target: object, key: string, value: unknown): void {
  * (express-session style, returning the session) or, without one, return a promise.
  */
 export class Session {
-  declare readonly req: SessionRequest;
-  declare readonly id: string;
+  readonly #req: SessionRequest;
+  readonly #id: string;
+  #controller: SessionController | undefined;
+
+  static {
+    controllerOf = (session) => session.#controller;
+    attach = (session, controller) => {
+      session.#controller = controller;
+    };
+  }
   declare cookie: Cookie;
   [key: string]: unknown;
 
   constructor(req: SessionRequest, data?: Record<string, unknown> | null) {
-    Object.defineProperty(this, 'req', { value: req });
-    Object.defineProperty(this, 'id', { value: req.sessionID });
+    this.#req = req;
+    this.#id = req.sessionID as string;
+    const current = req.session;
+    this.#controller = current instanceof Session ? current.#controller : undefined;
     if (typeof data === 'object' && data !== null) {
       for (const key in data) {
         if (!(key in this)) this[key] = data[key];
         else if (VESSEL_MEMBERS.has(key)) shadow(this, key, data[key]);
       }
     }
+  }
+
+  /** The request this session belongs to (not enumerable, like `id`: JSON and spreads see the data only). */
+  get req(): SessionRequest {
+    return this.#req;
+  }
+
+  /** The session id (`req.sessionID` when the session was made). */
+  get id(): string {
+    return this.#id;
   }
 
   /** Restarts the cookie's `maxAge` (done for every response). */

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { type SigningSecret, unsignSessionId } from '@vessel/core';
-import { parseCookies } from './cookie-header.js';
+import { SessionIdVerifier, type SigningSecret, signSessionId, unsignSessionId } from '@vessel/core';
+import { readCookie } from './cookie-header.js';
 
 /** A cookie-signing secret: a string or the bytes of one. */
 export type Secret = SigningSecret;
@@ -11,44 +11,54 @@ interface ParsedCookies {
   cookies?: Record<string, unknown>;
 }
 
-function unsignRaw(raw: unknown, secrets: readonly Secret[]): string | undefined {
-  return typeof raw === 'string' ? unsignSessionId(raw, secrets) : undefined;
-}
-
-/** What a request's session cookie says: the id it carries, or that one was sent and did not verify. */
-export interface CookieSessionId {
-  /** The id, when a signature verified. */
-  readonly id: string | undefined;
-  /** A cookie of the name was sent, but no secret signed it (or cookie-parser marked it tampered). */
-  readonly refused: boolean;
+/** The signed session id in the cookie: read and verified, or signed for a Set-Cookie. */
+export interface SignedSessionId {
+  /**
+   * The id the cookie carries when its signature verifies: from the Cookie header, else from
+   * cookie-parser's `req.signedCookies` / `req.cookies`; `false` when a cookie of the name was
+   * sent and no secret signed it (or cookie-parser marked it tampered); `undefined` when none
+   * was sent. `secrets`: the request's own (`req.secret`), used when the options name none.
+   */
+  read(req: IncomingMessage, secrets: readonly Secret[]): string | false | undefined;
+  /** The signed cookie value for `id` (`s:<id>.<signature>`, not yet URI-encoded), signed with the first secret. */
+  sign(id: string, secrets: readonly Secret[]): string;
 }
 
 /**
- * The session id the request's cookie `name` carries when its signature verifies: from the
- * Cookie header, else from cookie-parser's `req.signedCookies` / `req.cookies`.
+ * The session id in cookie `name`. With the options' own `secrets`, core's `SessionIdVerifier`
+ * remembers the signatures it has checked or made, so a returning session's cookie costs a
+ * constant-time comparison instead of an HMAC; `req.secret` (no `secrets`) is checked in full.
  */
-export function readSessionId(req: IncomingMessage, name: string, secrets: readonly Secret[]): CookieSessionId {
-  let id: string | undefined;
-  let sent = false;
-  const header = req.headers.cookie;
-  if (header) {
-    const raw = parseCookies(header)[name];
-    sent = raw !== undefined;
-    id = unsignRaw(raw, secrets);
-  }
-  const parsed = req as IncomingMessage & ParsedCookies;
-  if (!id && parsed.signedCookies) {
-    const value = parsed.signedCookies[name];
-    if (typeof value === 'string' && value) id = value;
-    // cookie-parser leaves `false` for a signed cookie whose signature failed.
-    else if (value === false) sent = true;
-  }
-  if (!id && parsed.cookies) {
-    const value = parsed.cookies[name];
-    sent ||= value !== undefined;
-    id = unsignRaw(value, secrets);
-  }
-  return { id, refused: !id && sent };
+export function signedSessionId(name: string, secrets: readonly Secret[] | undefined): SignedSessionId {
+  const verifier = secrets ? new SessionIdVerifier(secrets) : undefined;
+  const unsign = (raw: unknown, requestSecrets: readonly Secret[]): string | undefined => {
+    if (typeof raw !== 'string') return undefined;
+    return verifier ? verifier.verify(raw)?.id : unsignSessionId(raw, requestSecrets);
+  };
+  return {
+    read(req, requestSecrets) {
+      const header = req.headers.cookie;
+      const raw = header ? readCookie(header, name) : undefined;
+      const id = unsign(raw, requestSecrets);
+      if (id) return id;
+      let sent = raw !== undefined;
+      const parsed = req as IncomingMessage & ParsedCookies;
+      if (parsed.signedCookies) {
+        const value = parsed.signedCookies[name];
+        if (typeof value === 'string' && value) return value;
+        // cookie-parser leaves `false` for a signed cookie whose signature failed.
+        if (value === false) sent = true;
+      }
+      if (parsed.cookies) {
+        const value = parsed.cookies[name];
+        sent ||= value !== undefined;
+        const unsigned = unsign(value, requestSecrets);
+        if (unsigned) return unsigned;
+      }
+      return sent ? false : undefined;
+    },
+    sign: (id, requestSecrets) => (verifier ? verifier.sign(id) : signSessionId(id, requestSecrets[0] as Secret)),
+  };
 }
 
 /**

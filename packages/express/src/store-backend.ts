@@ -31,7 +31,7 @@ export function storeBackend(store: SessionStore): SessionBackend<undefined> {
     async load(id, _req, onReject) {
       const loaded = await get(id);
       // A store answers "no session" alike for unknown and expired ones.
-      if (!loaded) onReject({ reason: 'unknown', id });
+      if (!loaded) onReject?.({ reason: 'unknown', id });
       return loaded;
     },
     fresh: () => undefined,

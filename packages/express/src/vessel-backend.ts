@@ -1,6 +1,6 @@
 import { type Session as CoreSession, SessionManager, type SessionRejectEvent, type Storage } from '@vessel/core';
 import type { LoadedSession, SessionBackend } from './backend.js';
-import { comparisonText } from './compare.js';
+import { EMPTY_PRINT, type SessionPrint, textsByKey } from './compare.js';
 import type { Session } from './session-object.js';
 import type { SessionData, SessionStore } from './store.js';
 
@@ -32,8 +32,8 @@ export interface VesselBackendOptions {
 export interface VesselHandle {
   /** The core session; `undefined` until a session generated in this request is first saved. */
   core: CoreSession | undefined;
-  /** The comparison text of each top-level value as loaded or last saved (`cookie` excluded). */
-  readonly snapshot: Map<string, string>;
+  /** The cookie as the record holds it (loaded or last saved): an unchanged cookie is not set again. */
+  cookie: unknown;
 }
 
 type CookieJson = Record<string, unknown> & { originalMaxAge?: unknown; expires?: unknown };
@@ -69,73 +69,94 @@ export function vesselBackend(options: VesselBackendOptions): SessionBackend<Ves
   }
 
   function loaded(core: CoreSession): LoadedSession<VesselHandle> {
-    // `cookie` first, where express-session has it.
-    const data: Record<string, unknown> = { cookie: undefined, ...core.toJSON() };
-    const snapshot = new Map<string, string>();
-    for (const key of Object.keys(data)) {
-      if (key === 'cookie') continue;
-      const text = comparisonText(data[key]);
-      if (text !== undefined) snapshot.set(key, text);
-    }
+    let data = core.toJSON();
+    // `cookie` first, where express-session has it (records this backend writes have it there already).
+    let first: string | undefined;
+    for (first in data) break;
+    if (first !== 'cookie' && Object.hasOwn(data, 'cookie')) data = { cookie: undefined, ...data };
     const cookie = data.cookie;
     if (typeof cookie === 'object' && cookie !== null) {
-      const json = { ...(cookie as CookieJson) };
+      const json = cookie as CookieJson;
       // Touches move the record's access time, not its data: the cookie expires maxAge after it.
       if (typeof json.originalMaxAge === 'number') {
-        json.expires = new Date(core.lastAccessed.getTime() + json.originalMaxAge).toISOString();
+        const expires = new Date(core.lastAccessed.getTime() + json.originalMaxAge).toISOString();
+        data.cookie = { ...json, expires };
       }
-      data.cookie = json;
     } else {
       delete data.cookie;
     }
-    return { data: data as SessionData, handle: { core, snapshot } };
+    return { data: data as SessionData, handle: { core, cookie } };
   }
 
   async function load(
     id: string,
     onReject?: (event: SessionRejectEvent) => void,
   ): Promise<LoadedSession<VesselHandle> | undefined> {
-    const core = await manager.get(id, { onReject });
+    const core = await manager.get(id, onReject ? { onReject } : undefined);
     return core ? loaded(core) : undefined;
   }
 
-  /** Applies the top-level keys that differ from the snapshot to `core`. */
-  function applyChanges(session: Session, handle: VesselHandle, core: CoreSession): void {
-    const seen = new Set<string>();
-    for (const key of Object.keys(session)) {
-      if (key === 'cookie') continue;
-      const value = session[key];
-      const text = comparisonText(value);
-      if (text === undefined) continue;
-      seen.add(key);
-      if (handle.snapshot.get(key) !== text) {
-        core.set(key, value);
-        handle.snapshot.set(key, text);
+  /** Applies to `core` the top-level keys whose text differs between `print` (now) and `storedPrint`. */
+  function applyChanges(session: Session, core: CoreSession, print: SessionPrint, storedPrint: SessionPrint): void {
+    let sameKeys = print.length === storedPrint.length;
+    for (let index = 0; sameKeys && index < print.length; index += 2) sameKeys = print[index] === storedPrint[index];
+    if (sameKeys) {
+      // The usual save: the same keys as stored, some values changed.
+      for (let index = 0; index < print.length; index += 2) {
+        if (print[index + 1] !== storedPrint[index + 1])
+          core.set(print[index] as string, session[print[index] as string]);
       }
+    } else {
+      const stored = textsByKey(storedPrint);
+      for (let index = 0; index < print.length; index += 2) {
+        const key = print[index] as string;
+        if (stored.get(key) !== print[index + 1]) core.set(key, session[key]);
+        stored.delete(key);
+      }
+      for (const key of stored.keys()) core.delete(key);
     }
-    for (const key of [...handle.snapshot.keys()]) {
-      if (seen.has(key)) continue;
-      core.delete(key);
-      handle.snapshot.delete(key);
-    }
+  }
+
+  /** The cookie as the record keeps it: its attributes, unset ones left out. */
+  function cookieRecord(session: Session): Record<string, unknown> {
+    const attributes = session.cookie.data as unknown as Record<string, unknown>;
     const cookie: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(session.cookie.toJSON())) if (value !== undefined) cookie[key] = value;
-    core.set('cookie', cookie);
+    for (const key in attributes) if (attributes[key] !== undefined) cookie[key] = attributes[key];
+    return cookie;
+  }
+
+  /** True when the stored cookie has exactly these attributes (Dates by time). */
+  function sameCookie(stored: unknown, cookie: Record<string, unknown>): boolean {
+    if (typeof stored !== 'object' || stored === null) return false;
+    const before = stored as Record<string, unknown>;
+    let keys = 0;
+    for (const key in cookie) {
+      keys++;
+      const a = before[key];
+      const b = cookie[key];
+      if (a !== b && !(a instanceof Date && b instanceof Date && a.getTime() === b.getTime())) return false;
+    }
+    for (const _ in before) keys--;
+    return keys === 0;
   }
 
   const backend: SessionBackend<VesselHandle> = {
     store,
     isReady: () => true,
     load: (id, _req, onReject) => load(id, onReject),
-    fresh: () => ({ core: undefined, snapshot: new Map() }),
+    fresh: () => ({ core: undefined, cookie: undefined }),
 
-    async save(session, handle) {
-      const core = handle.core ?? manager.create({ id: session.id });
-      if (!handle.core) handle.snapshot.clear();
+    async save(session, handle, print, storedPrint) {
+      const stored = handle.core;
+      const core = stored ?? manager.create({ id: session.id });
       handle.core = core;
       const timeout = timeoutFor(session.cookie.originalMaxAge);
       if (core.idleTimeout !== timeout) core.setIdleTimeout(timeout);
-      applyChanges(session, handle, core);
+      const cookie = cookieRecord(session);
+      // A new record gets `cookie` first, where loading wants it; a stored one only when it changed.
+      if (!stored || !sameCookie(handle.cookie, cookie)) core.set('cookie', cookie);
+      handle.cookie = cookie;
+      applyChanges(session, core, print, stored ? storedPrint : EMPTY_PRINT);
       await core.save();
       return handle;
     },
@@ -144,9 +165,9 @@ export function vesselBackend(options: VesselBackendOptions): SessionBackend<Ves
       const { core } = handle;
       // Destroyed: an explicit save in this request found it gone (another request ended it).
       if (!core || core.isNew || core.isDestroyed) return undefined;
-      // A new cookie lifetime must reach the record (a touch keeps the data): save instead.
+      // A new cookie lifetime must reach the record: save the cookie (a touch keeps the data, so no data to compare).
       if (timeoutFor(session.cookie.originalMaxAge) !== core.idleTimeout)
-        return backend.save(session, handle).then(() => undefined);
+        return backend.save(session, handle, EMPTY_PRINT, EMPTY_PRINT).then(() => undefined);
       const lifetime = core.idleTimeout ?? defaultTimeoutSeconds;
       const touchAfter = options.touchAfterSeconds ?? Math.min(DEFAULT_TOUCH_AFTER_SECONDS, lifetime / 10);
       if (Date.now() - core.lastAccessed.getTime() < touchAfter * 1000) return undefined;

@@ -61,10 +61,10 @@ export const REMEMBERED_SIGNATURES = 10_000;
  * authentic cookies are remembered; anything else pays the full verification every time.
  */
 export class SessionIdVerifier {
-  readonly #secrets: readonly string[];
+  readonly #secrets: readonly SigningSecret[];
   readonly #remembered = new Map<string, { readonly signature: Buffer; readonly secretIndex: number }>();
 
-  constructor(secrets: readonly string[]) {
+  constructor(secrets: readonly SigningSecret[]) {
     this.#secrets = secrets;
   }
 

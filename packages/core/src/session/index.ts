@@ -1,4 +1,4 @@
-export { type SigningSecret, signSessionId, unsignSessionId } from './cookie-signing.js';
+export { SessionIdVerifier, type SigningSecret, signSessionId, unsignSessionId } from './cookie-signing.js';
 export { DEFAULT_ID_PATTERN, generateSessionId, isValidSessionId } from './ids.js';
 export {
   DEFAULT_TIMEOUT_SECONDS,

@@ -122,6 +122,13 @@ describe('session cookie signing', () => {
       expect(verifier.verify(signSessionId(id, 'old'))).toEqual({ id, secretIndex: 1 });
     });
 
+    it('takes Buffer secrets, signing exactly as with the same string', () => {
+      const verifier = new SessionIdVerifier([Buffer.from('s1')]);
+      expect(verifier.sign(id)).toBe(signSessionId(id, 's1'));
+      expect(verifier.verify(signSessionId(id, 's1'))).toEqual({ id, secretIndex: 0 });
+      expect(verifier.verify(signSessionId(id, 's2'))).toBeUndefined();
+    });
+
     it(`remembers at most ${REMEMBERED_SIGNATURES} ids and never a forged one`, () => {
       const verifier = new SessionIdVerifier(['s1']);
       const first = signSessionId(`${id}-0`, 's1');
