@@ -33,8 +33,9 @@ export interface BackendDriver {
   read?(fullKey: string): Promise<string | null | undefined>;
   /**
    * Stores `raw` at `fullKey`, expiring at the instant `expiresAt` (ms since the epoch; null for
-   * never): the write behind `set` for backends that expire keys themselves, so a command the
-   * server runs late cannot keep the entry longer. Optional: without it, writes go through keyv.
+   * never): the write behind `set` for backends that expire keys themselves, so the time spent
+   * waiting for a connection does not keep the entry longer. Optional: without it, writes go
+   * through keyv.
    */
   write?(fullKey: string, raw: string, expiresAt: number | null): Promise<void>;
   /** One page of raw records in `range`, after `cursor` (null: from the start). */

@@ -15,14 +15,24 @@ const UNLOCK_SCRIPT =
   "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
 /**
- * Writes `ARGV[2]` (expiring at `ARGV[3]`, ms since the epoch, 0 for never) only while `KEYS[1]`
- * still holds exactly `ARGV[1]`: a compare-and-set in one round trip. The expiry is an instant
- * (`PXAT`), not a duration, so a script the server runs late never keeps the key longer. Sending the expected text and comparing
+ * Writes `ARGV[2]` (TTL `ARGV[3]` ms, 0 for none) only while `KEYS[1]` still holds exactly
+ * `ARGV[1]`: a compare-and-set in one round trip. Sending the expected text and comparing
  * strings costs less, on both sides, than hashing it (measured: see docs/benchmarks.md).
  */
 const COMPARE_AND_SET_SCRIPT = `if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-if ARGV[3] ~= '0' then redis.call('SET', KEYS[1], ARGV[2], 'PXAT', ARGV[3]) else redis.call('SET', KEYS[1], ARGV[2]) end
+if ARGV[3] ~= '0' then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) else redis.call('SET', KEYS[1], ARGV[2]) end
 return 1`;
+
+/**
+ * The milliseconds left until `expiresAt`, at least 1, read from this process's clock as the
+ * command leaves. Redis is sent durations, never instants (`PXAT`): an instant would be judged by
+ * the server's clock, so an application host whose clock runs ahead of Redis's would delete keys
+ * early, one behind would keep them late. Counting from the moment of sending, a key outlives its
+ * record by at most the command's time in flight.
+ */
+function msUntil(expiresAt: number): number {
+  return Math.max(1, expiresAt - Date.now());
+}
 
 const COMPARE_AND_SET_SHA = createHash('sha1').update(COMPARE_AND_SET_SCRIPT).digest('hex');
 
@@ -215,13 +225,11 @@ export function createRedisDriver(options: RedisStorageOptions): BackendDriver {
       return total;
     },
 
-    // Expiry at an instant (`PXAT`) rather than `PX`: a duration counts from when the server runs
-    // the command, so a stalled or busy server would keep the key past the record's expiry.
     write: (fullKey, raw, expiresAt) =>
-      client.set(fullKey, raw, expiresAt === null ? undefined : { PXAT: expiresAt }).then(() => undefined),
+      client.set(fullKey, raw, expiresAt === null ? undefined : { PX: msUntil(expiresAt) }).then(() => undefined),
 
     async compareAndSet(fullKey, expectedRaw, raw, _ttlMs, expiresAt) {
-      const ttl = String(expiresAt ?? 0);
+      const ttl = expiresAt === null ? '0' : String(msUntil(expiresAt));
       let reply: unknown;
       if (seeds) {
         const call = { keys: [fullKey], arguments: [expectedRaw, raw, ttl] };
@@ -247,7 +255,8 @@ export function createRedisDriver(options: RedisStorageOptions): BackendDriver {
         const [exists] = (await client.multi().exists(fullKey).persist(fullKey).exec()) as unknown as [number, number];
         return Number(exists) === 1;
       }
-      return Number(await client.pExpireAt(fullKey, expiresAt)) === 1;
+      // Unclamped: a PEXPIRE of zero or less deletes the key, as a touch to the past must.
+      return Number(await client.pExpire(fullKey, expiresAt - Date.now())) === 1;
     },
 
     // Redis deletes expired keys itself; there is never anything to sweep.
