@@ -23,6 +23,8 @@ const COMPARE_AND_SET_SCRIPT = `if redis.call('GET', KEYS[1]) ~= ARGV[1] then re
 if ARGV[3] ~= '0' then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) else redis.call('SET', KEYS[1], ARGV[2]) end
 return 1`;
 
+const COMPARE_AND_SET_SHA = createHash('sha1').update(COMPARE_AND_SET_SCRIPT).digest('hex');
+
 /**
  * The milliseconds left until `expiresAt`, at least 1, read from this process's clock as the
  * command leaves. Redis is sent durations, never instants (`PXAT`): an instant would be judged by
@@ -33,8 +35,6 @@ return 1`;
 function msUntil(expiresAt: number): number {
   return Math.max(1, expiresAt - Date.now());
 }
-
-const COMPARE_AND_SET_SHA = createHash('sha1').update(COMPARE_AND_SET_SCRIPT).digest('hex');
 
 /** Errors that mean "the server is not there right now", as opposed to a bad command. */
 const UNAVAILABLE_NAMES = new Set([
