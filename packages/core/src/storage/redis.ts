@@ -28,9 +28,9 @@ const COMPARE_AND_SET_SHA = createHash('sha1').update(COMPARE_AND_SET_SCRIPT).di
 /**
  * The milliseconds left until `expiresAt`, at least 1, read from this process's clock as the
  * command leaves. Redis is sent durations, never instants (`PXAT`): an instant would be judged by
- * the server's clock, so an application host whose clock runs ahead of Redis's would delete keys
- * early, one behind would keep them late. Counting from the moment of sending, a key outlives its
- * record by at most the command's time in flight.
+ * the server's clock, so an application host whose clock runs ahead of Redis's would keep keys
+ * late, one behind would delete them early. Counting from the moment of sending, a key outlives
+ * its record by at most the command's time in flight.
  */
 function msUntil(expiresAt: number): number {
   return Math.max(1, expiresAt - Date.now());
@@ -250,13 +250,13 @@ export function createRedisDriver(options: RedisStorageOptions): BackendDriver {
       return Number(reply) === 1;
     },
 
-    async touch(fullKey, expiresAt) {
+    async touch(fullKey, expiresAt, now) {
       if (expiresAt === null) {
         const [exists] = (await client.multi().exists(fullKey).persist(fullKey).exec()) as unknown as [number, number];
         return Number(exists) === 1;
       }
       // Unclamped: a PEXPIRE of zero or less deletes the key, as a touch to the past must.
-      return Number(await client.pExpire(fullKey, expiresAt - Date.now())) === 1;
+      return Number(await client.pExpire(fullKey, expiresAt - now)) === 1;
     },
 
     // Redis deletes expired keys itself; there is never anything to sweep.
