@@ -43,18 +43,12 @@ export interface BackendDriver {
   /** Entries in `range`; expired ones (by `now`) only when `includeExpired`. */
   count(range: KeyRange, includeExpired: boolean, now: number): Promise<number>;
   /**
-   * Replaces the record at `fullKey` with `raw` (TTL `ttlMs`, 0 for none; `expiresAt` is the
-   * same in ms since the epoch, as written into `raw` where the backend embeds expiry) only if
-   * it is still exactly `expectedRaw`, atomically on the backend. Optional: without it the
-   * storage does the same under the entry's lock.
+   * Replaces the record at `fullKey` with `raw` (expiring at `expiresAt`, ms since the epoch,
+   * as written into `raw` where the backend embeds expiry; null for never) only if it is still
+   * exactly `expectedRaw`, atomically on the backend. Optional: without it the storage does the
+   * same under the entry's lock.
    */
-  compareAndSet?(
-    fullKey: string,
-    expectedRaw: string,
-    raw: string,
-    ttlMs: number,
-    expiresAt: number | null,
-  ): Promise<boolean>;
+  compareAndSet?(fullKey: string, expectedRaw: string, raw: string, expiresAt: number | null): Promise<boolean>;
   /** Moves the expiry of a live entry; false when there is none. */
   touch(fullKey: string, expiresAt: number | null, now: number): Promise<boolean>;
   /** Deletes entries in `range` whose expiry is before `now`; returns how many. */

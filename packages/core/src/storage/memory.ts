@@ -92,7 +92,7 @@ export function createMemoryDriver(_options: MemoryStorageOptions): BackendDrive
       return total;
     },
 
-    async compareAndSet(fullKey, expectedRaw, raw, _ttlMs, expiresAt) {
+    async compareAndSet(fullKey, expectedRaw, raw, expiresAt) {
       // Usually the very string handed out by `read`, so this compares one pointer.
       if (records.get(fullKey)?.raw !== expectedRaw) return false;
       records.set(fullKey, { raw, expiresAt });

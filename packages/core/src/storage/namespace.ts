@@ -123,7 +123,7 @@ export class StorageNamespace implements Namespace {
     if (driver.compareAndSet && this.#context.isReady()) {
       let swapping: Promise<boolean>;
       try {
-        swapping = driver.compareAndSet(fullKey, version, raw, ttlMs, expiresAt);
+        swapping = driver.compareAndSet(fullKey, version, raw, expiresAt);
       } catch (error) {
         return Promise.reject(this.#translate(error, key));
       }
@@ -131,7 +131,7 @@ export class StorageNamespace implements Namespace {
       return deadlines ? deadlines.whenSettled(swapping, written, this.#failed) : swapping.then(written, this.#failed);
     }
     return this.#run(async () => {
-      if (driver.compareAndSet) return this.#bounded(driver.compareAndSet(fullKey, version, raw, ttlMs, expiresAt));
+      if (driver.compareAndSet) return this.#bounded(driver.compareAndSet(fullKey, version, raw, expiresAt));
       return this.withLock(key, async () => {
         if ((await this.getVersioned(key))?.version !== version) return false;
         // Through the adapter, so the stored bytes are exactly the version handed back.

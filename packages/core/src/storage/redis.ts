@@ -228,7 +228,7 @@ export function createRedisDriver(options: RedisStorageOptions): BackendDriver {
     write: (fullKey, raw, expiresAt) =>
       client.set(fullKey, raw, expiresAt === null ? undefined : { PX: msUntil(expiresAt) }).then(() => undefined),
 
-    async compareAndSet(fullKey, expectedRaw, raw, _ttlMs, expiresAt) {
+    async compareAndSet(fullKey, expectedRaw, raw, expiresAt) {
       const ttl = expiresAt === null ? '0' : String(msUntil(expiresAt));
       let reply: unknown;
       if (seeds) {
