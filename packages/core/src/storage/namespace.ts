@@ -40,6 +40,14 @@ function validTtl(ttlMs = 0): number {
   return ttlMs;
 }
 
+/**
+ * The TTL keyv is handed for an entry expiring at `expiresAt`: what is left of it now, so a wait
+ * before the write (for the connection, for the entry's lock) does not stretch it.
+ */
+function ttlLeft(expiresAt: number | null): number | undefined {
+  return expiresAt === null ? undefined : Math.max(1, expiresAt - Date.now());
+}
+
 /** What a namespace needs from the storage that owns it. */
 export interface NamespaceContext {
   readonly driver: BackendDriver;
@@ -86,9 +94,7 @@ export class StorageNamespace implements Namespace {
         return;
       }
       const keyv = await this.#store();
-      await this.#bounded(
-        keyv.set(fullKey, value, expiresAt === null ? undefined : Math.max(1, expiresAt - Date.now())),
-      );
+      await this.#bounded(keyv.set(fullKey, value, ttlLeft(expiresAt)));
     } catch (error) {
       throw this.#translate(error, key);
     }
@@ -106,12 +112,11 @@ export class StorageNamespace implements Namespace {
   ): Promise<Versioned<unknown> | false> {
     let fullKey: string;
     let raw: string;
-    let ttlMs: number;
     let expiresAt: number | null;
     const { driver } = this.#context;
     try {
       fullKey = this.#fullKey(key);
-      ttlMs = validTtl(options.ttlMs);
+      const ttlMs = validTtl(options.ttlMs);
       if (value === undefined) throw new TypeError(`cannot store undefined under "${key}": use delete()`);
       expiresAt = ttlMs > 0 ? Date.now() + ttlMs : null;
       raw = recordOfEncoded(options.encoded ?? encodeValue(value), driver.embedsExpiry ? expiresAt : null);
@@ -136,7 +141,7 @@ export class StorageNamespace implements Namespace {
         if ((await this.getVersioned(key))?.version !== version) return false;
         // Through the adapter, so the stored bytes are exactly the version handed back.
         const keyv = await this.#store();
-        await this.#bounded(Promise.resolve(keyv.store.set(fullKey, raw, ttlMs === 0 ? undefined : ttlMs)));
+        await this.#bounded(Promise.resolve(keyv.store.set(fullKey, raw, ttlLeft(expiresAt))));
         return true;
       });
     }).then(written);
