@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type CacheManager, CacheMissError, type Duration, type Vessel } from '@vessel/core';
+import { useDictionaryProperties } from './dictionary-properties.js';
 
 type Next = (err?: unknown) => void;
 type Handler = (req: IncomingMessage, res: ServerResponse, next: Next) => void;
@@ -18,6 +19,7 @@ function managerOf(source: CacheManager | Vessel): CacheManager {
 export function cache(source: CacheManager | Vessel): Handler {
   const manager = managerOf(source);
   return (req, _res, next) => {
+    useDictionaryProperties(req);
     (req as IncomingMessage & { cache?: CacheManager }).cache = manager;
     next();
   };
@@ -108,6 +110,7 @@ export function cacheResponse(source: CacheManager | Vessel, options: CacheRespo
 
   /** Copies what the handler writes and hands the finished response to `keep` when it is worth keeping. */
   function record(res: ServerResponse, keep: (entry: CachedResponse) => void): void {
+    useDictionaryProperties(res);
     const chunks: Buffer[] = [];
     const write = res.write.bind(res) as (...args: unknown[]) => boolean;
     const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DEFAULT_ID_PATTERN } from '@vessel/core';
 import type { SessionBackend } from './backend.js';
 import { Cookie } from './cookie.js';
+import { useDictionaryProperties } from './dictionary-properties.js';
 import { resolveOptions, type SessionOptions } from './options.js';
 import { type Req, RequestSession, type SessionContext } from './request-session.js';
 import { Session } from './session-object.js';
@@ -116,6 +117,9 @@ export function session(options: SessionOptions = {}): SessionMiddleware {
     if (cookiePath !== '/' && !pathname(req).startsWith(cookiePath)) return next();
     if (!resolved.sessionId && !resolved.secrets && !req.secret)
       return next(new Error('secret option required for sessions'));
+    // Before the first property the middleware adds to either (see the module).
+    useDictionaryProperties(req);
+    useDictionaryProperties(res);
     // Each in a function of its own: closures here would cost every request a context, lazy ones too.
     if (resolved.lazy) {
       deferLoad(req, res, next);

@@ -79,8 +79,7 @@ export class RequestSession implements SessionController, HookedSession {
     const id = given === false ? undefined : given;
     this.#refused = given === false ? { reason: options.sessionId ? 'invalid-id' : 'bad-signature' } : undefined;
     this.#cookieId = id;
-    // Without an id, `load` generates one at once: no write here (each costs, see `hookResponse`).
-    if (id !== undefined || req.sessionID !== undefined) req.sessionID = id;
+    req.sessionID = id;
     hookResponse(res, this);
   }
 

@@ -31,8 +31,7 @@ interface Hooks {
 /**
  * Hooks `res` for `session`, as express-session does with on-headers and its `res.end` wrapper:
  * `writeHeaders` runs just before the headers go out, and the end of the response waits for
- * `commit`. Two own methods on the response and one state object; nothing else is added to the
- * response (after Express sets its prototype, every property added to it costs a map of its own).
+ * `commit`. Two own methods on the response and one state object.
  */
 export function hookResponse(res: ServerResponse, session: HookedSession): void {
   const hooks: Hooks = {
@@ -58,9 +57,7 @@ function writeHeadWith(hooks: Hooks, res: ServerResponse, args: unknown[]): unkn
   const length = args.length;
   const headersAt = length > 1 && typeof args[1] === 'string' ? 2 : 1;
   const headers = length > headersAt ? (args[headersAt] as Headers | undefined) : undefined;
-  // Written only when it differs: `_implicitHeader` passes the status the response already has,
-  // and each write to a property of an Express response is costly (see above).
-  if (res.statusCode !== args[0]) res.statusCode = args[0] as number;
+  res.statusCode = args[0] as number;
   if (Array.isArray(headers)) setHeadersFromArray(res, headers);
   else if (headers) setHeadersFromObject(res, headers as Record<string, unknown>);
   const leading = length > headersAt ? args.slice(0, headersAt) : args;
