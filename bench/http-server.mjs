@@ -26,6 +26,20 @@ import { COOKIE_NAME, userFor } from './sessions-stacks.mjs';
 
 export const SECRET = 'bench-http-secret-not-for-production';
 
+const SCRATCH = Symbol('bench.scratch');
+
+/**
+ * What `@vessel/express`'s `useDictionaryProperties` does (`packages/express/src/dictionary-properties.ts`,
+ * not exported), as a middleware in front of express-session for the `dictionary` stacks.
+ */
+function dictionaryProperties(req, res, next) {
+  for (const object of [req, res]) {
+    object[SCRATCH] = true;
+    delete object[SCRATCH];
+  }
+  next();
+}
+
 /**
  * The session middleware of `stack`, with express-session's recommended settings on both sides
  * (`resave: false, saveUninitialized: false`); Vessel's own options at their defaults unless the
@@ -69,6 +83,7 @@ async function main() {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
+  if (stack.dictionary) app.use(dictionaryProperties);
   if (middleware) app.use(middleware);
   app.get('/seed', async (req, res) => {
     const session = await sessionOf(req);

@@ -8,7 +8,9 @@
  * Every stack, in table order. `kind`: `floor` (no session middleware), `express-session` or
  * `vessel` (`@vessel/express`); `backend`: where sessions live. Every session stack uses
  * `resave: false, saveUninitialized: false`; Vessel's own options are at their defaults except
- * where `lazy` / `touchAfter` say otherwise.
+ * where `lazy` / `touchAfter` say otherwise. `dictionary`: express-session behind a middleware
+ * that does what `@vessel/express` does first (puts `req` and `res` into V8's dictionary mode),
+ * to show how much of Vessel's lead that step alone makes.
  */
 export const STACKS = [
   { name: 'floor', kind: 'floor', backend: '-', label: 'no session middleware' },
@@ -23,6 +25,20 @@ export const STACKS = [
     kind: 'express-session',
     backend: 'redis',
     label: 'express-session + connect-redis (redis v5 client)',
+  },
+  {
+    name: 'express-session memory dictionary',
+    kind: 'express-session',
+    backend: 'memory',
+    dictionary: true,
+    label: "express-session + MemoryStore, after a middleware doing @vessel/express's dictionary-mode step",
+  },
+  {
+    name: 'express-session redis dictionary',
+    kind: 'express-session',
+    backend: 'redis',
+    dictionary: true,
+    label: "express-session + connect-redis, after a middleware doing @vessel/express's dictionary-mode step",
   },
   { name: 'vessel memory', kind: 'vessel', backend: 'memory', label: '@vessel/express, memory storage' },
   { name: 'vessel sqlite', kind: 'vessel', backend: 'sqlite', label: '@vessel/express, SQLite (temp cacheDir)' },
@@ -50,6 +66,8 @@ export const WORKLOADS = {
     stacks: [
       'express-session memory',
       'express-session redis',
+      'express-session memory dictionary',
+      'express-session redis dictionary',
       'vessel memory',
       'vessel sqlite',
       'vessel redis',
@@ -63,7 +81,15 @@ export const WORKLOADS = {
     route: '/write',
     cookies: 'counter',
     description: "the session's counter is incremented",
-    stacks: ['express-session memory', 'express-session redis', 'vessel memory', 'vessel sqlite', 'vessel redis'],
+    stacks: [
+      'express-session memory',
+      'express-session redis',
+      'express-session memory dictionary',
+      'express-session redis dictionary',
+      'vessel memory',
+      'vessel sqlite',
+      'vessel redis',
+    ],
     goal: { to: 'express-session', ratio: 1.2 },
   },
   untouched: {
@@ -90,7 +116,12 @@ export function stackNamed(name) {
   return stack;
 }
 
-/** The express-session row a Vessel stack is compared with: the same backend (SQLite has none here). */
+/**
+ * The express-session row a Vessel stack (or an express-session `dictionary` stack) is compared
+ * with: plain express-session on the same backend (SQLite has none here).
+ */
 export function yardstickOf(stack) {
-  return STACKS.find((candidate) => candidate.kind === 'express-session' && candidate.backend === stack.backend);
+  return STACKS.find(
+    (candidate) => candidate.kind === 'express-session' && !candidate.dictionary && candidate.backend === stack.backend,
+  );
 }

@@ -136,17 +136,30 @@ function summarize(workload, stack, samples) {
   };
 }
 
-/** Vessel rows get their throughput over express-session's (same backend, same workload) and the floor's. */
+/**
+ * `row`'s requests/s over `peer`'s: of the medians (`ratio`), and round by round (`rounds`): two
+ * cells of one round ran less than a minute apart, so a drift of the machine's speed between
+ * rounds moves both.
+ */
+function ratioOver(row, peer) {
+  const rounds = row.roundsOpsPerSecond.map((rate, index) => rate / peer.roundsOpsPerSecond[index]);
+  return { ratio: row.opsPerSecond / peer.opsPerSecond, rounds };
+}
+
+/**
+ * Vessel rows (and express-session's `dictionary` rows) get their throughput over plain
+ * express-session's (same backend, same workload) and the floor's.
+ */
 function withRatios(rows) {
   const floor = rows.find((row) => row.kind === 'floor');
   return rows.map((row) => {
-    if (row.kind !== 'vessel') return row;
+    const stack = stackNamed(row.stack);
+    if (row.kind !== 'vessel' && !stack.dictionary) return row;
     const ratios = [];
-    const yardstick = yardstickOf(stackNamed(row.stack));
+    const yardstick = yardstickOf(stack);
     const peer = yardstick && rows.find((other) => other.workload === row.workload && other.stack === yardstick.name);
-    if (peer) ratios.push({ to: 'express-session', ratio: row.opsPerSecond / peer.opsPerSecond });
-    if (floor && row.workload === floor.workload)
-      ratios.push({ to: 'floor', ratio: row.opsPerSecond / floor.opsPerSecond });
+    if (peer) ratios.push({ to: 'express-session', ...ratioOver(row, peer) });
+    if (floor && row.workload === floor.workload) ratios.push({ to: 'floor', ...ratioOver(row, floor) });
     return { ...row, ratios };
   });
 }
@@ -196,7 +209,7 @@ export async function runHttpBench(options) {
       const config = {
         ...stack,
         redisUrl: options.redisUrl,
-        prefix: stack.kind === 'express-session' ? `${prefix}-es:` : `${prefix}-${stack.name.replaceAll(' ', '-')}`,
+        prefix: `${prefix}-${stack.name.replaceAll(' ', '-')}${stack.kind === 'express-session' ? ':' : ''}`,
         cacheDir: path.join(folder, stack.name.replaceAll(' ', '-')),
       };
       const execArgv = options.profile
