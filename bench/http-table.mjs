@@ -1,8 +1,9 @@
 /**
  * The HTTP suite's results table and goal lines: one row per (workload, stack), with the
  * median requests/s over the rounds, the latency of the median round, what the server process
- * spent per request, what Redis saw, and each Vessel row's throughput divided by express-session's
- * on the same backend and by the floor's (>1: faster).
+ * spent per request, what Redis saw, and each Vessel row's (and express-session's dictionary
+ * rows') throughput divided by plain express-session's on the same backend and by the floor's
+ * (>1: faster).
  */
 import { median } from './sessions-load.mjs';
 import { formatCalls } from './sessions-table.mjs';
