@@ -3,6 +3,16 @@ import type { KeyRange } from './keys.js';
 import type { StorageCapabilities, StorageType } from './types.js';
 
 /**
+ * The milliseconds left until `expiresAt` (ms since the epoch), at least 1, by this process's
+ * clock now: the TTL to send a backend (or keyv) that takes durations, counted as the command
+ * leaves, so time spent waiting before it (for a connection, for the entry's lock) never
+ * stretches it.
+ */
+export function msUntil(expiresAt: number): number {
+  return Math.max(1, expiresAt - Date.now());
+}
+
+/**
  * The contract between the generic storage layer and one backend (`memory.ts`, `redis.ts`, …).
  *
  * Single-key reads and writes go through keyv with the adapter the driver creates; the

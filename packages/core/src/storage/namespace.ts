@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Keyv from 'keyv';
 import { CorruptEntryError, LockTimeoutError, VesselError } from '../errors.js';
 import { encodeValue } from './codec.js';
-import type { BackendDriver, ScanPage } from './driver.js';
+import { type BackendDriver, msUntil, type ScanPage } from './driver.js';
 import { type KeyRange, lockKeyFor, namespaceRange, validateKey } from './keys.js';
 import {
   type DecodedRecord,
@@ -40,12 +40,9 @@ function validTtl(ttlMs = 0): number {
   return ttlMs;
 }
 
-/**
- * The TTL keyv is handed for an entry expiring at `expiresAt`: what is left of it now, so a wait
- * before the write (for the connection, for the entry's lock) does not stretch it.
- */
+/** The TTL keyv is handed for an entry expiring at `expiresAt`: what is left of it now (none for never). */
 function ttlLeft(expiresAt: number | null): number | undefined {
-  return expiresAt === null ? undefined : Math.max(1, expiresAt - Date.now());
+  return expiresAt === null ? undefined : msUntil(expiresAt);
 }
 
 /** What a namespace needs from the storage that owns it. */

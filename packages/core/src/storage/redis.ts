@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import type KeyvRedis from '@keyv/redis';
 import type * as RedisLibrary from '@redis/client';
 import { StorageUnavailableError } from '../errors.js';
-import type { BackendDriver, RawEntry, ScanPageRequest } from './driver.js';
+import { type BackendDriver, msUntil, type RawEntry, type ScanPageRequest } from './driver.js';
 import type { KeyRange } from './keys.js';
 import { maskUrl } from './mask-url.js';
 import { NETWORK_ERROR_CODES, reasonOf } from './network-errors.js';
@@ -24,17 +24,6 @@ if ARGV[3] ~= '0' then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) else r
 return 1`;
 
 const COMPARE_AND_SET_SHA = createHash('sha1').update(COMPARE_AND_SET_SCRIPT).digest('hex');
-
-/**
- * The milliseconds left until `expiresAt`, at least 1, read from this process's clock as the
- * command leaves. Redis is sent durations, never instants (`PXAT`): an instant would be judged by
- * the server's clock, so an application host whose clock runs ahead of Redis's would keep keys
- * late, one behind would delete them early. Counting from the moment of sending, a key outlives
- * its record by at most the command's time in flight.
- */
-function msUntil(expiresAt: number): number {
-  return Math.max(1, expiresAt - Date.now());
-}
 
 /** Errors that mean "the server is not there right now", as opposed to a bad command. */
 const UNAVAILABLE_NAMES = new Set([
@@ -225,6 +214,10 @@ export function createRedisDriver(options: RedisStorageOptions): BackendDriver {
       return total;
     },
 
+    // Redis is sent durations (`msUntil`), never instants (`PXAT`): an instant is judged by the
+    // server's clock, so a host whose clock runs ahead of Redis's would keep keys late, one behind
+    // would delete them early. Counted as the command leaves, a key outlives its record by at most
+    // the command's time in flight.
     write: (fullKey, raw, expiresAt) =>
       client.set(fullKey, raw, expiresAt === null ? undefined : { PX: msUntil(expiresAt) }).then(() => undefined),
 
