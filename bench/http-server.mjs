@@ -22,21 +22,18 @@ import { RedisStore } from 'connect-redis';
 import express from 'express';
 import expressSession from 'express-session';
 import { createClient } from 'redis';
+import { useDictionaryProperties } from '../packages/express/dist/dictionary-properties.js';
 import { COOKIE_NAME, userFor } from './sessions-stacks.mjs';
 
 export const SECRET = 'bench-http-secret-not-for-production';
 
-const SCRATCH = Symbol('bench.scratch');
-
 /**
- * What `@vessel/express`'s `useDictionaryProperties` does (`packages/express/src/dictionary-properties.ts`,
- * not exported), as a middleware in front of express-session for the `dictionary` stacks.
+ * `@vessel/express`'s own dictionary-mode step (built, not exported by the package), as a
+ * middleware in front of express-session for the `dictionary` stacks.
  */
 function dictionaryProperties(req, res, next) {
-  for (const object of [req, res]) {
-    object[SCRATCH] = true;
-    delete object[SCRATCH];
-  }
+  useDictionaryProperties(req);
+  useDictionaryProperties(res);
   next();
 }
 

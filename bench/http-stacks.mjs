@@ -51,6 +51,17 @@ export const STACKS = [
   { name: 'vessel redis lazy', kind: 'vessel', backend: 'redis', lazy: true, label: 'lazy: true' },
 ];
 
+/** The stacks of both session workloads: express-session (plain and with the dictionary step) and Vessel. */
+const SESSION_STACKS = [
+  'express-session memory',
+  'express-session redis',
+  'express-session memory dictionary',
+  'express-session redis dictionary',
+  'vessel memory',
+  'vessel sqlite',
+  'vessel redis',
+];
+
 /**
  * The workloads. `route`: what every request asks for; `cookies`: `pool` (the read pool, spread
  * over the requests and connections: connection c starts at its own offset and walks the whole
@@ -63,33 +74,14 @@ export const WORKLOADS = {
     route: '/read',
     cookies: 'pool',
     description: 'an existing session is read (its `user`), not changed',
-    stacks: [
-      'express-session memory',
-      'express-session redis',
-      'express-session memory dictionary',
-      'express-session redis dictionary',
-      'vessel memory',
-      'vessel sqlite',
-      'vessel redis',
-      'vessel memory touchAfter',
-      'vessel sqlite touchAfter',
-      'vessel redis touchAfter',
-    ],
+    stacks: [...SESSION_STACKS, 'vessel memory touchAfter', 'vessel sqlite touchAfter', 'vessel redis touchAfter'],
     goal: { to: 'express-session', ratio: 1.2 },
   },
   write: {
     route: '/write',
     cookies: 'counter',
     description: "the session's counter is incremented",
-    stacks: [
-      'express-session memory',
-      'express-session redis',
-      'express-session memory dictionary',
-      'express-session redis dictionary',
-      'vessel memory',
-      'vessel sqlite',
-      'vessel redis',
-    ],
+    stacks: SESSION_STACKS,
     goal: { to: 'express-session', ratio: 1.2 },
   },
   untouched: {
