@@ -36,9 +36,11 @@ export default defineConfig({
     },
   },
   test: {
-    include: ['packages/*/test/**/*.test.ts'],
+    include: ['packages/*/test/**/*.test.ts', 'test-support/test/*.test.ts'],
     globalSetup: ['./test-support/global-setup.ts'],
     pool: 'forks',
+    // A stray `.only` fails under CI instead of quietly running a fraction of the suite.
+    allowOnly: !process.env.CI,
     testTimeout: 60_000,
     hookTimeout: 60_000,
     reporters: ['default', './test-support/summary-reporter.ts'],

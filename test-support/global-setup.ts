@@ -1,5 +1,6 @@
 import type { TestProject } from 'vitest/node';
 import { startRedisCluster } from './redis-cluster.js';
+import { requireServices } from './services.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -8,8 +9,12 @@ declare module 'vitest' {
   }
 }
 
-/** Starts the services a test run owns (today: a private Redis cluster) and stops them after. */
+/**
+ * Checks the shared servers answer (failing the run at once when one does not), then starts the
+ * services a test run owns (today: a private Redis cluster) and stops them after.
+ */
 export default async function setup(project: TestProject) {
+  await requireServices();
   const cluster = await startRedisCluster();
   project.provide('redisClusterSeeds', cluster.seeds);
   return () => cluster.stop();
