@@ -190,17 +190,24 @@ describe.each(BACKENDS)('storage conformance: $name', (backend) => {
 
     it('sweep deletes expired entries only and says how many', async () => {
       const ns = open.storage.namespace('sweep');
-      const other = open.storage.namespace('sweep-other');
+      // Bystanders whose full keys sort right below (`sweep-other`) and right above (`sweep:above`)
+      // the swept namespace's key range: a sweep that lost either bound would delete them.
+      const below = open.storage.namespace('sweep-other');
+      const above = open.storage.namespace('sweep:above');
       for (let i = 0; i < 5; i++) await ns.set(`old-${i}`, i, { ttlMs: 100 });
       await ns.set('fresh', 'kept', { ttlMs: 600_000 });
       await ns.set('forever', 'kept');
-      await other.set('old-in-other', 1, { ttlMs: 100 });
+      await below.set('old-in-other', 1, { ttlMs: 100 });
+      await above.set('old-above', 1, { ttlMs: 100 });
       await letExpire(ns, 'old-4', 100);
       const swept = await ns.sweep();
       expect(swept).toBe(nativeTtl ? 0 : 5); // Redis already dropped them itself
       expect(await ns.count({ includeExpired: true })).toBe(2);
       expect(await ns.get('fresh')).toBe('kept');
-      if (!nativeTtl) expect(await other.count({ includeExpired: true })).toBe(1);
+      if (!nativeTtl) {
+        expect(await below.count({ includeExpired: true })).toBe(1);
+        expect(await above.count({ includeExpired: true })).toBe(1);
+      }
     });
 
     async function letExpireBeyond(ms: number): Promise<void> {
