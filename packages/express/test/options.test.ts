@@ -371,6 +371,14 @@ describe.each(BACKENDS)('session() on $name', (backendCase) => {
       const plain = await request(secureApp(true)).get('/');
       expect(setCookieFor(plain)).toBeUndefined();
     });
+    it('trusts only the first hop of X-Forwarded-Proto: https further down the list is not HTTPS', async () => {
+      for (const header of ['http, https', 'http,https', ' http , https', 'ws, https, https']) {
+        const res = await request(secureApp(true)).get('/').set('X-Forwarded-Proto', header);
+        expect(setCookieFor(res), header).toBeUndefined();
+      }
+      const spaced = await request(secureApp(true)).get('/').set('X-Forwarded-Proto', ' HTTPS ,http');
+      expect(setCookieFor(spaced)).toMatch(/; Secure/);
+    });
     it('ignores X-Forwarded-Proto and req.secure when false', async () => {
       const res = await request(secureApp(false, true)).get('/').set('X-Forwarded-Proto', 'https');
       expect(setCookieFor(res)).toBeUndefined();
