@@ -607,6 +607,24 @@ describe.each(KINDS)('session semantics: $name', (kind) => {
       await Promise.all([deleting.save(), setting.save()]);
       expect((await browser.load(sessions)).toJSON()).toEqual({ b: 2, c: 3 });
     });
+
+    // The same two requests with each save order forced, so neither depends on which one wins a race.
+    it.each([
+      ['the delete saves first', true],
+      ['the set saves first', false],
+    ])('keeps a delete of one key and a set of another when %s', async (_order, deleteFirst) => {
+      const sessions = sessionsWith();
+      const [browser, saved] = await browserWith(sessions, { a: 1, b: 2 });
+      const deleting = await browser.load(sessions);
+      const setting = await browser.load(sessions);
+      deleting.delete('a');
+      setting.set('c', 3);
+      const [first, second] = deleteFirst ? [deleting, setting] : [setting, deleting];
+      await first.save();
+      await second.save();
+      expect((await browser.load(sessions)).toJSON()).toEqual({ b: 2, c: 3 });
+      expect((await storedRecord(storage(), saved.id))?.data).toEqual({ b: 2, c: 3 });
+    });
   });
 
   describe.runIf(stored)('saves that come too late', () => {
