@@ -151,12 +151,12 @@ describe.each(BACKENDS)('cache semantics: $name', (backend) => {
       await sessions.delete('s1');
     });
 
-    it('treats a record that is not a cache entry as a miss, reports it, and overwrites it', async () => {
+    it('treats a record that is not a cache entry as a miss, reports it, and overwrites it', async (context) => {
+      // A memory storage's caches hold live values: nothing foreign can be written into them.
+      if (backend.type === 'memory' || !open.writeRaw) return context.skip();
       const cache = freshCache();
       const failures: unknown[] = [];
       cache.on('failure', ({ error }) => failures.push(error));
-      // A memory storage's caches hold live values: nothing foreign can be written into them.
-      if (backend.type === 'memory' || !open.writeRaw) return;
       await open.writeRaw(`${open.storage.prefix}:cache:${cache.name}::junk`, '{not json');
       expect(await cache.get('junk', { createfunc: () => 'rebuilt' })).toBe('rebuilt');
       expect(failures.length).toBeGreaterThan(0);
