@@ -41,9 +41,24 @@ describe('lazy mode', () => {
   });
 
   it('loads the session when a handler asks, once per request', async () => {
-    const server = app();
-    const login = await request(server).get('/login');
-    await request(server).get('/').set('Cookie', cookieOf(login)).expect('ada');
+    const server = createApp(
+      { secret: SECRET, storage, lazy: true, resave: false, saveUninitialized: false },
+      async (req, res) => {
+        if (req.url === '/login') {
+          const session = await req.loadSession?.();
+          if (session) session.user = 'ada';
+          return res.end('in');
+        }
+        // Two handlers asking at once, then a third later: one storage read between them.
+        const [first, second] = await Promise.all([req.loadSession?.(), req.loadSession?.()]);
+        const third = await req.loadSession?.();
+        res.end(`${first?.user} ${first === second && second === third}`);
+      },
+    );
+    const login = await request(server).get('/login').expect('in');
+    const before = reads;
+    await request(server).get('/').set('Cookie', cookieOf(login)).expect('ada true');
+    expect(reads - before).toBe(1);
   });
 
   it('does not destroy an unloaded session with unset: destroy', async () => {
