@@ -47,7 +47,7 @@ describe('session-inspect on a terminal, usage and failures', () => {
     expect(purge.stdout).toMatch(/^purged 1 session \(by id\)/);
   });
 
-  it('pages a terminal listing at 50', async () => {
+  it('says no more exist when a terminal listing fits in one page', async () => {
     const run = await inspectOnTerminal(['list', '--json'], app.dir, '');
     expect(run.stdout).toMatch(/"more":false/);
   });
