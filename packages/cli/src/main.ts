@@ -275,8 +275,8 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
             default: false,
             describe: 'act on ids matched by prefix without asking (required without a terminal)',
           })
-          .example('$0 expire 3q2-x9Ab --now', 'end the session whose id starts with 3q2-x9Ab (asks first)')
-          .example('$0 expire 3q2-x9Ab k7Pd --in 10m --yes', 'give two sessions ten more minutes, without asking')
+          .example('$0 expire 3q2-x9Ab --now', 'end one session, named by an id prefix (asks first)')
+          .example('$0 expire 3q2-x9Ab k7Pd --in 10m -y', 'two sessions get 10 more minutes, unasked')
           .example('$0 expire --sweep', 'garbage-collect expired sessions (sqlite, file, postgres)'),
       async (args) => {
         const ids = idsOf(args.ids);
