@@ -275,7 +275,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
             default: false,
             describe: 'act on ids matched by prefix without asking (required without a terminal)',
           })
-          .example('$0 expire 3q2-x9Ab --now', 'end one session, named by an id prefix (asks first)')
+          .example('$0 expire 3q2-x9Ab --now', 'end one session, by id prefix (asks first)')
           .example('$0 expire 3q2-x9Ab k7Pd --in 10m -y', 'two sessions get 10 more minutes, unasked')
           .example('$0 expire --sweep', 'garbage-collect expired sessions (sqlite, file, postgres)'),
       async (args) => {
