@@ -1,11 +1,12 @@
 import { createInterface } from 'node:readline/promises';
 import type { Io } from './output.js';
+import { terminalText } from './terminal-text.js';
 
-/** Asks a yes/no question on the terminal; only `y`/`yes` agrees. */
+/** Asks a yes/no question on the terminal (escaped: it may name stored ids); only `y`/`yes` agrees. */
 export async function confirm(question: string, io: Io): Promise<boolean> {
   const prompt = createInterface({ input: io.input, output: io.err, terminal: false });
   try {
-    io.err.write(`${question} [y/N] `);
+    io.err.write(`${terminalText(question)} [y/N] `);
     const answer = await new Promise<string>((resolve) => {
       prompt.once('line', resolve);
       prompt.once('close', () => resolve(''));

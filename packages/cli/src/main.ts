@@ -10,6 +10,7 @@ import { durationFlag, UsageError } from './human.js';
 import { type Io, processIo, write } from './output.js';
 import { describeSelection, parseFilters, type Selection } from './query.js';
 import { openSessionStore, type SessionStore, type StoreFlags } from './store.js';
+import { terminalJson, terminalLines, terminalText } from './terminal-text.js';
 
 export type { StoreInfo } from './commands/info.js';
 
@@ -197,7 +198,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
           .positional('id', {
             type: 'string',
             demandOption: true,
-            describe: 'session id, or a unique prefix of one (4+ characters)',
+            describe: 'session id, or a unique prefix of one (4 to 21 characters)',
           })
           .example('$0 inspect 3q2-x9Ab', 'the session whose id starts with 3q2-x9Ab')
           .example('$0 inspect 3q2-x9Ab --json', 'the same as JSON (dates as ISO strings)')
@@ -213,7 +214,11 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
       'delete sessions: by id, --all, or by age, idleness or data',
       (cmd) =>
         cmd
-          .positional('ids', { type: 'string', array: true, describe: 'session ids or unique prefixes' })
+          .positional('ids', {
+            type: 'string',
+            array: true,
+            describe: 'session ids, or unique prefixes (4 to 21 characters; asks first)',
+          })
           .option('all', { type: 'boolean', default: false, describe: 'every session (never caches or other keys)' })
           .option('older-than', { type: 'string', describe: 'sessions created longer ago than DUR (30m, 2h, 7d)' })
           .option('idle-longer-than', { type: 'string', describe: 'sessions not accessed for DUR' })
@@ -248,7 +253,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
             io,
           ),
         );
-        await write(io.out, args.json ? `${JSON.stringify(report)}\n` : purgeSummary(report));
+        await write(io.out, args.json ? `${terminalJson(report)}\n` : purgeSummary(report));
       },
     )
     .command(
@@ -256,12 +261,22 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
       'end sessions now or later (--now, --in DUR), or --sweep expired records',
       (cmd) =>
         cmd
-          .positional('ids', { type: 'string', array: true, describe: 'session ids or unique prefixes' })
+          .positional('ids', {
+            type: 'string',
+            array: true,
+            describe: 'session ids, or unique prefixes (4 to 21 characters; asks first)',
+          })
           .option('now', { type: 'boolean', default: false, describe: 'expire the sessions now' })
           .option('in', { type: 'string', describe: 'expire the sessions DUR from now (30m, 2h, 7d)' })
           .option('sweep', { type: 'boolean', default: false, describe: 'delete every already-expired record' })
-          .example('$0 expire 3q2-x9Ab --now', 'end one session')
-          .example('$0 expire 3q2-x9Ab k7Pd --in 10m', 'give two sessions ten more minutes')
+          .option('yes', {
+            alias: 'y',
+            type: 'boolean',
+            default: false,
+            describe: 'act on ids matched by prefix without asking (required without a terminal)',
+          })
+          .example('$0 expire 3q2-x9Ab --now', 'end one session, by id prefix (asks first)')
+          .example('$0 expire 3q2-x9Ab k7Pd --in 10m -y', 'two sessions get 10 more minutes, unasked')
           .example('$0 expire --sweep', 'garbage-collect expired sessions (sqlite, file, postgres)'),
       async (args) => {
         const ids = idsOf(args.ids);
@@ -272,9 +287,14 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
           throw new UsageError('say when: --now, --in DUR, or --sweep for every expired record');
         const options = args.sweep
           ? ({ mode: 'sweep' } as const)
-          : ({ mode: 'move', ids, inMs: args.in === undefined ? 0 : durationFlag('--in', args.in) } as const);
+          : ({
+              mode: 'move',
+              ids,
+              inMs: args.in === undefined ? 0 : durationFlag('--in', args.in),
+              yes: args.yes,
+            } as const);
         const report = await withStore(args, (store) => expire(store, options, io));
-        await write(io.out, args.json ? `${JSON.stringify(report)}\n` : expireSummary(report, Date.now()));
+        await write(io.out, args.json ? `${terminalJson(report)}\n` : expireSummary(report, Date.now()));
       },
     )
     .command(
@@ -283,7 +303,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
       (cmd) => cmd.example('$0 stats', 'a summary of every session').example('$0 stats --json', 'the same as JSON'),
       async (args) => {
         const report = await withStore(args, (store) => collectStats(store, io));
-        if (args.json) await write(io.out, `${JSON.stringify(report, null, 2)}\n`);
+        if (args.json) await write(io.out, `${terminalJson(report, 2)}\n`);
         else await printStats(report, io);
       },
     )
@@ -306,8 +326,9 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
   try {
     await parser.parseAsync();
   } catch (error) {
-    io.err.write(`session-inspect: ${errorLine(error)}\n`);
-    if (debug && error instanceof Error && error.stack) io.err.write(`${error.stack}\n`);
+    // Messages quote ids and flag values, which may hold anything: escaped like every other output.
+    io.err.write(`session-inspect: ${terminalText(errorLine(error))}\n`);
+    if (debug && error instanceof Error && error.stack) io.err.write(`${terminalLines(error.stack)}\n`);
     return exitCodeOf(error);
   }
   return EXIT.ok;

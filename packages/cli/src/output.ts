@@ -1,5 +1,6 @@
 import Table from 'cli-table3';
 import { useColor } from './human.js';
+import { terminalText } from './terminal-text.js';
 
 /** Where a command writes, and what it may assume about the terminal. */
 export interface Io {
@@ -59,11 +60,11 @@ export class ChunkedWriter {
   }
 }
 
-/** A two-column `name  value` table (cli-table3, borders on a colour terminal). */
+/** A two-column `name  value` table (cli-table3, borders on a colour terminal); both columns escaped (`terminalText`). */
 export function keyValueTable(rows: readonly (readonly [string, string])[], stream: NodeJS.WritableStream): string {
   const color = useColor(stream);
   const table = new Table({ style: color ? { head: ['cyan'] } : { head: [], border: [] } });
-  for (const [name, value] of rows) table.push({ [name]: value });
+  for (const [name, value] of rows) table.push({ [terminalText(name)]: terminalText(value) });
   return table.toString();
 }
 
@@ -88,7 +89,8 @@ const COLUMNS_ONLY = {
 /**
  * A listing printed in chunks as rows arrive (like `docker ps`: aligned columns, no borders),
  * so a million rows never sit in memory. Column widths come from the first chunk and only
- * grow, so later chunks stay aligned in practice.
+ * grow, so later chunks stay aligned in practice. Every cell and heading is escaped
+ * (`terminalText`) before it is measured: stored ids and values never drive the terminal.
  */
 export class StreamedTable {
   readonly #head: readonly string[];
@@ -102,16 +104,16 @@ export class StreamedTable {
   static readonly CHUNK = 500;
 
   constructor(head: readonly string[], align: readonly ('left' | 'right')[], stream: NodeJS.WritableStream) {
-    this.#head = head;
+    this.#head = head.map(terminalText);
     this.#align = align;
     this.#stream = stream;
     this.#color = useColor(stream);
-    this.#widths = head.map((name) => name.length);
+    this.#widths = this.#head.map((name) => name.length);
   }
 
   /** Adds a row; prints a chunk when enough rows are waiting. */
   async push(row: string[]): Promise<void> {
-    this.#rows.push(row);
+    this.#rows.push(row.map(terminalText));
     if (this.#rows.length >= StreamedTable.CHUNK) await this.flush();
   }
 

@@ -157,8 +157,9 @@ describe.each(CLI_BACKENDS)('session-inspect list and inspect on $name', (backen
   it.each([
     {
       id: 'twin',
-      code: 1,
-      message: /^session-inspect: id prefix "twin" is ambiguous: it matches twin1+, twin2+; give more characters\n$/,
+      code: 2,
+      message:
+        /^session-inspect: id prefix "twin" is ambiguous: it matches 2 sessions \(twin1+, twin2+\); give more characters\n$/,
     },
     { id: 'zzzzzzzz', code: 1, message: /^session-inspect: no session matches "zzzzzzzz"\n$/ },
     { id: 'tw', code: 2, message: /too short: give at least 4 characters/ },

@@ -64,8 +64,9 @@ describe.each(CLI_BACKENDS)('session-inspect purge and expire on $name', (backen
   });
 
   it('moves an expiry by id prefix, later and then to now', async () => {
-    const later = await app.run('expire', '--in', '2h', '--json', '--', people.bob.slice(0, 8));
+    const later = await app.run('expire', '--in', '2h', '--json', '--yes', '--', people.bob.slice(0, 8));
     expect(later.code).toBe(0);
+    expect(later.stderr).toBe(`id prefix "${people.bob.slice(0, 8)}" matches session ${people.bob}\n`);
     expect(JSON.parse(later.stdout)).toMatchObject({ action: 'moved', count: 1, ids: [people.bob] });
     const shown = await app.run('inspect', '--json', '--', people.bob);
     const expires = Date.parse((JSON.parse(shown.stdout) as { expires: string }).expires);

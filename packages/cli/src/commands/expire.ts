@@ -1,13 +1,16 @@
+import { VesselError } from '@vessel/core';
+import { confirm } from '../confirm.js';
 import { formatElapsed, formatRelative, formatTime, sessions as nSessions, UsageError } from '../human.js';
-import { resolveIds, UnknownIdError } from '../ids.js';
+import { byPrefix, describeMatch, resolveIds, showPrefixMatches, UnknownIdError } from '../ids.js';
 import { type Io, write } from '../output.js';
 import type { SessionStore } from '../store.js';
+import { terminalText } from '../terminal-text.js';
 
 /** Options of `expire`. */
 export type ExpireOptions =
   | { readonly mode: 'sweep' }
-  /** `inMs` 0: now. */
-  | { readonly mode: 'move'; readonly ids: readonly string[]; readonly inMs: number };
+  /** `inMs` 0: now. `yes`: act on ids matched by prefix without asking. */
+  | { readonly mode: 'move'; readonly ids: readonly string[]; readonly inMs: number; readonly yes: boolean };
 
 /** What `expire` did. */
 export interface ExpireReport {
@@ -27,7 +30,8 @@ const ATTEMPTS = 5;
 /**
  * Moves the expiry of sessions (`touch` on the storage), or sweeps every expired record.
  * Moving also rewrites the `expires` the record carries, because the session manager honours
- * the sooner of the two: a storage TTL moved alone could not extend a session.
+ * the sooner of the two: a storage TTL moved alone could not extend a session. Whole ids act at
+ * once; an id matched by prefix is shown whole and needs `--yes` or a `y` at the terminal.
  */
 export async function expire(store: SessionStore, options: ExpireOptions, io: Io): Promise<ExpireReport> {
   const { sessions, storage } = store;
@@ -40,7 +44,19 @@ export async function expire(store: SessionStore, options: ExpireOptions, io: Io
   }
   if (options.ids.length === 0)
     throw new UsageError('name the sessions to expire (ids or unique prefixes), or use --sweep');
-  const ids = await resolveIds(sessions, storage.type, options.ids);
+  const resolved = await resolveIds(sessions, storage.type, options.ids);
+  const guessed = resolved.filter(byPrefix);
+  if (guessed.length > 0 && !options.yes && !io.interactive)
+    throw new UsageError(
+      `${guessed.map(describeMatch).join(', ')}: give the whole id${guessed.length === 1 ? '' : 's'}, or add --yes to accept the match${guessed.length === 1 ? '' : 'es'}`,
+    );
+  await showPrefixMatches(resolved, io);
+  const ids = resolved.map((match) => match.id);
+  if (guessed.length > 0 && !options.yes) {
+    const at = Date.now() + options.inMs;
+    const when = options.inMs === 0 ? 'now' : `at ${formatTime(at)} UTC (${formatRelative(at, Date.now())})`;
+    if (!(await confirm(`Expire ${nSessions(ids.length)} ${when}?`, io))) throw new ExpireDeclinedError();
+  }
   const expiresAt = Date.now() + options.inMs;
   const vanished: string[] = [];
   for (const id of ids) {
@@ -59,6 +75,13 @@ export async function expire(store: SessionStore, options: ExpireOptions, io: Io
   };
 }
 
+/** The person at the terminal said no: exit code 1, no expiry moved. */
+export class ExpireDeclinedError extends VesselError {
+  constructor() {
+    super('VESSEL_ABORTED', 'aborted: nothing changed');
+  }
+}
+
 async function alignRecord(store: SessionStore, id: string, expiresAt: number): Promise<void> {
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const stored = await store.sessions.getVersioned<Record<string, unknown>>(id);
@@ -73,7 +96,7 @@ async function alignRecord(store: SessionStore, id: string, expiresAt: number): 
 /** The one-line summary of `expire`. */
 export function expireSummary(report: ExpireReport, now: number): string {
   if (report.action === 'swept')
-    return `swept ${nSessions(report.count)} (expired) from ${report.store} in ${formatElapsed(report.seconds)}\n`;
+    return `swept ${nSessions(report.count)} (expired) from ${terminalText(report.store)} in ${formatElapsed(report.seconds)}\n`;
   const at = report.expiresAt ?? now;
   return at <= now
     ? `expired ${nSessions(report.count)} now\n`

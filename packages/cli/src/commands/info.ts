@@ -1,5 +1,6 @@
 import { type Io, keyValueTable, write } from '../output.js';
 import type { SessionStore } from '../store.js';
+import { terminalJson } from '../terminal-text.js';
 
 /** What `info` reports about a store. */
 export interface StoreInfo {
@@ -22,7 +23,7 @@ export async function info(store: SessionStore, json: boolean, io: Io): Promise<
     sessions: await store.sessions.count(),
   };
   if (json) {
-    await write(io.out, `${JSON.stringify(report, null, 2)}\n`);
+    await write(io.out, `${terminalJson(report, 2)}\n`);
     return;
   }
   const rows = Object.entries(report).map(([name, value]): [string, string] => [

@@ -4,6 +4,7 @@ import { resolveIds, UnknownIdError } from '../ids.js';
 import { type Io, keyValueTable, write } from '../output.js';
 import { type SessionView, toSessionView } from '../session-view.js';
 import type { SessionStore } from '../store.js';
+import { terminalJson, terminalText } from '../terminal-text.js';
 import { renderTree } from '../values.js';
 import { sessionJson } from './list.js';
 
@@ -43,11 +44,11 @@ async function findEntry(store: SessionStore, id: string): Promise<StorageEntry 
 
 /** Shows one session (a whole id or a unique prefix): metadata, then the data as a tree. */
 export async function inspect(store: SessionStore, given: string, json: boolean, io: Io): Promise<void> {
-  const [id] = await resolveIds(store.sessions, store.storage.type, [given]);
-  const view = id === undefined ? undefined : await readSession(store, id);
+  const [match] = await resolveIds(store.sessions, store.storage.type, [given]);
+  const view = match === undefined ? undefined : await readSession(store, match.id);
   if (view === undefined) throw new UnknownIdError(`no session matches "${given}" (it expired or was deleted)`);
   if (json) {
-    await write(io.out, `${JSON.stringify(sessionJson(view), null, 2)}\n`);
+    await write(io.out, `${terminalJson(sessionJson(view), 2)}\n`);
     return;
   }
   const now = Date.now();
@@ -68,7 +69,7 @@ export async function inspect(store: SessionStore, given: string, json: boolean,
   else rows.push(['keys', String(Object.keys(view.data).length)]);
   await write(io.out, `${keyValueTable(rows, io.out)}\n`);
   if (view.corrupt === undefined) {
-    const tree = renderTree(view.data);
+    const tree = renderTree(view.data).map(terminalText);
     await write(io.out, `data\n${tree.length === 0 ? '(empty)\n' : `${tree.join('\n')}\n`}`);
   }
 }

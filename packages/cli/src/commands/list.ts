@@ -5,6 +5,7 @@ import { type Selection, selects } from '../query.js';
 import type { SessionView } from '../session-view.js';
 import { toSessionView } from '../session-view.js';
 import type { SessionStore } from '../store.js';
+import { terminalJson } from '../terminal-text.js';
 import { TopN } from '../top-n.js';
 import { lookup, preview, toJsonValue } from '../values.js';
 
@@ -144,7 +145,7 @@ function createSink(options: ListOptions, io: Io, now: number): Sink {
   if (options.format === 'ndjson') {
     const out = new ChunkedWriter(io.out);
     return {
-      row: (view) => out.write(`${JSON.stringify(sessionJson(view))}\n`),
+      row: (view) => out.write(`${terminalJson(sessionJson(view))}\n`),
       end: () => out.flush(),
     };
   }
@@ -154,7 +155,7 @@ function createSink(options: ListOptions, io: Io, now: number): Sink {
     let first = true;
     return {
       async row(view) {
-        await out.write(`${first ? '{"sessions":[\n' : ',\n'}${JSON.stringify(sessionJson(view))}`);
+        await out.write(`${first ? '{"sessions":[\n' : ',\n'}${terminalJson(sessionJson(view))}`);
         first = false;
       },
       async end(more) {

@@ -1,12 +1,13 @@
 import { VesselError } from '@vessel/core';
 import { confirm } from '../confirm.js';
 import { formatElapsed, sessions as nSessions, UsageError } from '../human.js';
-import { resolveIds } from '../ids.js';
+import { resolveIds, showPrefixMatches } from '../ids.js';
 import { type Io, write } from '../output.js';
 import { Progress } from '../progress.js';
 import { type Selection, selects, selectsEverything } from '../query.js';
 import { toSessionView } from '../session-view.js';
 import type { SessionStore } from '../store.js';
+import { terminalText } from '../terminal-text.js';
 
 /** Deletes in flight at once: enough to hide a network round trip, few enough to stay polite. */
 const CONCURRENCY = 32;
@@ -88,13 +89,15 @@ export async function purge(store: SessionStore, options: PurgeOptions, io: Io):
     store: storage.location,
     seconds: (Date.now() - started) / 1000,
   });
-  const ids = options.ids.length > 0 ? await resolveIds(sessions, storage.type, options.ids) : [];
+  const resolved = options.ids.length > 0 ? await resolveIds(sessions, storage.type, options.ids) : [];
+  const ids = resolved.map((match) => match.id);
   const ask = async (count: number): Promise<boolean> =>
     options.yes || (await confirm(`Delete ${nSessions(count)} (${options.described}) from ${storage.location}?`, io));
 
   if (options.ids.length > 0) {
+    await showPrefixMatches(resolved, io);
     if (options.dryRun) {
-      if (!options.json) for (const id of ids) await write(io.out, `${id}\n`);
+      if (!options.json) for (const id of ids) await write(io.out, `${terminalText(id)}\n`);
       return report(ids.length);
     }
     if (!(await ask(ids.length))) return aborted();
@@ -123,7 +126,7 @@ export async function purge(store: SessionStore, options: PurgeOptions, io: Io):
     let count = 0;
     for await (const id of matching()) {
       count++;
-      if (!options.json) await write(io.out, `${id}\n`);
+      if (!options.json) await write(io.out, `${terminalText(id)}\n`);
     }
     return report(count);
   }
@@ -161,8 +164,6 @@ function aborted(): never {
 
 /** The one-line summary of a purge. */
 export function purgeSummary(report: PurgeReport): string {
-  const what = `${nSessions(report.purged)} (${report.selection})`;
-  return report.dryRun
-    ? `would purge ${what} from ${report.store}\n`
-    : `purged ${what} from ${report.store} in ${formatElapsed(report.seconds)}\n`;
+  const what = terminalText(`${nSessions(report.purged)} (${report.selection}) from ${report.store}`);
+  return report.dryRun ? `would purge ${what}\n` : `purged ${what} in ${formatElapsed(report.seconds)}\n`;
 }

@@ -64,8 +64,8 @@ function problemOf(run: Run): string | undefined {
   if (run.stdout !== '') return `wrote to stdout: ${run.stdout.slice(0, 200)}`;
   if (!/^session-inspect: [^\n]*\n$/.test(run.stderr)) return `not one error line: ${run.stderr.slice(0, 300)}`;
   if (/unexpected/.test(run.stderr)) return `an unexpected error: ${run.stderr.slice(0, 300)}`;
-  // Ids are quoted in messages: a control character must not reach the terminal.
-  if ([...run.stderr.slice(0, -1)].some((char) => char < ' ' || char === '\x7f'))
+  // Ids are quoted and escaped in messages: no control (C0, DEL, C1) or bidi character reaches the terminal.
+  if (/[\p{Cc}\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u.test(run.stderr.slice(0, -1)))
     return `a raw control character on stderr: ${JSON.stringify(run.stderr.slice(0, 200))}`;
   return undefined;
 }
