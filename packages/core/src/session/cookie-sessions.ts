@@ -1,7 +1,38 @@
-import { VesselError } from '../errors.js';
+import { ConfigError, VesselError } from '../errors.js';
 import { deserializeRecord, serializeRecord } from '../storage/record.js';
-import { CookieSealer } from './cookie-crypto.js';
+import { CookieSealer, MIN_COOKIE_KEY_BYTES } from './cookie-crypto.js';
 import { isSessionRecord, recordFor, type SessionPersistence } from './persistence.js';
+
+const ORDINALS = ['first', 'second', 'third', 'fourth', 'fifth'];
+
+/**
+ * The keys cookie-only sessions seal with (`encryptKey`, then each secret; the first seals, all
+ * open), each checked to hold `MIN_COOKIE_KEY_BYTES`: a short one, even an old one kept for
+ * rotation, would let one cookie confirm guesses of it offline and forge sessions after.
+ * The error names the option and the position in the list, never the value.
+ */
+export function cookieSessionKeys(secret: readonly string[] | undefined, encryptKey: string | undefined): string[] {
+  if (encryptKey === undefined && (secret === undefined || secret.length === 0)) {
+    throw new ConfigError(
+      'session.secret',
+      'cookie-only sessions need a secret (or session.encryptKey) to encrypt with',
+    );
+  }
+  const short = (value: string) => Buffer.byteLength(value, 'utf8') < MIN_COOKIE_KEY_BYTES;
+  const needed = `cookie-only sessions need at least ${MIN_COOKIE_KEY_BYTES} bytes of random key material (e.g. \`openssl rand -base64 32\`)`;
+  if (encryptKey !== undefined && short(encryptKey)) {
+    throw new ConfigError('session.encryptKey', `${needed}; the key given is shorter`);
+  }
+  const index = (secret ?? []).findIndex(short);
+  if (index >= 0) {
+    const which =
+      (secret ?? []).length === 1
+        ? 'the secret given is'
+        : `the ${ORDINALS[index] ?? `#${index + 1}`} secret in the list is`;
+    throw new ConfigError('session.secret', `${needed}; ${which} shorter`);
+  }
+  return encryptKey === undefined ? [...(secret ?? [])] : [encryptKey, ...(secret ?? [])];
+}
 
 /**
  * Cookie-only sessions: the whole record, sealed, is the cookie. Nothing is stored server-side,

@@ -1,4 +1,6 @@
+export { MIN_COOKIE_KEY_BYTES } from './cookie-crypto.js';
 export { SessionIdVerifier, type SigningSecret, signSessionId, unsignSessionId } from './cookie-signing.js';
+export { developmentSecret } from './development-secret.js';
 export { DEFAULT_ID_PATTERN, generateSessionId, isValidSessionId } from './ids.js';
 export {
   DEFAULT_TIMEOUT_SECONDS,

@@ -6,7 +6,7 @@ import { encodeValue, setOwn } from '../storage/codec.js';
 import { serializeRecord } from '../storage/record.js';
 import type { Storage } from '../storage/types.js';
 import { readCookieValues } from './cookie-header.js';
-import { cookieSessions } from './cookie-sessions.js';
+import { cookieSessionKeys, cookieSessions } from './cookie-sessions.js';
 import { DEFAULT_ID_PATTERN, generateSessionId, isValidSessionId } from './ids.js';
 import { sessionExpiry } from './lifetime.js';
 import type { LoadedSession, RejectedSession, SessionPersistence } from './persistence.js';
@@ -94,14 +94,7 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
       maxLifetimeSeconds: maxLifetime,
     };
     if (this.options.type === 'cookie') {
-      const keys = encryptKey ? [encryptKey, ...(secret ?? [])] : (secret ?? []);
-      if (keys.length === 0) {
-        throw new ConfigError(
-          'session.secret',
-          'cookie-only sessions need a secret (or session.encryptKey) to encrypt with',
-        );
-      }
-      this.#persistence = cookieSessions(keys);
+      this.#persistence = cookieSessions(cookieSessionKeys(secret, encryptKey));
     } else {
       if (!storage)
         throw new ConfigError('session.type', 'stored sessions need a storage; pass one, or use type "cookie"');
