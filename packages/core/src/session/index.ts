@@ -3,6 +3,7 @@ export { SessionIdVerifier, type SigningSecret, signSessionId, unsignSessionId }
 export { developmentSecret } from './development-secret.js';
 export { DEFAULT_ID_PATTERN, generateSessionId, isValidSessionId } from './ids.js';
 export {
+  DEFAULT_COOKIE_MAX_LIFETIME_SECONDS,
   DEFAULT_TIMEOUT_SECONDS,
   type GetSessionOptions,
   SESSION_NAMESPACE,

@@ -31,6 +31,11 @@ type SessionLimits = { readonly timeoutSeconds: number | undefined; readonly max
 
 /** Idle timeout when neither `timeout` nor `maxLifetime` is set, so no session lives forever (s). */
 export const DEFAULT_TIMEOUT_SECONDS = 86_400;
+/**
+ * Absolute lifetime of a cookie-only session when `maxLifetime` is not set (s): 14 days from
+ * its creation, however often it is re-sealed, so a copied cookie cannot be kept alive forever.
+ */
+export const DEFAULT_COOKIE_MAX_LIFETIME_SECONDS = 14 * 86_400;
 /** The storage namespace that holds sessions. */
 export const SESSION_NAMESPACE = 'session';
 
@@ -91,7 +96,10 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
     this.#now = now ?? Date.now;
     this.#limits = {
       timeoutSeconds: timeout ?? (maxLifetime === undefined ? DEFAULT_TIMEOUT_SECONDS : undefined),
-      maxLifetimeSeconds: maxLifetime,
+      // A stolen cookie-only cookie replayed within its idle timeout is re-sealed each time:
+      // without an absolute limit it would never end, and no server-side record can be deleted.
+      maxLifetimeSeconds:
+        maxLifetime ?? (this.options.type === 'cookie' ? DEFAULT_COOKIE_MAX_LIFETIME_SECONDS : undefined),
     };
     if (this.options.type === 'cookie') {
       this.#persistence = cookieSessions(cookieSessionKeys(secret, encryptKey));
