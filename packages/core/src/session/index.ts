@@ -6,6 +6,7 @@ export {
   DEFAULT_COOKIE_MAX_LIFETIME_SECONDS,
   DEFAULT_TIMEOUT_SECONDS,
   type GetSessionOptions,
+  MAX_SESSION_COOKIE_LOOKUPS,
   SESSION_NAMESPACE,
   SessionManager,
   type SessionManagerEvents,

@@ -36,6 +36,18 @@ export const DEFAULT_TIMEOUT_SECONDS = 86_400;
  * its creation, however often it is re-sealed, so a copied cookie cannot be kept alive forever.
  */
 export const DEFAULT_COOKIE_MAX_LIFETIME_SECONDS = 14 * 86_400;
+/**
+ * Authentic cookies of the session's name that one `load` looks up, at most: a browser sends
+ * one or two (another path, an old domain); more is a stuffed header, and each costs a storage
+ * read. Cookies whose signature or seal fails cost no read and do not count.
+ */
+export const MAX_SESSION_COOKIE_LOOKUPS = 3;
+/** Rejections decided before the storage is read (a failed signature or seal, a malformed id). */
+const UNREAD_REJECTIONS: ReadonlySet<RejectedSession['reason']> = new Set([
+  'bad-signature',
+  'undecryptable',
+  'invalid-id',
+]);
 /** The storage namespace that holds sessions. */
 export const SESSION_NAMESPACE = 'session';
 
@@ -137,10 +149,13 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
       rejection = result;
     }
     // Browsers can send several cookies of one name (other paths, old domains): use the first good one.
+    let lookups = 0;
     for (const value of values) {
       const result = this.#usable(await this.#persistence.fromCookie(value), now);
       if (result.ok) return this.#fromRecord(result, true);
       rejection ??= result;
+      // Each authentic cookie costs a storage read: a header stuffed with them must not multiply reads.
+      if (!UNREAD_REJECTIONS.has(result.reason) && ++lookups >= MAX_SESSION_COOKIE_LOOKUPS) break;
     }
     if (rejection) this.emit('reject', rejectEvent(rejection));
     const session = this.#fresh(now);
