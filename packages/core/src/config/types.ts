@@ -63,6 +63,13 @@ export interface SessionConfig {
   type?: SessionType;
   /** Treat an undecodable stored session as absent (fresh session) instead of failing. Default `true`. */
   invalidateCorrupt?: boolean;
+  /**
+   * Cookie-only sessions: keep the ids of destroyed, invalidated and regenerated sessions (and
+   * those passed to `revoke`) in the storage namespace `session-revoked` until every copy of
+   * their cookie has expired, and refuse them on load. Costs one storage read per request.
+   * No effect on stored sessions, whose record is deleted. Default `false`.
+   */
+  revocationList?: boolean;
   /** Key material for `type: 'cookie'` encryption (Beaker name); derived from `secret` when absent. */
   encryptKey?: string;
   /** Key material for `type: 'cookie'` authentication (Beaker name); derived from `secret` when absent. */
@@ -175,6 +182,7 @@ export interface ResolvedSessionConfig {
   /** `undefined`: the shared top-level storage. */
   readonly type: SessionType | undefined;
   readonly invalidateCorrupt: boolean;
+  readonly revocationList: boolean;
   readonly encryptKey: string | undefined;
   readonly validateKey: string | undefined;
   readonly url: string | undefined;

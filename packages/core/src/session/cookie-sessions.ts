@@ -1,5 +1,6 @@
 import { ConfigError, VesselError } from '../errors.js';
 import { deserializeRecord, serializeRecord } from '../storage/record.js';
+import type { Namespace } from '../storage/types.js';
 import { CookieSealer, MIN_COOKIE_KEY_BYTES } from './cookie-crypto.js';
 import { isSessionRecord, recordFor, type SessionPersistence } from './persistence.js';
 
@@ -34,12 +35,33 @@ export function cookieSessionKeys(secret: readonly string[] | undefined, encrypt
   return encryptKey === undefined ? [...(secret ?? [])] : [encryptKey, ...(secret ?? [])];
 }
 
+/** The storage namespace of the revocation list (`revocationList`): ids of ended cookie-only sessions. */
+export const REVOKED_SESSIONS_NAMESPACE = 'session-revoked';
+
+/** Options of cookie-only sessions. */
+export interface CookieSessionsOptions {
+  /** Key material from `cookieSessionKeys`: the first seals, all open. */
+  readonly keys: readonly string[];
+  /** The revocation list, when on. */
+  readonly revoked?:
+    | {
+        readonly namespace: Namespace;
+        /** How long an entry is kept (ms): no copy of a cookie opens longer than this after it was revoked. */
+        readonly keepMs: number;
+        readonly now: () => number;
+      }
+    | undefined;
+}
+
 /**
  * Cookie-only sessions: the whole record, sealed, is the cookie. Nothing is stored server-side,
  * so there is nothing to merge: of two parallel requests, the browser keeps the later cookie.
+ * Removing a session only works with the revocation list: its id is then refused until every
+ * copy of its cookie has expired; without it, removing is left to the browser.
  */
-export function cookieSessions(secrets: readonly string[]): SessionPersistence {
-  const sealer = new CookieSealer(secrets);
+export function cookieSessions(options: CookieSessionsOptions): SessionPersistence {
+  const sealer = new CookieSealer(options.keys);
+  const { revoked } = options;
 
   return {
     kind: 'cookie',
@@ -56,6 +78,8 @@ export function cookieSessions(secrets: readonly string[]): SessionPersistence {
       const { id, ...record } = (payload ?? {}) as { id?: unknown };
       if (typeof id !== 'string' || !isSessionRecord(record))
         return { ok: false, reason: 'corrupt', detail: 'not a session' };
+      // A storage outage throws here, as for stored sessions: never read as "not revoked".
+      if (revoked && (await revoked.namespace.has(id))) return { ok: false, reason: 'revoked', id };
       // The plaintext doubles as the pristine copy the manager compares edits against.
       return { ok: true, id, record, stale: !opened.current, version: opened.plaintext };
     },
@@ -72,7 +96,10 @@ export function cookieSessions(secrets: readonly string[]): SessionPersistence {
     },
 
     // Nothing is stored: the cookie is all there is, and the manager expires it.
-    remove: async () => true,
+    async remove(id) {
+      if (revoked) await revoked.namespace.set(id, { revokedAt: revoked.now() }, { ttlMs: revoked.keepMs });
+      return true;
+    },
 
     cookieValue(id, record) {
       return sealer.seal(serializeRecord({ value: { id, ...record } }));

@@ -1,4 +1,5 @@
 export { MIN_COOKIE_KEY_BYTES } from './cookie-crypto.js';
+export { REVOKED_SESSIONS_NAMESPACE } from './cookie-sessions.js';
 export { SessionIdVerifier, type SigningSecret, signSessionId, unsignSessionId } from './cookie-signing.js';
 export { developmentSecret } from './development-secret.js';
 export { DEFAULT_ID_PATTERN, generateSessionId, isValidSessionId } from './ids.js';

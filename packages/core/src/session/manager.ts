@@ -6,7 +6,7 @@ import { encodeValue, setOwn } from '../storage/codec.js';
 import { serializeRecord } from '../storage/record.js';
 import type { Storage } from '../storage/types.js';
 import { readCookieValues } from './cookie-header.js';
-import { cookieSessionKeys, cookieSessions } from './cookie-sessions.js';
+import { cookieSessionKeys, cookieSessions, REVOKED_SESSIONS_NAMESPACE } from './cookie-sessions.js';
 import { DEFAULT_ID_PATTERN, generateSessionId, isValidSessionId } from './ids.js';
 import { sessionExpiry } from './lifetime.js';
 import type { LoadedSession, RejectedSession, SessionPersistence } from './persistence.js';
@@ -114,7 +114,20 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
         maxLifetime ?? (this.options.type === 'cookie' ? DEFAULT_COOKIE_MAX_LIFETIME_SECONDS : undefined),
     };
     if (this.options.type === 'cookie') {
-      this.#persistence = cookieSessions(cookieSessionKeys(secret, encryptKey));
+      const keys = cookieSessionKeys(secret, encryptKey);
+      if (this.options.revocationList && !storage) {
+        throw new ConfigError(
+          'session.revocationList',
+          'the revocation list of cookie-only sessions lives in a storage; pass one (createVessel does)',
+        );
+      }
+      // Every copy of a cookie has expired `maxLifetime` after its session was created, so sooner after it was revoked.
+      const keepMs = (this.#limits.maxLifetimeSeconds ?? DEFAULT_COOKIE_MAX_LIFETIME_SECONDS) * 1000;
+      const revoked =
+        this.options.revocationList && storage
+          ? { namespace: storage.namespace(REVOKED_SESSIONS_NAMESPACE), keepMs, now: this.#now }
+          : undefined;
+      this.#persistence = cookieSessions({ keys, revoked });
     } else {
       if (!storage)
         throw new ConfigError('session.type', 'stored sessions need a storage; pass one, or use type "cookie"');
@@ -189,6 +202,24 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
     if (result.ok) return this.#fromRecord(result, false);
     options.onReject?.(rejectEvent(result));
     return null;
+  }
+
+  /**
+   * Ends session `id` wherever its cookie is, from any process sharing the storage (an admin's
+   * "log out everywhere", a password change): deletes a stored session's record; puts a
+   * cookie-only session's id on the revocation list. True when a stored record was deleted (or,
+   * cookie-only, always); false for an id of the wrong shape. Cookie-only sessions without
+   * `revocationList` cannot be revoked: that throws a `VesselError` (`VESSEL_UNSUPPORTED`).
+   */
+  async revoke(id: string): Promise<boolean> {
+    if (this.#persistence.kind === 'cookie' && !this.options.revocationList) {
+      throw new VesselError(
+        'VESSEL_UNSUPPORTED',
+        'cookie-only sessions can only be revoked with session.revocationList on: nothing else is stored',
+      );
+    }
+    if (!isValidSessionId(id, this.#idPattern)) return false;
+    return this.#persistence.remove(id);
   }
 
   /**
