@@ -13,7 +13,8 @@ const ORDINALS = ['first', 'second', 'third', 'fourth', 'fifth'];
  * The error names the option and the position in the list, never the value.
  */
 export function cookieSessionKeys(secret: readonly string[] | undefined, encryptKey: string | undefined): string[] {
-  if (encryptKey === undefined && (secret === undefined || secret.length === 0)) {
+  const secrets = secret ?? [];
+  if (encryptKey === undefined && secrets.length === 0) {
     throw new ConfigError(
       'session.secret',
       'cookie-only sessions need a secret (or session.encryptKey) to encrypt with',
@@ -24,15 +25,18 @@ export function cookieSessionKeys(secret: readonly string[] | undefined, encrypt
   if (encryptKey !== undefined && short(encryptKey)) {
     throw new ConfigError('session.encryptKey', `${needed}; the key given is shorter`);
   }
-  const index = (secret ?? []).findIndex(short);
+  const index = secrets.findIndex(short);
   if (index >= 0) {
+    const ordinal = ORDINALS[index];
     const which =
-      (secret ?? []).length === 1
+      secrets.length === 1
         ? 'the secret given is'
-        : `the ${ORDINALS[index] ?? `#${index + 1}`} secret in the list is`;
+        : ordinal
+          ? `the ${ordinal} secret in the list is`
+          : `secret #${index + 1} in the list is`;
     throw new ConfigError('session.secret', `${needed}; ${which} shorter`);
   }
-  return encryptKey === undefined ? [...(secret ?? [])] : [encryptKey, ...(secret ?? [])];
+  return encryptKey === undefined ? [...secrets] : [encryptKey, ...secrets];
 }
 
 /** The storage namespace of the revocation list (`revocationList`): ids of ended cookie-only sessions. */
