@@ -16,7 +16,7 @@ export function developmentSecret(): string {
   if (process.env.NODE_ENV === 'production') {
     throw new ConfigError(
       'session.secret',
-      'no secret configured and NODE_ENV is production: set SESSION_SECRET (32 or more random bytes, e.g. `openssl rand -base64 32`) instead of using developmentSecret()',
+      'developmentSecret() refuses to run with NODE_ENV=production: set SESSION_SECRET (32 or more random bytes, e.g. `openssl rand -base64 32`)',
     );
   }
   if (generated === undefined) {
