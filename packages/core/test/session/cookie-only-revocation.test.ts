@@ -3,12 +3,14 @@
  * to drop its cookie while a copy kept elsewhere went on working. With `revocationList` the
  * ids of ended sessions are kept in the storage until every copy of their cookie has expired.
  */
+import { createServer } from 'node:net';
 import {
   ConfigError,
   createStorage,
   REVOKED_SESSIONS_NAMESPACE,
   SessionManager,
   type SessionOptions,
+  StorageUnavailableError,
   VesselError,
 } from '@vessel/core';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
@@ -100,5 +102,20 @@ describe('cookie-only sessions: revocation list', () => {
     expect((await thief.load(sessions)).isNew).toBe(true);
     expect(await sessions.revoke(id)).toBe(false);
     expect(await sessions.revoke('../etc/passwd')).toBe(false);
+  });
+
+  it('fails the request when the list cannot be read, never letting the cookie through', async () => {
+    const { victim } = await stolen(sessionsWith());
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    await new Promise((resolve) => server.close(resolve));
+    const down = createStorage({ type: 'redis', url: `redis://127.0.0.1:${port}`, timeoutMs: 1000 });
+    try {
+      const sessions = new SessionManager({ type: 'cookie', secret: SECRET, revocationList: true }, down);
+      await expect(victim.load(sessions)).rejects.toThrow(StorageUnavailableError);
+    } finally {
+      await down.close().catch(() => {});
+    }
   });
 });
