@@ -3,7 +3,7 @@
 // `startDemo` directly.
 import { once } from 'node:events';
 import { createServer } from 'node:http';
-import { createVessel, loadConfig } from '@vessel/core';
+import { createVessel, developmentSecret, loadConfig } from '@vessel/core';
 import { createApp, REPORT_REGION } from './app.mjs';
 
 /** Seconds the report page stays cached. */
@@ -36,7 +36,7 @@ async function vesselOptions(options) {
  *
  * @param {object} [options]
  * @param {number} [options.port] TCP port; 0 picks a free one. Default 3000.
- * @param {string} [options.host] Interface to listen on. Default `127.0.0.1` (the demo's secret is no secret).
+ * @param {string} [options.host] Interface to listen on. Default `127.0.0.1` (a demo, not a deployment).
  * @param {string} [options.cacheDir] Storage folder (SQLite), instead of the folder's configuration.
  * @param {string} [options.url] Storage URL (`redis://…`, `postgres://…`), instead of the folder's configuration.
  * @returns {Promise<{ url: string, port: number, vessel: import('@vessel/core').Vessel, configFile: string | undefined, close(): Promise<void> }>}
@@ -50,7 +50,7 @@ export async function startDemo(options = {}) {
     ...storage,
     session: {
       ...session,
-      secret: process.env.SESSION_SECRET ?? session.secret ?? 'demo-secret-change-me',
+      secret: process.env.SESSION_SECRET ?? session.secret ?? developmentSecret(),
       timeout: session.timeout ?? '30m',
     },
     cache: { regions: { [REPORT_REGION]: { expire: REPORT_SECONDS } } },

@@ -1,6 +1,7 @@
 // A composite app: several sub-apps mounted under one router share one session middleware and
 // one cookie (the guide's urlmap of home, /servicebroker and /proxy behind beaker_session).
 import { fileURLToPath } from 'node:url';
+import { developmentSecret } from '@vessel/core';
 import session from '@vessel/express';
 import express from 'express';
 
@@ -34,7 +35,7 @@ export function createApp(sessionOptions = {}) {
   app.use(
     session({
       name: 'my_project_key',
-      secret: process.env.SESSION_SECRET ?? 'i_wear_two_layers_of_socks',
+      secret: process.env.SESSION_SECRET ?? developmentSecret(),
       cacheDir: './data',
       resave: false,
       saveUninitialized: false,

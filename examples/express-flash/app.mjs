@@ -1,5 +1,6 @@
 // Flash messages: a message stored in the session, shown once on the next page, then gone.
 import { fileURLToPath } from 'node:url';
+import { developmentSecret } from '@vessel/core';
 import session from '@vessel/express';
 import express from 'express';
 
@@ -19,7 +20,7 @@ export function createApp(sessionOptions = {}) {
   const app = express();
   app.use(
     session({
-      secret: process.env.SESSION_SECRET ?? 'dev-secret-change-me',
+      secret: process.env.SESSION_SECRET ?? developmentSecret(),
       cacheDir: './data',
       resave: false,
       saveUninitialized: false,

@@ -1,6 +1,7 @@
 // The language a user chose, kept in the session and applied before every handler
 // (the guide's `__before__` reading session['lang']).
 import { fileURLToPath } from 'node:url';
+import { developmentSecret } from '@vessel/core';
 import session from '@vessel/express';
 import express from 'express';
 
@@ -11,7 +12,7 @@ export function createApp(sessionOptions = {}) {
   app.use(express.urlencoded({ extended: false }));
   app.use(
     session({
-      secret: process.env.SESSION_SECRET ?? 'dev-secret-change-me',
+      secret: process.env.SESSION_SECRET ?? developmentSecret(),
       cacheDir: './data',
       resave: false,
       saveUninitialized: false,

@@ -1,6 +1,7 @@
 // Login / logout keeping `logged_in` in the session (the Pylons guide's LoginController).
 // Run: node examples/express-login/app.mjs, then open the printed URL.
 import { fileURLToPath } from 'node:url';
+import { developmentSecret } from '@vessel/core';
 import session from '@vessel/express';
 import express from 'express';
 
@@ -13,7 +14,7 @@ export function createApp(sessionOptions = {}) {
   app.use(express.urlencoded({ extended: false }));
   app.use(
     session({
-      secret: process.env.SESSION_SECRET ?? 'dev-secret-change-me',
+      secret: process.env.SESSION_SECRET ?? developmentSecret(),
       cacheDir: './data',
       resave: false,
       saveUninitialized: false,

@@ -1,6 +1,7 @@
 // Model objects in the session: stored as their data, revived into instances on read (the
 // guide's SQLAlchemy note: what comes back is detached data, reconciled with the model layer).
 import { fileURLToPath } from 'node:url';
+import { developmentSecret } from '@vessel/core';
 import session from '@vessel/express';
 import express from 'express';
 
@@ -28,7 +29,7 @@ export function createApp(sessionOptions = {}) {
   const app = express();
   app.use(
     session({
-      secret: process.env.SESSION_SECRET ?? 'dev-secret-change-me',
+      secret: process.env.SESSION_SECRET ?? developmentSecret(),
       cacheDir: './data',
       resave: false,
       saveUninitialized: false,

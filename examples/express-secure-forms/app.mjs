@@ -2,6 +2,7 @@
 // middleware (Pylons' authenticate_form) that refuses a form post without the matching token.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { developmentSecret } from '@vessel/core';
 import session from '@vessel/express';
 import express from 'express';
 
@@ -26,7 +27,7 @@ export function createApp(sessionOptions = {}) {
   app.use(express.urlencoded({ extended: false }));
   app.use(
     session({
-      secret: process.env.SESSION_SECRET ?? 'dev-secret-change-me',
+      secret: process.env.SESSION_SECRET ?? developmentSecret(),
       cacheDir: './data',
       resave: false,
       saveUninitialized: false,

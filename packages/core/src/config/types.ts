@@ -28,6 +28,7 @@ export interface SessionConfig {
   /**
    * Cookie-signing secret, or several for rotation (the first signs, all verify). In flat
    * config a comma-separated list; in code a single string is one secret, commas and all.
+   * Cookie-only sessions (`type: 'cookie'`) need 32 bytes or more in each.
    */
   secret?: string | readonly string[];
   /** Idle timeout, sliding with each request, in seconds. Default: none. */
@@ -63,9 +64,16 @@ export interface SessionConfig {
   type?: SessionType;
   /** Treat an undecodable stored session as absent (fresh session) instead of failing. Default `true`. */
   invalidateCorrupt?: boolean;
-  /** Key material for `type: 'cookie'` encryption (Beaker name); derived from `secret` when absent. */
+  /**
+   * Cookie-only sessions: keep the ids of destroyed, invalidated and regenerated sessions (and
+   * those passed to `revoke`) in the storage namespace `session-revoked` until every copy of
+   * their cookie has expired, and refuse them on load. Costs one storage read per request.
+   * No effect on stored sessions, whose record is deleted. Default `false`.
+   */
+  revocationList?: boolean;
+  /** Key material for `type: 'cookie'` sealing (Beaker name), 32 bytes or more; seals before `secret`. */
   encryptKey?: string;
-  /** Key material for `type: 'cookie'` authentication (Beaker name); derived from `secret` when absent. */
+  /** Beaker's key for cookie authentication: accepted and ignored, AES-GCM authenticates with the sealing key. */
   validateKey?: string;
   /** Storage URL for sessions only, overriding the top-level `url`. */
   url?: string;
@@ -175,6 +183,7 @@ export interface ResolvedSessionConfig {
   /** `undefined`: the shared top-level storage. */
   readonly type: SessionType | undefined;
   readonly invalidateCorrupt: boolean;
+  readonly revocationList: boolean;
   readonly encryptKey: string | undefined;
   readonly validateKey: string | undefined;
   readonly url: string | undefined;

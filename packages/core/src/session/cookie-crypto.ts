@@ -2,67 +2,86 @@ import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:cr
 
 /**
  * Sealing for cookie-only sessions: AES-256-GCM (authenticated encryption) with a key derived
- * by HKDF-SHA256 from each secret. A sealed value is `v1.<key id>.<iv>.<ciphertext+tag>`, all
- * base64url. The key id (also from HKDF, never the secret itself) picks the key, so cookies
- * sealed under an older secret still open after rotation while new ones use the first secret.
+ * by HKDF-SHA256 from each secret. A sealed value is `v2.<key id>.<iv>.<ciphertext+tag>`, all
+ * base64url. The key id picks the key, so cookies sealed under an older secret still open after
+ * rotation while new ones use the first secret.
+ *
+ * The key id is HKDF of the derived key (info `vessel key id`), cut to 48 bits: it names a key
+ * and says nothing else about it. It cannot make guessing easier than the ciphertext already
+ * does — any value computed from the secret, the GCM tag included, confirms a guessed secret
+ * offline — which is why the secrets themselves must be at least `MIN_COOKIE_KEY_BYTES` long
+ * (random: `openssl rand -base64 32`). Versions before 2 put an HKDF of the secret itself
+ * there (`v1`); those cookies still open, as stale, and are re-sealed as `v2`.
  */
 
-const VERSION = 'v1';
+const VERSION = 'v2';
+/** Cookies of earlier versions, opened (never sealed) so that upgrading keeps sessions. */
+const LEGACY_VERSION = 'v1';
 const SALT = 'vessel/cookie-session';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
+const KEY_ID_BYTES = 6;
+
+/** Key material a cookie-only secret needs at least, in bytes (UTF-8): 256 bits, the AES key size. */
+export const MIN_COOKIE_KEY_BYTES = 32;
 
 interface DerivedKey {
-  readonly id: string;
+  /** `<version>.<key id>`: the head of a sealed value, also its additional authenticated data. */
+  readonly head: string;
   readonly key: Buffer;
 }
 
-function derive(secret: string): DerivedKey {
+function derive(secret: string): { current: DerivedKey; legacy: DerivedKey } {
   const material = Buffer.from(secret, 'utf8');
-  const id = Buffer.from(hkdfSync('sha256', material, SALT, 'key-id', 6)).toString('base64url');
   const key = Buffer.from(hkdfSync('sha256', material, SALT, 'aes-256-gcm', 32));
-  return { id, key };
+  const id = Buffer.from(hkdfSync('sha256', key, SALT, 'vessel key id', KEY_ID_BYTES)).toString('base64url');
+  const legacyId = Buffer.from(hkdfSync('sha256', material, SALT, 'key-id', KEY_ID_BYTES)).toString('base64url');
+  return { current: { head: `${VERSION}.${id}`, key }, legacy: { head: `${LEGACY_VERSION}.${legacyId}`, key } };
 }
 
 /** Seals and opens cookie payloads with a list of secrets (the first seals, all open). */
 export class CookieSealer {
   readonly #sealing: DerivedKey;
-  readonly #byId: Map<string, DerivedKey>;
+  readonly #byHead: Map<string, DerivedKey>;
 
+  /** `secrets` must each hold `MIN_COOKIE_KEY_BYTES` or more; the caller checks and names the option. */
   constructor(secrets: readonly string[]) {
     const keys = secrets.map(derive);
     const [first] = keys;
     if (!first) throw new Error('cookie sessions need at least one secret');
-    this.#sealing = first;
-    this.#byId = new Map(keys.map((key) => [key.id, key]));
+    this.#sealing = first.current;
+    this.#byHead = new Map(
+      keys.flatMap(({ current, legacy }) => [[current.head, current] as const, [legacy.head, legacy] as const]),
+    );
   }
 
   /** Encrypts and authenticates `plaintext`. */
   seal(plaintext: string): string {
-    const { id, key } = this.#sealing;
+    const { head, key } = this.#sealing;
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', key, iv);
-    cipher.setAAD(Buffer.from(`${VERSION}.${id}`));
+    cipher.setAAD(Buffer.from(head));
     const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
-    return `${VERSION}.${id}.${iv.toString('base64url')}.${body.toString('base64url')}`;
+    return `${head}.${iv.toString('base64url')}.${body.toString('base64url')}`;
   }
 
   /**
-   * The plaintext and whether it was sealed with the current (first) key; `undefined` when the
-   * value is malformed, tampered with, or under an unknown key.
+   * The plaintext and whether it was sealed with the current (first) key in the current format;
+   * `undefined` when the value is malformed, tampered with, or under an unknown key.
    */
   open(sealed: string): { plaintext: string; current: boolean } | undefined {
     const parts = sealed.split('.');
-    if (parts.length !== 4 || parts[0] !== VERSION) return undefined;
-    const [, id = '', ivText = '', bodyText = ''] = parts;
-    const derived = this.#byId.get(id);
+    if (parts.length !== 4) return undefined;
+    const [version = '', id = '', ivText = '', bodyText = ''] = parts;
+    const head = `${version}.${id}`;
+    const derived = this.#byHead.get(head);
     if (!derived) return undefined;
     const iv = strictBase64url(ivText);
     const body = strictBase64url(bodyText);
     if (!iv || !body || iv.length !== IV_BYTES || body.length < TAG_BYTES) return undefined;
     try {
       const decipher = createDecipheriv('aes-256-gcm', derived.key, iv);
-      decipher.setAAD(Buffer.from(`${VERSION}.${id}`));
+      decipher.setAAD(Buffer.from(head));
       decipher.setAuthTag(body.subarray(body.length - TAG_BYTES));
       const plaintext = Buffer.concat([decipher.update(body.subarray(0, body.length - TAG_BYTES)), decipher.final()]);
       return { plaintext: plaintext.toString('utf8'), current: derived === this.#sealing };

@@ -62,14 +62,23 @@ export const REMEMBERED_SIGNATURES = 10_000;
  */
 export class SessionIdVerifier {
   readonly #secrets: readonly SigningSecret[];
+  /** The secrets, in order, that the remembered signatures were checked against. */
+  #rememberedUnder: readonly SigningSecret[];
   readonly #remembered = new Map<string, { readonly signature: Buffer; readonly secretIndex: number }>();
 
+  /**
+   * `secrets` is read on every call, as express-session reads its array: an app may rotate or
+   * drop secrets at run time by editing it (replace a Buffer secret rather than mutate it). Any
+   * change forgets every remembered signature, so a removed secret stops verifying at once.
+   */
   constructor(secrets: readonly SigningSecret[]) {
     this.#secrets = secrets;
+    this.#rememberedUnder = [...secrets];
   }
 
   /** The id a signed cookie value carries, and which secret signed it; `undefined` when forged. */
   verify(signed: string): VerifiedSessionId | undefined {
+    this.#forgetIfSecretsChanged();
     const dot = signed.lastIndexOf('.');
     if (dot > 2 && signed.startsWith('s:')) {
       const id = signed.slice(2, dot);
@@ -88,6 +97,7 @@ export class SessionIdVerifier {
 
   /** `signSessionId(id, <first secret>)`, from memory when this id was verified under it. */
   sign(id: string): string {
+    this.#forgetIfSecretsChanged();
     const remembered = this.#remembered.get(id);
     if (remembered?.secretIndex === 0) return `s:${id}.${remembered.signature.toString()}`;
     const [secret] = this.#secrets;
@@ -95,6 +105,17 @@ export class SessionIdVerifier {
     const signed = signSessionId(id, secret);
     this.#remember(id, Buffer.from(signed.slice(signed.lastIndexOf('.') + 1)), 0);
     return signed;
+  }
+
+  /** Drops what was remembered under another list of secrets (compared by element: one or two). */
+  #forgetIfSecretsChanged(): void {
+    const secrets = this.#secrets;
+    const under = this.#rememberedUnder;
+    let same = secrets.length === under.length;
+    for (let i = 0; same && i < secrets.length; i++) same = secrets[i] === under[i];
+    if (same) return;
+    this.#remembered.clear();
+    this.#rememberedUnder = [...secrets];
   }
 
   #remember(id: string, signature: Buffer, secretIndex: number): void {

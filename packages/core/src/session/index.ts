@@ -1,8 +1,13 @@
+export { MIN_COOKIE_KEY_BYTES } from './cookie-crypto.js';
+export { REVOKED_SESSIONS_NAMESPACE } from './cookie-sessions.js';
 export { SessionIdVerifier, type SigningSecret, signSessionId, unsignSessionId } from './cookie-signing.js';
+export { developmentSecret } from './development-secret.js';
 export { DEFAULT_ID_PATTERN, generateSessionId, isValidSessionId } from './ids.js';
 export {
+  DEFAULT_COOKIE_MAX_LIFETIME_SECONDS,
   DEFAULT_TIMEOUT_SECONDS,
   type GetSessionOptions,
+  MAX_SESSION_COOKIE_LOOKUPS,
   SESSION_NAMESPACE,
   SessionManager,
   type SessionManagerEvents,

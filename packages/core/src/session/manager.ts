@@ -6,7 +6,7 @@ import { encodeValue, setOwn } from '../storage/codec.js';
 import { serializeRecord } from '../storage/record.js';
 import type { Storage } from '../storage/types.js';
 import { readCookieValues } from './cookie-header.js';
-import { cookieSessions } from './cookie-sessions.js';
+import { cookieSessionKeys, cookieSessions, REVOKED_SESSIONS_NAMESPACE } from './cookie-sessions.js';
 import { DEFAULT_ID_PATTERN, generateSessionId, isValidSessionId } from './ids.js';
 import { sessionExpiry } from './lifetime.js';
 import type { LoadedSession, RejectedSession, SessionPersistence } from './persistence.js';
@@ -31,6 +31,23 @@ type SessionLimits = { readonly timeoutSeconds: number | undefined; readonly max
 
 /** Idle timeout when neither `timeout` nor `maxLifetime` is set, so no session lives forever (s). */
 export const DEFAULT_TIMEOUT_SECONDS = 86_400;
+/**
+ * Absolute lifetime of a cookie-only session when `maxLifetime` is not set (s): 14 days from
+ * its creation, however often it is re-sealed, so a copied cookie cannot be kept alive forever.
+ */
+export const DEFAULT_COOKIE_MAX_LIFETIME_SECONDS = 14 * 86_400;
+/**
+ * Authentic cookies of the session's name that one `load` looks up, at most: a browser sends
+ * one or two (another path, an old domain); more is a stuffed header, and each costs a storage
+ * read. Cookies whose signature or seal fails cost no read and do not count.
+ */
+export const MAX_SESSION_COOKIE_LOOKUPS = 3;
+/** Rejections decided before the storage is read (a failed signature or seal, a malformed id). */
+const UNREAD_REJECTIONS: ReadonlySet<RejectedSession['reason']> = new Set([
+  'bad-signature',
+  'undecryptable',
+  'invalid-id',
+]);
 /** The storage namespace that holds sessions. */
 export const SESSION_NAMESPACE = 'session';
 
@@ -91,17 +108,26 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
     this.#now = now ?? Date.now;
     this.#limits = {
       timeoutSeconds: timeout ?? (maxLifetime === undefined ? DEFAULT_TIMEOUT_SECONDS : undefined),
-      maxLifetimeSeconds: maxLifetime,
+      // A stolen cookie-only cookie replayed within its idle timeout is re-sealed each time:
+      // without an absolute limit it would never end, and no server-side record can be deleted.
+      maxLifetimeSeconds:
+        maxLifetime ?? (this.options.type === 'cookie' ? DEFAULT_COOKIE_MAX_LIFETIME_SECONDS : undefined),
     };
     if (this.options.type === 'cookie') {
-      const keys = encryptKey ? [encryptKey, ...(secret ?? [])] : (secret ?? []);
-      if (keys.length === 0) {
+      const keys = cookieSessionKeys(secret, encryptKey);
+      if (this.options.revocationList && !storage) {
         throw new ConfigError(
-          'session.secret',
-          'cookie-only sessions need a secret (or session.encryptKey) to encrypt with',
+          'session.revocationList',
+          'the revocation list of cookie-only sessions lives in a storage; pass one (createVessel does)',
         );
       }
-      this.#persistence = cookieSessions(keys);
+      // Every copy of a cookie has expired `maxLifetime` after its session was created, so sooner after it was revoked.
+      const keepMs = (this.#limits.maxLifetimeSeconds ?? DEFAULT_COOKIE_MAX_LIFETIME_SECONDS) * 1000;
+      const revoked =
+        this.options.revocationList && storage
+          ? { namespace: storage.namespace(REVOKED_SESSIONS_NAMESPACE), keepMs, now: this.#now }
+          : undefined;
+      this.#persistence = cookieSessions({ keys, revoked });
     } else {
       if (!storage)
         throw new ConfigError('session.type', 'stored sessions need a storage; pass one, or use type "cookie"');
@@ -136,10 +162,13 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
       rejection = result;
     }
     // Browsers can send several cookies of one name (other paths, old domains): use the first good one.
+    let lookups = 0;
     for (const value of values) {
       const result = this.#usable(await this.#persistence.fromCookie(value), now);
       if (result.ok) return this.#fromRecord(result, true);
       rejection ??= result;
+      // Each authentic cookie costs a storage read: a header stuffed with them must not multiply reads.
+      if (!UNREAD_REJECTIONS.has(result.reason) && ++lookups >= MAX_SESSION_COOKIE_LOOKUPS) break;
     }
     if (rejection) this.emit('reject', rejectEvent(rejection));
     const session = this.#fresh(now);
@@ -173,6 +202,24 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
     if (result.ok) return this.#fromRecord(result, false);
     options.onReject?.(rejectEvent(result));
     return null;
+  }
+
+  /**
+   * Ends session `id` wherever its cookie is, from any process sharing the storage (an admin's
+   * "log out everywhere", a password change): deletes a stored session's record; puts a
+   * cookie-only session's id on the revocation list. True when a stored record was deleted (or,
+   * cookie-only, always); false for an id of the wrong shape. Cookie-only sessions without
+   * `revocationList` cannot be revoked: that throws a `VesselError` (`VESSEL_UNSUPPORTED`).
+   */
+  async revoke(id: string): Promise<boolean> {
+    if (this.#persistence.kind === 'cookie' && !this.options.revocationList) {
+      throw new VesselError(
+        'VESSEL_UNSUPPORTED',
+        'cookie-only sessions can only be revoked with session.revocationList on: nothing else is stored',
+      );
+    }
+    if (!isValidSessionId(id, this.#idPattern)) return false;
+    return this.#persistence.remove(id);
   }
 
   /**

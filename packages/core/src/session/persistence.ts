@@ -68,7 +68,10 @@ export interface SessionPersistence {
   fromId(id: string): Promise<LoadedSession | RejectedSession>;
   /** Persists a save; resolves with what is now stored, or `undefined` when it vanished meanwhile. */
   save(request: SaveRequest): Promise<SavedSession | undefined>;
-  /** Deletes the session stored under `id`; true when there was one to delete (always for cookies). */
+  /**
+   * Ends session `id`: deletes its record (true when there was one), or for cookie-only sessions
+   * puts it on the revocation list when that is on (always true).
+   */
   remove(id: string): Promise<boolean>;
   /** The cookie value for a session: a signed id, or the sealed record. */
   cookieValue(id: string, record: SessionRecord): string;

@@ -38,6 +38,7 @@ export type SessionRejectReason =
   | 'expired'
   | 'corrupt'
   | 'undecryptable'
+  | 'revoked'
   | 'vanished';
 
 /** Emitted as `reject` by `SessionManager`; carries no secret and no full cookie. */

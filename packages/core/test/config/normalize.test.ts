@@ -23,6 +23,7 @@ describe('normalizeConfig defaults', () => {
       useCookies: true,
       type: undefined,
       invalidateCorrupt: true,
+      revocationList: false,
       encryptKey: undefined,
       validateKey: undefined,
       url: undefined,

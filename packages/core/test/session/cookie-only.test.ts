@@ -12,11 +12,14 @@ import { CookieSealer } from '../../src/session/cookie-crypto.js';
 import { serializeRecord } from '../../src/storage/record.js';
 import { Browser, FakeClock, parseSetCookie, rejectsOf, SECRET } from '../support/sessions.js';
 
-/** The parts of a sealed value: `v1.<key id>.<iv>.<ciphertext+tag>`. */
+const OLD = 'the old secret, thirty-two bytes or more';
+const NEW = 'the new secret, thirty-two bytes or more';
+
+/** The parts of a sealed value: `v2.<key id>.<iv>.<ciphertext+tag>`. */
 function sealedParts(value: string): string[] {
   const parts = value.split('.');
   expect(parts).toHaveLength(4);
-  expect(parts[0]).toBe('v1');
+  expect(parts[0]).toBe('v2');
   return parts;
 }
 
@@ -134,8 +137,8 @@ describe('cookie-only sessions', () => {
 
   describe('key rotation', () => {
     it('opens cookies sealed under an older secret and seals new ones under the first', async () => {
-      const [browser, oldValue, old] = await sealed(sessionsWith({ secret: 'old' }), { user: 'ada' });
-      const rotated = sessionsWith({ secret: ['new', 'old'] });
+      const [browser, oldValue, old] = await sealed(sessionsWith({ secret: OLD }), { user: 'ada' });
+      const rotated = sessionsWith({ secret: [NEW, OLD] });
       const session = await browser.load(rotated);
       expect(session.id).toBe(old.id);
       expect(session.get('user')).toBe('ada');
@@ -147,10 +150,10 @@ describe('cookie-only sessions', () => {
       const [, newKeyId] = sealedParts(newValue);
       const [, oldKeyId] = sealedParts(oldValue);
       expect(newKeyId).not.toBe(oldKeyId);
-      const [, probe] = await sealed(sessionsWith({ secret: 'new' }), { probe: true });
+      const [, probe] = await sealed(sessionsWith({ secret: NEW }), { probe: true });
       expect(newKeyId).toBe(sealedParts(probe)[1]);
       // A manager that knows only the new secret opens the re-sealed cookie, not the old one.
-      const newOnly = sessionsWith({ secret: 'new' });
+      const newOnly = sessionsWith({ secret: NEW });
       expect((await newOnly.load({ cookie: browser.cookie })).toJSON()).toEqual({ user: 'ada', visits: 2 });
       const rejects = rejectsOf(newOnly);
       expect((await newOnly.load({ cookie: `vessel.sid=${encodeURIComponent(oldValue)}` })).isNew).toBe(true);
@@ -158,11 +161,11 @@ describe('cookie-only sessions', () => {
     });
 
     it('derives key ids from the secret without revealing it', async () => {
-      const [, value] = await sealed(sessionsWith({ secret: 'my-very-secret-key' }), { n: 1 });
+      const [, value] = await sealed(sessionsWith({ secret: 'my-very-secret-key, thirty-two bytes long' }), { n: 1 });
       const [, keyId = ''] = sealedParts(value);
       expect(keyId).toMatch(/^[A-Za-z0-9_-]{8}$/);
       expect(Buffer.from(keyId, 'base64url').toString('latin1')).not.toContain('my-');
-      const [, again] = await sealed(sessionsWith({ secret: 'my-very-secret-key' }), { n: 2 });
+      const [, again] = await sealed(sessionsWith({ secret: 'my-very-secret-key, thirty-two bytes long' }), { n: 2 });
       expect(sealedParts(again)[1]).toBe(keyId);
     });
   });

@@ -129,6 +129,30 @@ describe('session cookie signing', () => {
       expect(verifier.verify(signSessionId(id, 's2'))).toBeUndefined();
     });
 
+    it('forgets what it remembered when a secret is removed from the list at run time', () => {
+      // express-session reads its secret array on every request, so apps rotate by editing it.
+      const secrets = ['new', 'old'];
+      const verifier = new SessionIdVerifier(secrets);
+      const oldCookie = signSessionId(id, 'old');
+      expect(verifier.verify(oldCookie)).toEqual({ id, secretIndex: 1 });
+      expect(verifier.verify(oldCookie)).toEqual({ id, secretIndex: 1 }); // now from memory
+      secrets.pop(); // 'old' leaked: drop it
+      expect(verifier.verify(oldCookie)).toBeUndefined();
+      expect(verifier.verify(signSessionId(id, 'new'))).toEqual({ id, secretIndex: 0 });
+    });
+
+    it('signs with the new first secret after a rotation at run time, not from memory', () => {
+      const secrets = ['first'];
+      const verifier = new SessionIdVerifier(secrets);
+      expect(verifier.sign(id)).toBe(signSessionId(id, 'first'));
+      secrets.unshift('newer');
+      expect(verifier.sign(id)).toBe(signSessionId(id, 'newer'));
+      expect(verifier.verify(signSessionId(id, 'first'))).toEqual({ id, secretIndex: 1 });
+      secrets.splice(0, secrets.length, 'replaced');
+      expect(verifier.verify(signSessionId(id, 'newer'))).toBeUndefined();
+      expect(verifier.verify(signSessionId(id, 'first'))).toBeUndefined();
+    });
+
     it(`remembers at most ${REMEMBERED_SIGNATURES} ids and never a forged one`, () => {
       const verifier = new SessionIdVerifier(['s1']);
       const first = signSessionId(`${id}-0`, 's1');

@@ -11,7 +11,7 @@ import type {
 import { type Mock, vi } from 'vitest';
 
 /** The secret the session suites sign and seal with. */
-export const SECRET = 'correct horse battery staple';
+export const SECRET = 'correct horse battery staple, sealed twice';
 
 /** The Set-Cookie value a browser reads as "drop this cookie". */
 export const EXPIRED = 'Expires=Thu, 01 Jan 1970 00:00:00 GMT';

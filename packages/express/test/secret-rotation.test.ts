@@ -1,0 +1,31 @@
+/**
+ * Secrets edited at run time, as express-session allows (it reads its `secret` array on every
+ * request): dropping a leaked secret must log out its cookies at once, even the ones whose
+ * signature the adapter remembers from earlier requests.
+ */
+import type { RequestHandler } from 'express';
+import request from 'supertest';
+import { describe, it } from 'vitest';
+import { appsOn, cookieOf, openEach, sessionOf, vesselMemory } from './support.js';
+
+describe('secrets changed at run time', () => {
+  const backend = openEach(vesselMemory);
+  const app = appsOn(backend);
+  const handler: RequestHandler = (req, res) => {
+    if (req.url === '/login') sessionOf(req).user = 'ada';
+    res.end(String(sessionOf(req).user ?? 'nobody'));
+  };
+  const NEW = 'the new secret, thirty-two bytes or more';
+  const OLD = 'the old secret, thirty-two bytes or more';
+
+  it('refuses cookies of a secret removed from the array, remembered or not', async () => {
+    const login = await request(app(handler, { secret: OLD })).get('/login');
+    const secrets = [NEW, OLD];
+    const rotated = app(handler, { secret: secrets });
+    // Twice: the second request is answered from the remembered signature.
+    await request(rotated).get('/').set('Cookie', cookieOf(login)).expect('ada');
+    await request(rotated).get('/').set('Cookie', cookieOf(login)).expect('ada');
+    secrets.pop(); // OLD leaked
+    await request(rotated).get('/').set('Cookie', cookieOf(login)).expect('nobody');
+  });
+});
