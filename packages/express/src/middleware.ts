@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { DEFAULT_ID_PATTERN } from '@vessel/core';
+import { assertSigningSecrets, DEFAULT_ID_PATTERN } from '@vessel/core';
 import type { SessionBackend } from './backend.js';
 import { Cookie } from './cookie.js';
 import { useDictionaryProperties } from './dictionary-properties.js';
@@ -105,6 +105,9 @@ export function session(options: SessionOptions = {}): SessionMiddleware {
     };
   }
 
+  /** The last `req.secret` that passed `assertSigningSecrets`. */
+  let checkedRequestSecret: unknown;
+
   const middleware = function sessionMiddleware(
     request: IncomingMessage,
     res: ServerResponse,
@@ -115,8 +118,19 @@ export function session(options: SessionOptions = {}): SessionMiddleware {
     const cookiePath = resolved.cookieFor(req).path || '/';
     // Every path starts with "/": only a narrower cookie path needs the request's path.
     if (cookiePath !== '/' && !pathname(req).startsWith(cookiePath)) return next();
-    if (!resolved.sessionId && !resolved.secrets && !req.secret)
-      return next(new Error('secret option required for sessions'));
+    if (!resolved.sessionId && !resolved.secrets) {
+      const requestSecret = req.secret;
+      if (!requestSecret) return next(new Error('secret option required for sessions'));
+      // cookie-parser's secret, the same on every request: checked as `secret` is, once per value.
+      if (requestSecret !== checkedRequestSecret) {
+        try {
+          assertSigningSecrets('req.secret', [requestSecret]);
+        } catch (err) {
+          return next(err);
+        }
+        checkedRequestSecret = requestSecret;
+      }
+    }
     // Before the first property the middleware adds to either (see the module).
     useDictionaryProperties(req);
     useDictionaryProperties(res);

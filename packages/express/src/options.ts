@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { generateSessionId, type SessionRejectEvent } from '@vessel/core';
+import { assertSigningSecrets, generateSessionId, type SessionRejectEvent } from '@vessel/core';
 import type { CookieOptions } from './cookie.js';
 import type { Secret } from './signature.js';
 import type { SessionStore } from './store.js';
@@ -81,7 +81,10 @@ export interface SessionOptions extends VesselStorageOptions {
 /** `session()`'s options after validation, with express-session's defaults applied. */
 export interface ResolvedOptions {
   readonly name: string;
-  /** `undefined`: take `req.secret` per request. */
+  /**
+   * `undefined`: take `req.secret` per request. The app's own array when it gave one (it may
+   * change it at run time, as with express-session), each entry checked at startup.
+   */
   readonly secrets: readonly Secret[] | undefined;
   readonly generateId: (req: IncomingMessage) => string;
   readonly resave: boolean;
@@ -110,14 +113,10 @@ export function resolveOptions(options: SessionOptions, vesselSecret?: readonly 
   if (options.onReject !== undefined && typeof options.onReject !== 'function') {
     throw new TypeError('onReject option must be a function');
   }
-  const secret = (options.secret ?? vesselSecret) as Secret | readonly Secret[] | undefined;
-  if (Array.isArray(secret) && secret.length === 0) {
-    throw new TypeError('secret option array must contain one or more strings');
-  }
   const cookie = options.cookie ?? {};
   return {
     name: options.name || options.key || 'connect.sid',
-    secrets: secret ? (Array.isArray(secret) ? (secret as readonly Secret[]) : [secret as Secret]) : undefined,
+    secrets: signingSecrets(options.secret, vesselSecret),
     generateId,
     resave: options.resave ?? true,
     saveUninitialized: options.saveUninitialized ?? true,
@@ -130,4 +129,25 @@ export function resolveOptions(options: SessionOptions, vesselSecret?: readonly 
     onReject: options.onReject,
     cookieFor: typeof cookie === 'function' ? cookie : () => cookie,
   };
+}
+
+/**
+ * The secrets that sign cookies: the `secret` option, else the vessel's `session.secret`, else
+ * `undefined` (then `req.secret`). An empty list is express-session's TypeError; an empty, blank
+ * or short secret is core's `ConfigError` (`assertSigningSecrets`): express-session signs with
+ * an empty key, so that anyone can forge a cookie for any session id.
+ */
+function signingSecrets(
+  secret: Secret | readonly Secret[] | null | undefined,
+  vesselSecret: readonly string[] | undefined,
+): readonly Secret[] | undefined {
+  if (secret === undefined || secret === null) {
+    if (vesselSecret === undefined) return undefined;
+    assertSigningSecrets('session.secret', vesselSecret);
+    return vesselSecret;
+  }
+  const secrets: readonly unknown[] = Array.isArray(secret) ? secret : [secret];
+  if (secrets.length === 0) throw new TypeError('secret option array must contain one or more strings');
+  assertSigningSecrets('secret', secrets);
+  return secrets;
 }

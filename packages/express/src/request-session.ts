@@ -31,6 +31,8 @@ export interface SessionContext {
 }
 
 function appendSetCookie(res: ServerResponse, value: string): void {
+  // socket.io's `wrap` pattern passes `{}` as the response: there is nowhere to put a cookie.
+  if (typeof res.setHeader !== 'function') return;
   const previous = res.getHeader('Set-Cookie') ?? [];
   const list = Array.isArray(previous) ? [...previous, value] : [String(previous), value];
   res.setHeader('Set-Cookie', list);
@@ -131,7 +133,8 @@ export class RequestSession implements SessionController, HookedSession {
     this.#touchOnce(s);
     const { expires, originalMaxAge } = s.cookie;
     // Expires is then exactly maxAge after the response's Date.
-    if (expires instanceof Date && typeof originalMaxAge === 'number' && !res.hasHeader('Date') && res.sendDate) {
+    // `sendDate` first: engine.io's WebSocketResponse has neither it nor `hasHeader`.
+    if (expires instanceof Date && typeof originalMaxAge === 'number' && res.sendDate && !res.hasHeader('Date')) {
       res.setHeader('Date', new Date(expires.getTime() - originalMaxAge).toUTCString());
     }
     const signed = this.context.signedId.sign(id, this.#keys);
