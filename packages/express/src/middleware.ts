@@ -24,8 +24,14 @@ function pathname(req: Req): string {
   return (end < 0 ? url : url.slice(0, end)) || '/';
 }
 
-/** Ids an app's own `genid` may make: anything printable without path separators (signatures vouch for them). */
-const APP_ID_PATTERN = /^(?!\.\.?$)[^\s/\\]{1,256}$/;
+/**
+ * Ids an app's own `genid` may make: any string of 1–256 characters (control characters are
+ * refused by core's `isValidSessionId`), as express-session takes any id, base64's `/`, `+`
+ * and `=` included. Signatures vouch for ids from cookies, and an id is only ever a storage key
+ * behind the storage's own encoding (hashed into a file name on the file backend), so a
+ * `../` in it reaches no path.
+ */
+const APP_ID_PATTERN = /^[\s\S]{1,256}$/;
 
 /**
  * Session middleware, a drop-in for express-session: the same options, defaults, cookie and
