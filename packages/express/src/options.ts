@@ -41,7 +41,8 @@ export interface SessionOptions extends VesselStorageOptions {
   /**
    * Vessel storage: absolute lifetime of a session from its creation, in seconds, however active
    * it is: the record (so the session) ends then, even while the cookie's `maxAge` would go on.
-   * `regenerate()` starts a new session, with a lifetime of its own. Default: a given `vessel`'s
+   * `regenerate()` starts a new session, with a lifetime of its own; `regenerate({ keepData: true })`
+   * keeps the creation time, and so the lifetime left. Default: a given `vessel`'s
    * `session.maxLifetime`, else none.
    */
   maxLifetime?: number;

@@ -198,13 +198,16 @@ export class RequestSession implements SessionController, HookedSession {
 
   /**
    * With `keepData`, the data (and the cookie, with its lifetime) move to the new session, unless
-   * the stored session was gone by then: a session destroyed elsewhere stays destroyed.
+   * the stored session was gone by then: a session destroyed elsewhere stays destroyed. The
+   * session keeps its creation time then, so `maxLifetime` keeps counting from it: a session
+   * that regenerates on every login must not live for ever.
    */
   async regenerate(s: Session, { keepData }: RegenerateOptions): Promise<void> {
     const { req, context } = this;
     const kept = keepData ? { ...s } : undefined;
+    const created = keepData ? context.backend.times(this.#handle).created : undefined;
     const stillStored = await context.backend.regenerate(req, this.#handle, () => context.generate(req));
-    this.#handle = context.backend.fresh(req.sessionID ?? '');
+    this.#handle = context.backend.fresh(req.sessionID ?? '', stillStored ? created : undefined);
     this.#storedPrint = EMPTY_PRINT;
     this.#isNew = true;
     if (kept && stillStored && req.session) Object.assign(req.session, kept);
