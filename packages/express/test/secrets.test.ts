@@ -1,5 +1,5 @@
 import { ConfigError, createStorage, signSessionId } from '@vessel/core';
-import { session } from '@vessel/express';
+import { type SessionOptions, session } from '@vessel/express';
 import type { Express } from 'express';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ const storage = createStorage({ type: 'memory' });
 afterEach(() => storage.namespace('session').clear());
 
 /** Logs in as `user` at /login; every path answers the session's user. */
-function loginApp(secret: Parameters<typeof session>[0]['secret']): Express {
+function loginApp(secret: SessionOptions['secret']): Express {
   return createApp({ secret, storage, resave: false, saveUninitialized: false }, (req, res) => {
     if (req.url === '/login') sessionOf(req).user = 'ada';
     res.end(String(sessionOf(req).user ?? 'nobody'));
