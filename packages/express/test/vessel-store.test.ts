@@ -102,3 +102,36 @@ describe.each([
     expect(await length()).toBe(2);
   });
 });
+
+describe('VesselStore: a logout between a write’s read and its write', () => {
+  it('wins: the write finds the record changed (compare-and-set) and does not land', async () => {
+    const storage = createStorage({ type: 'memory' });
+    const store = new VesselStore({ storage });
+    try {
+      const sid = 'raced-session-0123456789abcdef';
+      const session = { cookie: { originalMaxAge: 600_000, expires: new Date(Date.now() + 600_000) }, user: 'ada' };
+      const call = (run: (done: (err?: unknown, value?: unknown) => void) => void) =>
+        new Promise<unknown>((resolve, reject) => run((err, value) => (err ? reject(err) : resolve(value))));
+      await call((done) => store.set(sid, session, done));
+      // The storage is real; its reads are only observed: the first read of the next write lets a logout land.
+      const namespace = storage.namespace('session');
+      let logoutDone: Promise<unknown> | undefined;
+      for (const method of ['get', 'getVersioned'] as const) {
+        const read = namespace[method].bind(namespace) as (key: string) => Promise<unknown>;
+        (namespace as unknown as Record<string, unknown>)[method] = async (key: string) => {
+          const value = await read(key);
+          if (key === sid && !logoutDone) {
+            logoutDone = call((done) => store.destroy(sid, done));
+            await logoutDone;
+          }
+          return value;
+        };
+      }
+      await call((done) => store.set(sid, { ...session, cart: ['tea'] }, done));
+      expect(logoutDone).toBeDefined();
+      expect(await call((done) => store.get(sid, done))).toBeNull();
+    } finally {
+      await storage.close();
+    }
+  });
+});
