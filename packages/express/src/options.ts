@@ -15,9 +15,11 @@ export interface SessionOptions extends VesselStorageOptions {
   /** Old name of `name`. */
   key?: string;
   /**
-   * Signs the cookie: a secret, or several (the first signs, all verify). Without it the
-   * request's `req.secret` (cookie-parser) is used, else the request fails with an error.
-   * Default: a given `vessel`'s `session.secret`.
+   * Signs the cookie: a secret, or several (the first signs, all verify), each at least 32 bytes
+   * (`MIN_SIGNING_SECRET_BYTES`; an empty or short one is a `ConfigError` at startup). Without
+   * it the request's `req.secret` (cookie-parser) is used, else the request fails with an error.
+   * An array may change at run time (read per request, as express-session does). Default: a
+   * given `vessel`'s `session.secret`.
    */
   secret?: Secret | readonly Secret[];
   /** Save the session at the end of every request even when unchanged. Default `true` (as express-session's). */
