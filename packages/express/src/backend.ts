@@ -25,8 +25,12 @@ export interface SessionBackend<Handle = unknown> {
     req: SessionRequest,
     onReject: ((event: SessionRejectEvent) => void) | undefined,
   ): Promise<LoadedSession<Handle> | undefined>;
-  /** The handle of a session generated in this request (nothing stored yet). */
-  fresh(id: string): Handle;
+  /**
+   * The handle of a session generated in this request (nothing stored yet). `created`: the
+   * creation of the session it replaces with the same data (`regenerate({ keepData: true })`),
+   * kept where the backend keeps one, so an absolute lifetime keeps counting from there.
+   */
+  fresh(id: string, created?: Date): Handle;
   /**
    * Stores `session` under its id; resolves with the handle to use from now on. `print` is the
    * session's data now, `storedPrint` as loaded or last saved (empty for a session not yet

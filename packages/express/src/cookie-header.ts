@@ -16,15 +16,19 @@ function isBlank(code: number): boolean {
   return code === 0x20 || code === 0x09;
 }
 
+/** Where the last `readCookie` that found a cookie stopped: just past that cookie's pair. */
+let resumeIndex = 0;
+
 /**
- * The value of the first cookie called `name` in a Cookie header, exactly as the codec's
- * `parse(header)[name]` reads it (the same splitting, trimming, quote stripping and URI
- * decoding) without decoding or collecting the header's other cookies: it runs on every request.
+ * The value of the first cookie called `name` in a Cookie header from index `from` on, exactly
+ * as the codec's `parse(header)[name]` reads the first (the same splitting, trimming, quote
+ * stripping and URI decoding) without decoding or collecting the header's other cookies: it
+ * runs on every request. `afterLastCookie()` then says where to look for the next of the name.
  */
-export function readCookie(header: string, name: string): string | undefined {
+export function readCookie(header: string, name: string, from = 0): string | undefined {
   const length = header.length;
   if (length < 2) return undefined;
-  let index = 0;
+  let index = from;
   do {
     const equals = header.indexOf('=', index);
     if (equals === -1) return undefined;
@@ -49,6 +53,7 @@ export function readCookie(header: string, name: string): string | undefined {
         valueStart++;
         valueEnd--;
       }
+      resumeIndex = end + 1;
       const value = header.slice(valueStart, valueEnd);
       if (value.indexOf('%') === -1) return value;
       try {
@@ -60,6 +65,14 @@ export function readCookie(header: string, name: string): string | undefined {
     index = end + 1;
   } while (index < length);
   return undefined;
+}
+
+/**
+ * The index just past the cookie the last successful `readCookie` returned: pass it as `from`
+ * for the next cookie of the same name (a browser sends one per path and domain that matches).
+ */
+export function afterLastCookie(): number {
+  return resumeIndex;
 }
 
 /** A Set-Cookie value; throws a TypeError naming an invalid attribute. */

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { DEFAULT_ID_PATTERN } from '@vessel/core';
+import { assertSigningSecrets, DEFAULT_ID_PATTERN } from '@vessel/core';
 import type { SessionBackend } from './backend.js';
 import { Cookie } from './cookie.js';
 import { useDictionaryProperties } from './dictionary-properties.js';
@@ -24,8 +24,14 @@ function pathname(req: Req): string {
   return (end < 0 ? url : url.slice(0, end)) || '/';
 }
 
-/** Ids an app's own `genid` may make: anything printable without path separators (signatures vouch for them). */
-const APP_ID_PATTERN = /^(?!\.\.?$)[^\s/\\]{1,256}$/;
+/**
+ * Ids an app's own `genid` may make: any string of 1–256 characters (control characters are
+ * refused by core's `isValidSessionId`), as express-session takes any id, base64's `/`, `+`
+ * and `=` included. Signatures vouch for ids from cookies, and an id is only ever a storage key
+ * behind the storage's own encoding (hashed into a file name on the file backend), so a
+ * `../` in it reaches no path.
+ */
+const APP_ID_PATTERN = /^[\s\S]{1,256}$/;
 
 /**
  * Session middleware, a drop-in for express-session: the same options, defaults, cookie and
@@ -105,6 +111,9 @@ export function session(options: SessionOptions = {}): SessionMiddleware {
     };
   }
 
+  /** The last `req.secret` that passed `assertSigningSecrets`. */
+  let checkedRequestSecret: unknown;
+
   const middleware = function sessionMiddleware(
     request: IncomingMessage,
     res: ServerResponse,
@@ -115,8 +124,19 @@ export function session(options: SessionOptions = {}): SessionMiddleware {
     const cookiePath = resolved.cookieFor(req).path || '/';
     // Every path starts with "/": only a narrower cookie path needs the request's path.
     if (cookiePath !== '/' && !pathname(req).startsWith(cookiePath)) return next();
-    if (!resolved.sessionId && !resolved.secrets && !req.secret)
-      return next(new Error('secret option required for sessions'));
+    if (!resolved.sessionId && !resolved.secrets) {
+      const requestSecret = req.secret;
+      if (!requestSecret) return next(new Error('secret option required for sessions'));
+      // cookie-parser's secret, the same on every request: checked as `secret` is, once per value.
+      if (requestSecret !== checkedRequestSecret) {
+        try {
+          assertSigningSecrets('req.secret', [requestSecret]);
+        } catch (err) {
+          return next(err);
+        }
+        checkedRequestSecret = requestSecret;
+      }
+    }
     // Before the first property the middleware adds to either (see the module).
     useDictionaryProperties(req);
     useDictionaryProperties(res);

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { generateSessionId, type SessionRejectEvent } from '@vessel/core';
+import { assertSigningSecrets, generateSessionId, type SessionRejectEvent } from '@vessel/core';
 import type { CookieOptions } from './cookie.js';
 import type { Secret } from './signature.js';
 import type { SessionStore } from './store.js';
@@ -15,9 +15,11 @@ export interface SessionOptions extends VesselStorageOptions {
   /** Old name of `name`. */
   key?: string;
   /**
-   * Signs the cookie: a secret, or several (the first signs, all verify). Without it the
-   * request's `req.secret` (cookie-parser) is used, else the request fails with an error.
-   * Default: a given `vessel`'s `session.secret`.
+   * Signs the cookie: a secret, or several (the first signs, all verify), each at least 32 bytes
+   * (`MIN_SIGNING_SECRET_BYTES`; an empty or short one is a `ConfigError` at startup). Without
+   * it the request's `req.secret` (cookie-parser) is used, else the request fails with an error.
+   * An array may change at run time (read per request, as express-session does). Default: a
+   * given `vessel`'s `session.secret`.
    */
   secret?: Secret | readonly Secret[];
   /** Save the session at the end of every request even when unchanged. Default `true` (as express-session's). */
@@ -41,7 +43,8 @@ export interface SessionOptions extends VesselStorageOptions {
   /**
    * Vessel storage: absolute lifetime of a session from its creation, in seconds, however active
    * it is: the record (so the session) ends then, even while the cookie's `maxAge` would go on.
-   * `regenerate()` starts a new session, with a lifetime of its own. Default: a given `vessel`'s
+   * `regenerate()` starts a new session, with a lifetime of its own; `regenerate({ keepData: true })`
+   * keeps the creation time, and so the lifetime left. Default: a given `vessel`'s
    * `session.maxLifetime`, else none.
    */
   maxLifetime?: number;
@@ -81,7 +84,10 @@ export interface SessionOptions extends VesselStorageOptions {
 /** `session()`'s options after validation, with express-session's defaults applied. */
 export interface ResolvedOptions {
   readonly name: string;
-  /** `undefined`: take `req.secret` per request. */
+  /**
+   * `undefined`: take `req.secret` per request. The app's own array when it gave one (it may
+   * change it at run time, as with express-session), each entry checked at startup.
+   */
   readonly secrets: readonly Secret[] | undefined;
   readonly generateId: (req: IncomingMessage) => string;
   readonly resave: boolean;
@@ -110,14 +116,10 @@ export function resolveOptions(options: SessionOptions, vesselSecret?: readonly 
   if (options.onReject !== undefined && typeof options.onReject !== 'function') {
     throw new TypeError('onReject option must be a function');
   }
-  const secret = (options.secret ?? vesselSecret) as Secret | readonly Secret[] | undefined;
-  if (Array.isArray(secret) && secret.length === 0) {
-    throw new TypeError('secret option array must contain one or more strings');
-  }
   const cookie = options.cookie ?? {};
   return {
     name: options.name || options.key || 'connect.sid',
-    secrets: secret ? (Array.isArray(secret) ? (secret as readonly Secret[]) : [secret as Secret]) : undefined,
+    secrets: signingSecrets(options.secret, vesselSecret),
     generateId,
     resave: options.resave ?? true,
     saveUninitialized: options.saveUninitialized ?? true,
@@ -130,4 +132,25 @@ export function resolveOptions(options: SessionOptions, vesselSecret?: readonly 
     onReject: options.onReject,
     cookieFor: typeof cookie === 'function' ? cookie : () => cookie,
   };
+}
+
+/**
+ * The secrets that sign cookies: the `secret` option, else the vessel's `session.secret`, else
+ * `undefined` (then `req.secret`). An empty list is express-session's TypeError; an empty, blank
+ * or short secret is core's `ConfigError` (`assertSigningSecrets`): express-session signs with
+ * an empty key, so that anyone can forge a cookie for any session id.
+ */
+function signingSecrets(
+  secret: Secret | readonly Secret[] | null | undefined,
+  vesselSecret: readonly string[] | undefined,
+): readonly Secret[] | undefined {
+  if (secret === undefined || secret === null) {
+    if (vesselSecret === undefined) return undefined;
+    assertSigningSecrets('session.secret', vesselSecret);
+    return vesselSecret;
+  }
+  const secrets: readonly unknown[] = Array.isArray(secret) ? secret : [secret];
+  if (secrets.length === 0) throw new TypeError('secret option array must contain one or more strings');
+  assertSigningSecrets('secret', secrets);
+  return secrets;
 }

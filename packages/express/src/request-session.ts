@@ -31,6 +31,8 @@ export interface SessionContext {
 }
 
 function appendSetCookie(res: ServerResponse, value: string): void {
+  // socket.io's `wrap` pattern passes `{}` as the response: there is nowhere to put a cookie.
+  if (typeof res.setHeader !== 'function') return;
   const previous = res.getHeader('Set-Cookie') ?? [];
   const list = Array.isArray(previous) ? [...previous, value] : [String(previous), value];
   res.setHeader('Set-Cookie', list);
@@ -131,7 +133,8 @@ export class RequestSession implements SessionController, HookedSession {
     this.#touchOnce(s);
     const { expires, originalMaxAge } = s.cookie;
     // Expires is then exactly maxAge after the response's Date.
-    if (expires instanceof Date && typeof originalMaxAge === 'number' && !res.hasHeader('Date') && res.sendDate) {
+    // `sendDate` first: engine.io's WebSocketResponse has neither it nor `hasHeader`.
+    if (expires instanceof Date && typeof originalMaxAge === 'number' && res.sendDate && !res.hasHeader('Date')) {
       res.setHeader('Date', new Date(expires.getTime() - originalMaxAge).toUTCString());
     }
     const signed = this.context.signedId.sign(id, this.#keys);
@@ -195,13 +198,16 @@ export class RequestSession implements SessionController, HookedSession {
 
   /**
    * With `keepData`, the data (and the cookie, with its lifetime) move to the new session, unless
-   * the stored session was gone by then: a session destroyed elsewhere stays destroyed.
+   * the stored session was gone by then: a session destroyed elsewhere stays destroyed. The
+   * session keeps its creation time then, so `maxLifetime` keeps counting from it: a session
+   * that regenerates on every login must not live for ever.
    */
   async regenerate(s: Session, { keepData }: RegenerateOptions): Promise<void> {
     const { req, context } = this;
     const kept = keepData ? { ...s } : undefined;
+    const created = keepData ? context.backend.times(this.#handle).created : undefined;
     const stillStored = await context.backend.regenerate(req, this.#handle, () => context.generate(req));
-    this.#handle = context.backend.fresh(req.sessionID ?? '');
+    this.#handle = context.backend.fresh(req.sessionID ?? '', stillStored ? created : undefined);
     this.#storedPrint = EMPTY_PRINT;
     this.#isNew = true;
     if (kept && stillStored && req.session) Object.assign(req.session, kept);

@@ -32,13 +32,18 @@ interface Hooks {
  * Hooks `res` for `session`, as express-session does with on-headers and its `res.end` wrapper:
  * `writeHeaders` runs just before the headers go out, and the end of the response waits for
  * `commit`. Two own methods on the response and one state object.
+ *
+ * `res` may be less than a `ServerResponse`, as express-session allows: socket.io's session
+ * sharing hands engine.io's `WebSocketResponse` (header methods, a no-argument `writeHead`) for
+ * upgrades, and `{}` in the `wrap` pattern; neither may crash or fail the request.
  */
 export function hookResponse(res: ServerResponse, session: HookedSession): void {
   const hooks: Hooks = {
     session,
     writeHead: res.writeHead as Method,
     end: res.end as Method,
-    headersBefore: res.getHeaders(),
+    // socket.io hands upgrades engine.io's WebSocketResponse (no getHeaders), or `{}`.
+    headersBefore: typeof res.getHeaders === 'function' ? res.getHeaders() : {},
     headersWritten: false,
     ended: false,
   };
@@ -74,7 +79,8 @@ function writeHeadWith(hooks: Hooks, res: ServerResponse, args: unknown[]): unkn
       leading.length = 1;
     }
   }
-  return hooks.writeHead.apply(res, leading);
+  // `{}` from socket.io's `wrap` pattern has no writeHead of its own.
+  return typeof hooks.writeHead === 'function' ? hooks.writeHead.apply(res, leading) : res;
 }
 
 function setHeadersFromObject(res: ServerResponse, headers: Record<string, unknown>): void {
@@ -113,19 +119,25 @@ function endWith(hooks: Hooks, res: ServerResponse, args: unknown[]): unknown {
   } catch (err) {
     return fail(hooks, res, args, err);
   }
-  if (!pending) return hooks.end.apply(res, args);
+  if (!pending) return endNow(hooks, res, args);
   pending.then(
-    () => hooks.end.apply(res, args),
+    () => endNow(hooks, res, args),
     (err: unknown) => fail(hooks, res, args, err),
   );
   return res;
 }
 
+/** The response's own `end` (none on socket.io's `{}`). */
+function endNow(hooks: Hooks, res: ServerResponse, args: unknown[]): unknown {
+  return typeof hooks.end === 'function' ? hooks.end.apply(res, args) : res;
+}
+
 function fail(hooks: Hooks, res: ServerResponse, args: unknown[], err: unknown): unknown {
-  if (!hooks.session.commitFailed(err)) return hooks.end.apply(res, args);
+  if (!hooks.session.commitFailed(err)) return endNow(hooks, res, args);
   res.end = hooks.end as ServerResponse['end'];
-  if (res.headersSent) {
-    res.destroy();
+  if (res.headersSent || typeof res.getHeaderNames !== 'function') {
+    // Sent in part, or not an http response (socket.io's upgrade): cut it.
+    res.destroy?.();
   } else {
     for (const name of res.getHeaderNames()) res.removeHeader(name);
     for (const [name, value] of Object.entries(hooks.headersBefore))

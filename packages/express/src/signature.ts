@@ -1,6 +1,12 @@
 import type { IncomingMessage } from 'node:http';
-import { SessionIdVerifier, type SigningSecret, signSessionId, unsignSessionId } from '@vessel/core';
-import { readCookie } from './cookie-header.js';
+import {
+  assertSigningSecrets,
+  SessionIdVerifier,
+  type SigningSecret,
+  signSessionId,
+  unsignSessionId,
+} from '@vessel/core';
+import { afterLastCookie, readCookie } from './cookie-header.js';
 
 /** A cookie-signing secret: a string or the bytes of one. */
 export type Secret = SigningSecret;
@@ -25,21 +31,65 @@ export interface SignedSessionId {
 }
 
 /**
+ * Cookies of the session's name tried per request, at most. A browser sends one per matching
+ * path and domain, most specific path first, so a junk cookie planted on a sub-path (or a
+ * sibling domain) comes before the real one; each costs one HMAC per secret when forged.
+ */
+export const MAX_SESSION_COOKIES = 4;
+
+/** True when `secrets` holds the same entries as `snapshot`, in the same order. */
+function sameSecrets(secrets: readonly Secret[], snapshot: readonly Secret[]): boolean {
+  if (secrets.length !== snapshot.length) return false;
+  for (let index = 0; index < secrets.length; index++) if (secrets[index] !== snapshot[index]) return false;
+  return true;
+}
+
+/**
  * The session id in cookie `name`. With the options' own `secrets`, core's `SessionIdVerifier`
  * remembers the signatures it has checked or made, so a returning session's cookie costs a
  * constant-time comparison instead of an HMAC; `req.secret` (no `secrets`) is checked in full.
+ *
+ * The app may change its `secrets` array at run time (express-session reads it per request):
+ * when its entries differ from the ones the verifier was made with, the entries are checked
+ * again and a new verifier forgets every remembered signature, so a removed secret stops
+ * verifying at once, for ids it verified before too.
+ *
+ * Of several cookies of the name, the first that verifies wins (at most `MAX_SESSION_COOKIES`
+ * tried): the common single cookie is read and verified exactly once.
  */
 export function signedSessionId(name: string, secrets: readonly Secret[] | undefined): SignedSessionId {
-  const verifier = secrets ? new SessionIdVerifier(secrets) : undefined;
-  const unsign = (raw: unknown, requestSecrets: readonly Secret[]): string | undefined => {
+  let snapshot: readonly Secret[] = secrets ? [...secrets] : [];
+  let verifier = secrets ? new SessionIdVerifier(snapshot) : undefined;
+  /** The verifier for the secrets as they are now. */
+  const currentVerifier = (): SessionIdVerifier | undefined => {
+    if (!secrets || sameSecrets(secrets, snapshot)) return verifier;
+    assertSigningSecrets('secret', secrets);
+    snapshot = [...secrets];
+    verifier = new SessionIdVerifier(snapshot);
+    return verifier;
+  };
+  const unsign = (raw: unknown, requestSecrets: readonly Secret[], own: SessionIdVerifier | undefined) => {
     if (typeof raw !== 'string') return undefined;
-    return verifier ? verifier.verify(raw)?.id : unsignSessionId(raw, requestSecrets);
+    return own ? own.verify(raw)?.id : unsignSessionId(raw, requestSecrets);
+  };
+  /** The id in the first authentic cookie of the name after the first one (which did not verify). */
+  const laterCookie = (header: string, requestSecrets: readonly Secret[], own: SessionIdVerifier | undefined) => {
+    for (let tried = 1; tried < MAX_SESSION_COOKIES; tried++) {
+      const raw = readCookie(header, name, afterLastCookie());
+      if (raw === undefined) return undefined;
+      const id = unsign(raw, requestSecrets, own);
+      if (id) return id;
+    }
+    return undefined;
   };
   return {
     read(req, requestSecrets) {
+      const own = currentVerifier();
       const header = req.headers.cookie;
       const raw = header ? readCookie(header, name) : undefined;
-      const id = unsign(raw, requestSecrets);
+      const id =
+        unsign(raw, requestSecrets, own) ||
+        (raw === undefined ? undefined : laterCookie(header as string, requestSecrets, own));
       if (id) return id;
       let sent = raw !== undefined;
       const parsed = req as IncomingMessage & ParsedCookies;
@@ -52,12 +102,15 @@ export function signedSessionId(name: string, secrets: readonly Secret[] | undef
       if (parsed.cookies) {
         const value = parsed.cookies[name];
         sent ||= value !== undefined;
-        const unsigned = unsign(value, requestSecrets);
+        const unsigned = unsign(value, requestSecrets, own);
         if (unsigned) return unsigned;
       }
       return sent ? false : undefined;
     },
-    sign: (id, requestSecrets) => (verifier ? verifier.sign(id) : signSessionId(id, requestSecrets[0] as Secret)),
+    sign(id, requestSecrets) {
+      const own = currentVerifier();
+      return own ? own.sign(id) : signSessionId(id, requestSecrets[0] as Secret);
+    },
   };
 }
 

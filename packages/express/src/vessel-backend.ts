@@ -34,6 +34,8 @@ export interface VesselHandle {
   core: CoreSession | undefined;
   /** The cookie as the record holds it (loaded or last saved): an unchanged cookie is not set again. */
   cookie: unknown;
+  /** Until first saved: when the session this one replaced with its data was created (ms). */
+  created?: number | undefined;
 }
 
 type CookieJson = Record<string, unknown> & { originalMaxAge?: unknown; expires?: unknown };
@@ -144,11 +146,11 @@ export function vesselBackend(options: VesselBackendOptions): SessionBackend<Ves
     store,
     isReady: () => true,
     load: (id, _req, onReject) => load(id, onReject),
-    fresh: () => ({ core: undefined, cookie: undefined }),
+    fresh: (_id, created) => ({ core: undefined, cookie: undefined, created: created?.getTime() }),
 
     async save(session, handle, print, storedPrint) {
       const stored = handle.core;
-      const core = stored ?? manager.create({ id: session.id });
+      const core = stored ?? manager.create({ id: session.id, created: handle.created });
       handle.core = core;
       const timeout = timeoutFor(session.cookie.originalMaxAge);
       if (core.idleTimeout !== timeout) core.setIdleTimeout(timeout);
@@ -195,7 +197,10 @@ export function vesselBackend(options: VesselBackendOptions): SessionBackend<Ves
       return stillStored;
     },
 
-    times: (handle) => ({ created: handle.core?.created, lastAccessed: handle.core?.lastAccessed }),
+    times: (handle) => ({
+      created: handle.core?.created ?? (handle.created === undefined ? undefined : new Date(handle.created)),
+      lastAccessed: handle.core?.lastAccessed,
+    }),
   };
   return backend;
 }

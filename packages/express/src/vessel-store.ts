@@ -45,11 +45,27 @@ function isRecord(value: unknown): value is StoredRecord {
   return typeof value === 'object' && value !== null && typeof (value as StoredRecord).data === 'object';
 }
 
+/** True when `record` ended (expired, or destroyed: see `VesselStore.destroy`) by `now`. */
+function hasEnded(record: StoredRecord, now: number): boolean {
+  return record.expires !== null && record.expires <= now;
+}
+
+/** Compare-and-set rounds a write tries before giving up while other writes keep landing. */
+const MAX_WRITE_ROUNDS = 8;
+
 /**
  * An express-session store backed by Vessel's storage, for apps that keep express-session:
  * `session({ store: new VesselStore({ cacheDir: './data' }), ... })`. Records are Vessel session
  * records (`{ created, accessed, expires, data }`, the express session JSON as `data`) in the
  * namespace `session`, where `session-inspect` sees them. Storage errors reach the callback.
+ *
+ * A destroyed session stays destroyed: express-session saves (or touches) a session at the end
+ * of every request that loaded it, so a slower request that ends after a logout would write the
+ * session back. `destroy` therefore leaves the record ended (`expires` = the logout, data
+ * emptied) for what was left of its lifetime, and `set`/`touch` write only over a live record or
+ * none, through the storage's compare-and-set, so a logout landing between their read and their
+ * write is seen too. Ended records are no session: `get` misses them, `all`/`length` skip them,
+ * `session-inspect list --expired` shows them and the storage drops them at their expiry.
  */
 export class VesselStore extends (Store as unknown as new () => SessionStore) {
   /** The storage the sessions live in. */
@@ -75,23 +91,40 @@ export class VesselStore extends (Store as unknown as new () => SessionStore) {
     return Number.isFinite(at) ? at : now + this.#ttlMs;
   }
 
-  async #write(sid: string, session: SessionData, created: number | undefined): Promise<void> {
-    const now = Date.now();
-    const expires = this.#expiry(session, now);
-    if (expires <= now) {
-      await this.#namespace.delete(sid);
-      return;
+  /**
+   * Writes the session `update` makes of the stored record (`undefined`: none yet): only while
+   * the record is live or absent, never over an ended one, and only over the version read.
+   */
+  async #update(sid: string, update: (existing: StoredRecord | undefined) => SessionData | undefined): Promise<void> {
+    const namespace = this.#namespace;
+    for (let round = 0; round < MAX_WRITE_ROUNDS; round++) {
+      const current = await namespace.getVersioned(sid);
+      const existing = current && isRecord(current.value) ? current.value : undefined;
+      const now = Date.now();
+      if (existing && hasEnded(existing, now)) return;
+      const session = update(existing);
+      if (!session) return;
+      const expires = this.#expiry(session, now);
+      if (expires <= now) {
+        await namespace.delete(sid);
+        return;
+      }
+      // The JSON form is what express-session stores keep (cookie.expires as an ISO string).
+      const data = JSON.parse(JSON.stringify(session)) as SessionData;
+      const record: StoredRecord = { created: existing?.created ?? now, accessed: now, expires, data };
+      const options = { ttlMs: expires - now };
+      if (!current) {
+        await namespace.set(sid, record, options);
+        return;
+      }
+      if (await namespace.setIfVersion(sid, current.version, record, options)) return;
     }
-    // The JSON form is what express-session stores keep (cookie.expires as an ISO string).
-    const data = JSON.parse(JSON.stringify(session)) as SessionData;
-    const record: StoredRecord = { created: created ?? now, accessed: now, expires, data };
-    await this.#namespace.set(sid, record, { ttlMs: expires - now });
+    throw new Error(`session ${sid} was rewritten ${MAX_WRITE_ROUNDS} times while this write tried to land`);
   }
 
   async #read(sid: string): Promise<StoredRecord | undefined> {
     const value = await this.#namespace.get(sid);
-    if (!isRecord(value)) return undefined;
-    if (value.expires !== null && value.expires <= Date.now()) return undefined;
+    if (!isRecord(value) || hasEnded(value, Date.now())) return undefined;
     return value;
   }
 
@@ -104,23 +137,21 @@ export class VesselStore extends (Store as unknown as new () => SessionStore) {
 
   override set(sid: string, session: SessionData, callback?: Callback): void {
     report(
-      this.#read(sid).then((existing) => this.#write(sid, session, existing?.created)),
+      this.#update(sid, () => session),
       callback,
     );
   }
 
   override touch(sid: string, session: SessionData, callback?: Callback): void {
     report(
-      this.#read(sid).then((existing) => {
-        if (!existing) return;
-        return this.#write(sid, { ...existing.data, cookie: session.cookie }, existing.created);
-      }),
+      this.#update(sid, (existing) => existing && { ...existing.data, cookie: session.cookie }),
       callback,
     );
   }
 
+  /** Ends the session: its record stays, ended and emptied, for what was left of its lifetime (see the class). */
   override destroy(sid: string, callback?: Callback): void {
-    report(this.#namespace.delete(sid), callback);
+    report(this.#end(sid), callback);
   }
 
   override all(callback: (err: unknown, sessions?: Record<string, SessionData> | null) => void): void {
@@ -131,8 +162,8 @@ export class VesselStore extends (Store as unknown as new () => SessionStore) {
   }
 
   override length(callback: (err: unknown, length?: number) => void): void {
-    this.#namespace.count().then(
-      (count) => callback(null, count),
+    this.#collect().then(
+      (sessions) => callback(null, Object.keys(sessions).length),
       (err: unknown) => callback(err),
     );
   }
@@ -148,10 +179,26 @@ export class VesselStore extends (Store as unknown as new () => SessionStore) {
 
   async #collect(): Promise<Record<string, SessionData>> {
     const sessions: Record<string, SessionData> = {};
+    const now = Date.now();
     for await (const entry of this.#namespace.scan()) {
-      if (isRecord(entry.value)) sessions[entry.key] = entry.value.data;
+      if (isRecord(entry.value) && !hasEnded(entry.value, now)) sessions[entry.key] = entry.value.data;
     }
     return sessions;
+  }
+
+  async #end(sid: string): Promise<void> {
+    const namespace = this.#namespace;
+    const now = Date.now();
+    // A record that cannot be read (corrupt) is simply deleted; an outage still throws below.
+    const value = await namespace.get(sid).catch(() => undefined);
+    const left = isRecord(value) ? (value.expires === null ? this.#ttlMs : value.expires - now) : 0;
+    if (!isRecord(value) || left <= 0) {
+      await namespace.delete(sid);
+      return;
+    }
+    // Written over whatever version is there: a logout wins over every write it races with.
+    const ended: StoredRecord = { created: value.created, accessed: now, expires: now, data: {} as SessionData };
+    await namespace.set(sid, ended, { ttlMs: left });
   }
 }
 

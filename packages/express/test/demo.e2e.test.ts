@@ -46,6 +46,8 @@ describe('the demo site in a browser', () => {
 
   beforeAll(async () => {
     cacheDir = await mkdtemp(path.join(tmpdir(), 'vessel-demo-e2e-'));
+    // The demo signs with SESSION_SECRET; its short fallback is no longer accepted (32 bytes at least).
+    process.env.SESSION_SECRET ??= 'demo e2e test: a secret of 32 bytes or more';
     demo = await startDemo({ port: 0, cacheDir });
     browser = await chromium.launch({ executablePath, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
   });

@@ -22,7 +22,7 @@ const PROBE = (withExpress: boolean) => `
   import express from 'express';
   import session from '@vessel/express';
   const report = (req, res) => res.end(JSON.stringify({ req: %HasFastProperties(req), res: %HasFastProperties(res) }));
-  const middleware = session({ secret: 's', type: 'memory', resave: false, saveUninitialized: false });
+  const middleware = session({ secret: 's'.repeat(32), type: 'memory', resave: false, saveUninitialized: false });
   let server;
   if (${withExpress}) {
     const app = express();

@@ -22,7 +22,7 @@ describe('loading @vessel/express as express-session is loaded', () => {
     const script = `
       const session = require('@vessel/express');
       const out = [typeof session, typeof session.Store, typeof session.MemoryStore, typeof session.Cookie,
-        typeof session.Session, typeof session.VesselStore, typeof session({ secret: 'x', resave: false, saveUninitialized: false })];
+        typeof session.Session, typeof session.VesselStore, typeof session({ secret: 'x'.repeat(32), resave: false, saveUninitialized: false })];
       console.log(JSON.stringify(out));`;
     const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], { cwd: root });
     expect(JSON.parse(stdout)).toEqual([

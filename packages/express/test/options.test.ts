@@ -15,6 +15,9 @@ import {
   sidOf,
 } from './support.js';
 
+const OLD_SECRET = 'old secret, retired: 32 bytes or more';
+const NEW_SECRET = 'new secret, signing: 32 bytes or more';
+
 describe('option validation (as express-session)', () => {
   it('rejects a genid that is not a function', () => {
     expect(() => session({ genid: 'bogus' as never })).toThrow(new TypeError('genid option must be a function'));
@@ -259,9 +262,9 @@ describe.each(BACKENDS)('session() on $name', (backendCase) => {
         if (req.url === '/set') sessionOf(req).user = 'ada';
         res.end(String(sessionOf(req).user));
       };
-      const old = app({ secret: 'old' }, handler);
+      const old = app({ secret: OLD_SECRET }, handler);
       const first = await request(old).get('/set');
-      const rotated = app({ secret: ['new', 'old'] }, handler);
+      const rotated = app({ secret: [NEW_SECRET, OLD_SECRET] }, handler);
       await request(rotated).get('/').set('Cookie', cookieOf(first)).expect('ada');
     });
     it('accepts a Buffer secret', async () => {

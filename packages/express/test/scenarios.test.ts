@@ -13,6 +13,9 @@ import { createApp as noCookieApp } from '../../../examples/express-no-cookies/a
 import { createApp as formsApp } from '../../../examples/express-secure-forms/app.mjs';
 import { cookieOf, expressMemoryStore, type OpenBackend, setCookieFor, vesselMemory } from './support.js';
 
+// The examples sign with SESSION_SECRET; their short fallbacks are no longer accepted (32 bytes at least).
+process.env.SESSION_SECRET ??= 'scenario tests: a secret of 32 bytes or more';
+
 describe.each([vesselMemory, expressMemoryStore])('Pylons guide scenarios on $name', (backendCase) => {
   let backend: OpenBackend;
   beforeEach(async () => {

@@ -154,7 +154,7 @@ export function expiresOf(res: Response, name = 'connect.sid'): Date | undefined
 }
 
 /** Options most tests share: explicit resave/saveUninitialized as express-session's tests set them. */
-export const SECRET = 'keyboard cat';
+export const SECRET = 'keyboard cat, a secret of 32+ bytes';
 
 /** Counts store writes (saves and touches) on either path. */
 export function countWrites(backend: OpenBackend): { saves: number; touches: number } {

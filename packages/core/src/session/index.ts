@@ -15,4 +15,5 @@ export {
 export { isSessionRecord } from './persistence.js';
 export { Session } from './session.js';
 export { MAX_COOKIE_BYTES } from './session-cookie.js';
+export { assertSigningSecrets, MIN_SIGNING_SECRET_BYTES } from './signing-secrets.js';
 export type * from './types.js';

@@ -180,16 +180,20 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
   /**
    * A new, empty session under `id` (checked against `idPattern`), or under a generated id:
    * for adapters whose ids come from elsewhere, such as express-session's `genid`. Nothing is
-   * stored until it is saved.
+   * stored until it is saved. `created` (ms since 1970; default now) carries an older session's
+   * creation over to one that replaces it (an adapter's `regenerate` keeping the data), so
+   * `maxLifetime` keeps counting from there.
    */
-  create(options: { id?: string } = {}): Session {
-    const { id } = options;
+  create(options: { id?: string; created?: number } = {}): Session {
+    const { id, created } = options;
     if (id !== undefined && !isValidSessionId(id, this.#idPattern)) {
       throw new TypeError(
         `invalid session id ${JSON.stringify(String(id).slice(0, 64))}: it must match ${this.#idPattern} (widen idPattern for custom ids)`,
       );
     }
-    return this.#fresh(this.#now(), id);
+    const now = this.#now();
+    // Never in the future: a later `created` would stretch the absolute lifetime.
+    return this.#fresh(now, id, typeof created === 'number' && Number.isFinite(created) ? Math.min(created, now) : now);
   }
 
   /**
@@ -448,12 +452,12 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
     return session;
   }
 
-  #fresh(now: number, id: string = this.#generateId()): Session {
-    const expiresAt = sessionExpiry(now, now, this.#limits);
+  #fresh(now: number, id: string = this.#generateId(), created = now): Session {
+    const expiresAt = sessionExpiry(created, now, this.#limits);
     return this.#session({
       id,
       isNew: true,
-      created: now,
+      created,
       accessed: now,
       expiresAt,
       data: {},

@@ -15,7 +15,7 @@ import { serializeRecord } from '../../../core/src/storage/record.js';
 import { BACKENDS } from '../../../core/test/support/backends.js';
 import { type Listening, listen, send } from './support.js';
 
-const SECRET = 'corruption suite secret';
+const SECRET = 'corruption suite secret, 32+ bytes';
 /** Corrupt records per backend. */
 const VICTIMS = 13;
 const { seed, rng: root } = fuzzRng('corrupt records');

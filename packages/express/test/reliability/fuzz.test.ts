@@ -23,9 +23,9 @@ import {
 } from './support.js';
 
 const NAME = 'connect.sid';
-const CURRENT = 'fuzz: the current secret';
-const PREVIOUS = 'fuzz: the previous secret';
-const RETIRED = 'fuzz: a retired secret';
+const CURRENT = 'fuzz: the current secret, 32+ bytes';
+const PREVIOUS = 'fuzz: the previous secret, 32+ bytes';
+const RETIRED = 'fuzz: a retired secret, 32 bytes +';
 /** Cases sent (the positive controls before and after not counted). */
 const TARGETS = fuzzTargets(10_000, 1_000, 400);
 

@@ -149,6 +149,25 @@ describe.each(BACKENDS)('session lifetimes through @vessel/express on $name', (b
     advance(11); // t0 + 151 s, 11 s after the last touch
     await expectEnded(url, cookie, id);
   });
+
+  it('keeps maxLifetime counting from the creation across regenerate({ keepData: true })', async () => {
+    const url = await serve({ cookie: { maxAge: 60_000 }, maxLifetime: 150, touchAfter: 0 });
+    const t0 = Date.now();
+    const { cookie, id } = await login(url);
+    advance(50);
+    expect(await read(url, cookie)).toEqual({ id, user: 'ada' });
+    advance(50); // t0 + 100 s
+    const regenerated = cookieFrom(await get(`${url}/regenerate`, { cookie }));
+    if (!regenerated) throw new Error('regenerate set no cookie');
+    const renewedId = idOfCookie(regenerated);
+    // maxAge would reach t0 + 160 s: the session created at t0 still ends at t0 + 150 s.
+    await expectExpiry(renewedId, t0 + 150_000);
+    advance(40);
+    expect(await read(url, regenerated)).toEqual({ id: renewedId, user: 'ada' });
+    await expectExpiry(renewedId, t0 + 150_000);
+    advance(11); // t0 + 151 s
+    await expectEnded(url, regenerated, renewedId);
+  });
 });
 
 describe('session({ vessel }) takes the vessel’s lifetimes', () => {

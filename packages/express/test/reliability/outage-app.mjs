@@ -14,7 +14,7 @@ const vessel = createVessel({
   url: process.env.VESSEL_URL,
   prefix: process.env.VESSEL_PREFIX,
   timeoutMs: Number(process.env.VESSEL_TIMEOUT_MS),
-  session: { secret: 'outage suite secret' },
+  session: { secret: 'outage suite secret, 32 bytes or more' },
   cache: { regions: { short_term: { expire: 1 } } },
 });
 

@@ -157,7 +157,7 @@ export async function soakDemo(name: string, env: Record<string, string>): Promi
   const probeFile = path.join(cwd, 'heap.txt');
   const demo = await startChild(['--expose-gc', '--import', PROBE, DEMO], {
     cwd,
-    env: { PORT: '0', SESSION_SECRET: 'soak secret', VESSEL_SOAK_PROBE_FILE: probeFile, ...env },
+    env: { PORT: '0', SESSION_SECRET: 'soak secret, 32 bytes or more long', VESSEL_SOAK_PROBE_FILE: probeFile, ...env },
     listening: /Vessel demo on http:\/\/localhost:(\d+)\//,
   });
   try {
