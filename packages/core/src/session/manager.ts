@@ -12,6 +12,7 @@ import { sessionExpiry } from './lifetime.js';
 import type { LoadedSession, RejectedSession, SessionPersistence } from './persistence.js';
 import { dirtyKeys, pristineData, Session, type SessionController, type SessionState, stateOf } from './session.js';
 import { SessionCookieWriter } from './session-cookie.js';
+import { assertSigningSecrets } from './signing-secrets.js';
 import { storedSessions } from './stored-sessions.js';
 import type { CommitResult, LoadRequest, SessionOptions, SessionRecord, SessionRejectEvent } from './types.js';
 
@@ -131,8 +132,10 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
     } else {
       if (!storage)
         throw new ConfigError('session.type', 'stored sessions need a storage; pass one, or use type "cookie"');
-      if (this.options.useCookies && !secret)
-        throw new ConfigError('session.secret', 'required to sign session cookies');
+      if (this.options.useCookies) {
+        if (!secret) throw new ConfigError('session.secret', 'required to sign session cookies');
+        assertSigningSecrets('session.secret', secret);
+      }
       this.#persistence = storedSessions({
         namespace: storage.namespace(SESSION_NAMESPACE),
         secrets: secret ?? [],

@@ -10,6 +10,12 @@ function expressSessionCookie(name: string, id: string, secret: string): string 
   return `${name}=${encodeURIComponent(`s:${id}.${signature}`)}`;
 }
 
+/** Signing secrets of the 32 bytes or more that stored sessions require. */
+const NEW = 'the new signing secret, 32 bytes or more';
+const OLD = 'the old signing secret, 32 bytes or more';
+/** express-session's README secret, grown to the length Vessel requires. */
+const KEYBOARD_CAT = 'keyboard cat, long enough to sign with';
+
 describe('session cookie signing', () => {
   const storage = createStorage({ type: 'memory' });
 
@@ -33,51 +39,51 @@ describe('session cookie signing', () => {
 
   describe('secret rotation', () => {
     it('signs new cookies with the first secret only', async () => {
-      const { id, setCookie } = await saved(sessionsWith({ secret: ['new', 'old'] }));
+      const { id, setCookie } = await saved(sessionsWith({ secret: [NEW, OLD] }));
       const { value } = parseSetCookie(setCookie);
-      expect(value).toBe(signSessionId(id, 'new'));
-      expect(unsignSessionId(value, ['new'])).toBe(id);
-      expect(unsignSessionId(value, ['old'])).toBeUndefined();
+      expect(value).toBe(signSessionId(id, NEW));
+      expect(unsignSessionId(value, [NEW])).toBe(id);
+      expect(unsignSessionId(value, [OLD])).toBeUndefined();
     });
 
     it('still loads a cookie signed with an older secret', async () => {
-      const { id, browser } = await saved(sessionsWith({ secret: 'old' }));
-      const rotated = sessionsWith({ secret: ['new', 'old'] });
+      const { id, browser } = await saved(sessionsWith({ secret: OLD }));
+      const rotated = sessionsWith({ secret: [NEW, OLD] });
       const session = await browser.load(rotated);
       expect(session.id).toBe(id);
       expect(session.get('user')).toBe('ada');
     });
 
     it('refuses the old cookie once its secret is dropped (bad-signature)', async () => {
-      const { browser } = await saved(sessionsWith({ secret: 'old' }));
-      const dropped = sessionsWith({ secret: 'new' });
+      const { browser } = await saved(sessionsWith({ secret: OLD }));
+      const dropped = sessionsWith({ secret: NEW });
       const rejects = rejectsOf(dropped);
       expect((await browser.load(dropped)).isNew).toBe(true);
       expect(rejects.map((event) => event.reason)).toEqual(['bad-signature']);
     });
 
     it('re-sends a cookie signed with the new secret when it sends one (rolling, regenerate)', async () => {
-      const { id, browser } = await saved(sessionsWith({ secret: 'old' }));
-      const rotated = sessionsWith({ secret: ['new', 'old'], rolling: true });
+      const { id, browser } = await saved(sessionsWith({ secret: OLD }));
+      const rotated = sessionsWith({ secret: [NEW, OLD], rolling: true });
       const rolled = await browser.request(rotated, (s) => s.get('user'));
-      expect(parseSetCookie(rolled.result.setCookie ?? '').value).toBe(signSessionId(id, 'new'));
+      expect(parseSetCookie(rolled.result.setCookie ?? '').value).toBe(signSessionId(id, NEW));
       const renewed = await browser.request(rotated, (s) => s.regenerate());
-      expect(parseSetCookie(renewed.result.setCookie ?? '').value).toBe(signSessionId(renewed.session.id, 'new'));
-      expect((await browser.load(sessionsWith({ secret: 'new' }))).get('user')).toBe('ada');
+      expect(parseSetCookie(renewed.result.setCookie ?? '').value).toBe(signSessionId(renewed.session.id, NEW));
+      expect((await browser.load(sessionsWith({ secret: NEW }))).get('user')).toBe('ada');
     });
 
     it('treats a string with commas as one secret in code', async () => {
-      const { id, setCookie } = await saved(sessionsWith({ secret: 'new,old' }));
-      expect(parseSetCookie(setCookie).value).toBe(signSessionId(id, 'new,old'));
+      const { id, setCookie } = await saved(sessionsWith({ secret: `${NEW},${OLD}` }));
+      expect(parseSetCookie(setCookie).value).toBe(signSessionId(id, `${NEW},${OLD}`));
     });
   });
 
   describe('express-session compatibility', () => {
     it('loads cookies that express-session signed, and writes the same cookie for the same id', async () => {
-      const sessions = sessionsWith({ key: 'connect.sid', secret: 'keyboard cat' });
+      const sessions = sessionsWith({ key: 'connect.sid', secret: KEYBOARD_CAT });
       for (let i = 0; i < 8; i++) {
         const { id, setCookie } = await saved(sessions);
-        const cookie = expressSessionCookie('connect.sid', id, 'keyboard cat');
+        const cookie = expressSessionCookie('connect.sid', id, KEYBOARD_CAT);
         const session = await sessions.load({ cookie });
         expect(session.id).toBe(id);
         expect(session.get('user')).toBe('ada');
@@ -86,7 +92,7 @@ describe('session cookie signing', () => {
     });
 
     it('percent-encodes the signature, as express-session does, so "+", "/" and ":" survive', async () => {
-      const sessions = sessionsWith({ secret: 'keyboard cat' });
+      const sessions = sessionsWith({ secret: KEYBOARD_CAT });
       let seen = '';
       for (let i = 0; i < 20 && !(seen.includes('%2B') && seen.includes('%2F')); i++) {
         const { setCookie } = await saved(sessions);
@@ -162,5 +168,35 @@ describe('session cookie signing', () => {
       // Forgotten or not, every authentic cookie still verifies.
       expect(verifier.verify(first)).toEqual({ id: `${id}-0`, secretIndex: 0 });
     });
+  });
+});
+
+describe('signing secrets of stored sessions', () => {
+  const storage = createStorage({ type: 'memory' });
+
+  afterAll(async () => {
+    await storage.close();
+  });
+
+  it.each([
+    ['an empty secret', ''],
+    ['a blank secret', '   '],
+    ["express-session's README secret", 'keyboard cat'],
+    ['31 bytes', 'x'.repeat(31)],
+  ])('refuses %s at construction, naming session.secret and never the secret', (_what, secret) => {
+    const construct = () => new SessionManager({ secret }, storage);
+    expect(construct).toThrow(/^session\.secret: /);
+    expect(construct).not.toThrow(secret.trim() ? secret : /^$/);
+  });
+
+  it('refuses a short old secret kept for rotation, naming its place in the list', () => {
+    expect(() => new SessionManager({ secret: [NEW, 'keyboard cat'] }, storage)).toThrow(
+      /^session\.secret: secret #2 is 12 bytes/,
+    );
+  });
+
+  it('takes 32 bytes, and needs no secret without cookies', () => {
+    expect(new SessionManager({ secret: 'x'.repeat(32) }, storage)).toBeInstanceOf(SessionManager);
+    expect(new SessionManager({ useCookies: false }, storage)).toBeInstanceOf(SessionManager);
   });
 });
