@@ -79,6 +79,9 @@ export interface CacheParts {
 
 const TIMED_OUT = Symbol('timed out');
 
+/** What the stored key of a hashed key starts with; no key is stored under it unhashed. */
+const HASHED_KEY_PREFIX = 'sha256:';
+
 /** The outcome of a creation: the value, or `undefined` when another process holds the creator's lock. */
 interface Created {
   readonly value: unknown;
@@ -416,14 +419,19 @@ export class Cache extends EventEmitter<CacheEvents> {
     return seconds * 1000;
   }
 
-  /** Keys longer than `keyLength` are stored under their SHA-256, so any key fits every backend. */
+  /**
+   * Keys longer than `keyLength` are stored under their SHA-256, so any key fits every backend.
+   * So are keys that start with `sha256:` however short: a caller who picks a key must never
+   * be able to spell another key's hash and read or overwrite its entry, so stored keys starting
+   * with `sha256:` are hashes and nothing else.
+   */
   #storageKey(key: string): string {
     if (typeof key !== 'string' || key.length === 0 || key.includes('\0')) {
       throw new TypeError(
         `invalid cache key ${JSON.stringify(typeof key === 'string' ? key.slice(0, 64) : String(key))}: expected a non-empty string without NUL`,
       );
     }
-    if (key.length <= this.policy.keyLength) return key;
-    return `sha256:${createHash('sha256').update(key).digest('base64url')}`;
+    if (key.length <= this.policy.keyLength && !key.startsWith(HASHED_KEY_PREFIX)) return key;
+    return `${HASHED_KEY_PREFIX}${createHash('sha256').update(key).digest('base64url')}`;
   }
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   type Cache,
   CacheManager,
@@ -125,6 +126,27 @@ describe.each(BACKENDS)('cache semantics: $name', (backend) => {
         expect(raw.filter((key) => key.includes(`cache:${cache.name}::`))).toEqual([
           expect.stringMatching(/::sha256:[A-Za-z0-9_-]{43}$/),
         ]);
+    });
+
+    it('keeps a short key spelled like a hashed key apart from the long key it names', async () => {
+      // The default keyLength (250): the 50-character spelling is short, the report keys long.
+      const cache = freshCache();
+      const longKey = `report:${'x'.repeat(300)}`;
+      const spelled = `sha256:${createHash('sha256').update(longKey).digest('base64url')}`;
+      // A caller that controls a short key tries to read, then overwrite, the long key's entry.
+      await cache.set(longKey, 'owner');
+      expect(await cache.has(spelled)).toBe(false);
+      expect(await cache.get(spelled, { createfunc: () => 'attacker' })).toBe('attacker');
+      await cache.set(spelled, 'poisoned');
+      expect(await cache.get(longKey)).toBe('owner');
+      // And the other way round: a value planted first under the spelling is not the long key's.
+      const otherLong = `report:${'y'.repeat(300)}`;
+      const otherSpelled = `sha256:${createHash('sha256').update(otherLong).digest('base64url')}`;
+      await cache.set(otherSpelled, 'planted');
+      expect(await cache.get(otherLong, { createfunc: () => 'made' })).toBe('made');
+      expect(await cache.get(otherSpelled)).toBe('planted');
+      await cache.remove(otherSpelled);
+      expect(await cache.get(otherLong)).toBe('made');
     });
 
     it('refuses keys that cannot be stored, naming them', async () => {
