@@ -2,7 +2,14 @@ import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { coerceDuration } from '../config/coerce.js';
 import type { Duration, ResolvedCachePolicy } from '../config/types.js';
-import { CacheMissError, ConfigError, CorruptEntryError, LockTimeoutError } from '../errors.js';
+import {
+  CacheMissError,
+  ConfigError,
+  CorruptEntryError,
+  CreateTimeoutError,
+  LockLostError,
+  LockTimeoutError,
+} from '../errors.js';
 import type { Lock } from '../storage/types.js';
 import {
   type CacheEntry,
@@ -16,6 +23,7 @@ import {
   servesWhileRecreating,
 } from './entry.js';
 import { checkedEntry, type EntryStore } from './entry-store.js';
+import { type LockRenewal, renewWhileHeld, settleWithin } from './lock-renewal.js';
 
 /** Options of `Cache.get`. */
 export interface CacheGetOptions<Value> {
@@ -79,6 +87,9 @@ export interface CacheParts {
 
 const TIMED_OUT = Symbol('timed out');
 
+/** `createTimeout` when none is set, in `lockTtl`s: long enough for a creation that renews its lock a few times. */
+const CREATE_TIMEOUT_LOCK_TTLS = 3;
+
 /** What the stored key of a hashed key starts with; no key is stored under it unhashed. */
 const HASHED_KEY_PREFIX = 'sha256:';
 
@@ -110,6 +121,8 @@ export class Cache extends EventEmitter<CacheEvents> {
   readonly #stats: CacheStats = zeroStats();
   /** The storage namespace's name, for errors about stored entries. */
   readonly #namespace: string;
+  /** How long one `createfunc` may run, ms. */
+  readonly #createTimeoutMs: number;
 
   /** Use `CacheManager.getCache`. */
   constructor(parts: CacheParts) {
@@ -122,6 +135,7 @@ export class Cache extends EventEmitter<CacheEvents> {
     this.#now = parts.now;
     this.#freshness = freshnessOf(parts.policy);
     this.#namespace = `cache:${parts.name}`;
+    this.#createTimeoutMs = (parts.policy.createTimeout ?? CREATE_TIMEOUT_LOCK_TTLS * parts.policy.lockTtl) * 1000;
   }
 
   /**
@@ -304,7 +318,9 @@ export class Cache extends EventEmitter<CacheEvents> {
    * Runs `createfunc` under the creator's lock and stores the result. With `waitMs` 0 a busy
    * lock gives up at once (`undefined`): a stale value is served meanwhile. After taking the
    * lock the stored value is read again: a fresh value other than the one being `replacing`
-   * means a creator elsewhere just finished, and is taken instead.
+   * means a creator elsewhere just finished, and is taken instead. The lock is renewed while
+   * `createfunc` runs, for at most `createTimeout`; then the creation is abandoned
+   * (`CreateTimeoutError`) and the lock released.
    */
   async #create(
     storageKey: string,
@@ -314,6 +330,7 @@ export class Cache extends EventEmitter<CacheEvents> {
     { waitMs, replacing }: { waitMs: number; replacing: CacheEntry | undefined },
   ): Promise<Created | undefined> {
     let lock: Lock | undefined;
+    let renewal: LockRenewal | undefined;
     if (this.#store.lock !== undefined) {
       const ttlMs = this.policy.lockTtl * 1000;
       let taken = await this.#store.lock(storageKey, ttlMs, 0);
@@ -323,6 +340,12 @@ export class Cache extends EventEmitter<CacheEvents> {
       }
       if (taken === null) return undefined;
       lock = taken;
+      renewal = renewWhileHeld(
+        lock,
+        ttlMs,
+        () => this.#fail(key, new LockLostError(this.#namespace, key)),
+        (error) => this.#fail(key, error),
+      );
     }
     try {
       if (lock !== undefined) {
@@ -331,7 +354,11 @@ export class Cache extends EventEmitter<CacheEvents> {
         if (isNew && isFresh(current, this.#now(), this.#freshness)) return { value: current.value };
       }
       const started = performance.now();
-      const value = await createfunc();
+      const value = await settleWithin(
+        createfunc(),
+        this.#createTimeoutMs,
+        () => new CreateTimeoutError(this.name, key, this.#createTimeoutMs),
+      );
       const durationMs = performance.now() - started;
       this.#stats.creations++;
       try {
@@ -343,6 +370,7 @@ export class Cache extends EventEmitter<CacheEvents> {
       this.emit('create', { key, durationMs });
       return { value };
     } finally {
+      await renewal?.stop();
       // A release that fails leaves the lock to its TTL.
       await lock?.release().catch((error: unknown) => this.#fail(key, error));
     }

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -89,6 +89,36 @@ describe.each(CROSS_PROCESS)('dog-pile across processes: $name', (backend) => {
     expect(new Set(values.map((value) => JSON.stringify(value)))).toEqual(
       new Set([JSON.stringify({ createdBy: Number(made[0]) })]),
     );
+  });
+
+  it('a creator slower than lockTtl keeps its lock renewed: no second creator joins', async () => {
+    const log = path.join(dir, 'slow.log');
+    // 5 s of creating under a 2 s lock: renewed every ~670 ms, so it never lapses in between.
+    const options = {
+      storage: open.input,
+      cache: 'stampede',
+      key: 'slow',
+      callers: 1,
+      createMs: 5000,
+      lockTtl: 2,
+      log,
+    };
+    const slow = new Child(options);
+    await slow.line((line) => line === 'ready');
+    slow.process.stdin?.write('go\n');
+    await slow.line((line) => line === 'creating');
+
+    const manager = new CacheManager({}, open.storage);
+    const cache = manager.getCache('stampede', { expire: 600, lockTtl: 2 });
+    const createfunc = async () => {
+      await appendFile(log, 'parent\n');
+      return { createdBy: 'parent' };
+    };
+    // Before renewal, this took the lock once the first 2 s had passed and ran its own createfunc.
+    expect(await cache.get('slow', { createfunc })).toEqual({ createdBy: slow.process.pid });
+    expect(await creations(log)).toEqual([String(slow.process.pid)]);
+    expect(cache.stats()).toMatchObject({ creations: 0, waits: 1 });
+    await slow.line((line) => line.startsWith('{'));
   });
 
   it('a creator killed while creating holds the key only until its lock expires', async () => {

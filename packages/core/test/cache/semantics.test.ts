@@ -5,10 +5,11 @@ import {
   type CacheManagerOptions,
   CacheMissError,
   CorruptEntryError,
+  CreateTimeoutError,
   type GetCacheOptions,
   LockTimeoutError,
 } from '@vessel/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BACKENDS, type OpenBackend } from '../support/backends.js';
 import { FakeClock } from '../support/sessions.js';
 
@@ -281,6 +282,50 @@ describe.each(BACKENDS)('cache semantics: $name', (backend) => {
       await created;
       expect(await cache.get('k')).toBe('v2');
       expect(cache.stats()).toMatchObject({ refreshes: 1, creations: 1 });
+    });
+
+    it('abandons a createfunc that never settles after createTimeout, frees the key, and lets a waiter make it', async () => {
+      const cache = freshCache({ expire: 60, lockTtl: 1, createTimeout: 1 });
+      let calls = 0;
+      const createfunc = () => (++calls === 1 ? new Promise<string>(() => {}) : 'made by a waiter');
+      const creator = cache.get('wedged', { createfunc });
+      while (calls === 0) await new Promise((resolve) => setImmediate(resolve));
+      const waiters = Array.from({ length: 3 }, () => cache.get('wedged', { createfunc }));
+      await expect(creator).rejects.toBeInstanceOf(CreateTimeoutError);
+      await expect(creator).rejects.toThrow(
+        `createfunc for "wedged" in cache "${cache.name}" did not settle within 1000 ms`,
+      );
+      expect(await Promise.all(waiters)).toEqual(Array(3).fill('made by a waiter'));
+      expect(calls).toBe(2);
+      expect(await cache.get('wedged')).toBe('made by a waiter');
+      if (backend.type !== 'memory') {
+        // The abandoned creator's storage lock is free: another holder takes it without waiting.
+        const lock = await open.storage.namespace(`cache:${cache.name}`).lock('wedged', { waitMs: 0 });
+        await lock.release();
+      }
+    });
+
+    it.runIf(backend.type === 'memory')('bounds a createfunc by 3 × lockTtl when no createTimeout is set', async () => {
+      vi.useFakeTimers();
+      try {
+        const cache = freshCache({ expire: 60, lockTtl: 10 });
+        let settled = false;
+        const outcome = cache.get('k', { createfunc: () => new Promise<string>(() => {}) }).then(
+          (value) => value,
+          (error: unknown) => error,
+        );
+        void outcome.then(() => {
+          settled = true;
+        });
+        await vi.advanceTimersByTimeAsync(29_000);
+        expect(settled).toBe(false);
+        await vi.advanceTimersByTimeAsync(1_000);
+        expect(await outcome).toBeInstanceOf(CreateTimeoutError);
+        // The key is not wedged: the next get runs its own createfunc.
+        expect(await cache.get('k', { createfunc: () => 'fresh' })).toBe('fresh');
+      } finally {
+        vi.useRealTimers();
+      }
     });
 
     it.runIf(backend.type !== 'memory')('takes over the key once a crashed creator’s lock expires', async () => {
