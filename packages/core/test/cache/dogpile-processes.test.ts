@@ -121,6 +121,37 @@ describe.each(CROSS_PROCESS)('dog-pile across processes: $name', (backend) => {
     await slow.line((line) => line.startsWith('{'));
   });
 
+  it('a creator whose createfunc never settles stops renewing after createTimeout, and another process takes over', async () => {
+    const log = path.join(dir, 'wedged.log');
+    const options = {
+      storage: open.input,
+      cache: 'stampede',
+      key: 'wedged',
+      callers: 1,
+      createMs: 0,
+      lockTtl: 1,
+      createTimeout: 3,
+      log,
+      mode: 'hang',
+    };
+    const wedged = new Child(options);
+    await wedged.line((line) => line === 'ready');
+    wedged.process.stdin?.write('go\n');
+    await wedged.line((line) => line === 'creating');
+
+    const manager = new CacheManager({}, open.storage);
+    const cache = manager.getCache('stampede', { expire: 600, lockTtl: 1 });
+    const createfunc = async () => {
+      await appendFile(log, 'parent\n');
+      return { createdBy: 'parent' };
+    };
+    // Renewal holds the key for the live creator, but only until its createTimeout (3 s).
+    expect(await cache.get('wedged', { createfunc })).toEqual({ createdBy: 'parent' });
+    expect(await creations(log)).toEqual([String(wedged.process.pid), 'parent']);
+    const output = JSON.parse(await wedged.line((line) => line.startsWith('{')));
+    expect(output.values).toEqual([{ error: 'CreateTimeoutError' }]);
+  });
+
   it('a creator killed while creating holds the key only until its lock expires', async () => {
     const log = path.join(dir, 'crash.log');
     const options = {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import path from 'node:path';
 import {
   type Cache,
   CacheManager,
@@ -7,8 +8,10 @@ import {
   CorruptEntryError,
   CreateTimeoutError,
   type GetCacheOptions,
+  LockLostError,
   LockTimeoutError,
 } from '@vessel/core';
+import sqlite3 from 'sqlite3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BACKENDS, type OpenBackend } from '../support/backends.js';
 import { FakeClock } from '../support/sessions.js';
@@ -22,6 +25,18 @@ function deferred<T>(): { promise: Promise<T>; resolve(value: T): void; reject(e
     reject = rej;
   });
   return { promise, resolve, reject };
+}
+
+/** Deletes every lock row of a SQLite storage, behind Vessel's back. */
+function deleteSqliteLocks(file: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const db = new sqlite3.Database(file);
+    db.run('DELETE FROM vessel_locks', (error) => {
+      db.close();
+      if (error) reject(error);
+      else resolve();
+    });
+  });
 }
 
 describe.each(BACKENDS)('cache semantics: $name', (backend) => {
@@ -327,6 +342,29 @@ describe.each(BACKENDS)('cache semantics: $name', (backend) => {
         vi.useRealTimers();
       }
     });
+
+    it.runIf(backend.name === 'sqlite')(
+      'reports a creator lock lost before it could be renewed, and keeps the value',
+      async () => {
+        const cache = freshCache({ expire: 60, lockTtl: 1 });
+        const lost = new Promise<unknown>((resolve) =>
+          cache.on('failure', ({ error }) => {
+            if (error instanceof LockLostError) resolve(error);
+          }),
+        );
+        const createfunc = async () => {
+          // The lock vanishes under the creator, as when renewals could not reach the storage for a whole lockTtl.
+          await deleteSqliteLocks(path.join((open.input as { cacheDir: string }).cacheDir, 'vessel.sqlite'));
+          await lost;
+          return 'made anyway';
+        };
+        expect(await cache.get('k', { createfunc })).toBe('made anyway');
+        expect(((await lost) as Error).message).toBe(
+          `lock on "k" in namespace "cache:${cache.name}" expired before it could be renewed`,
+        );
+        expect(await cache.get('k')).toBe('made anyway');
+      },
+    );
 
     it.runIf(backend.type !== 'memory')('takes over the key once a crashed creator’s lock expires', async () => {
       const cache = freshCache({ expire: 60 });
