@@ -45,7 +45,7 @@ export function renewWhileHeld(
     async stop() {
       clearInterval(timer);
       // A release racing a renewal could otherwise be followed by the renewal's write.
-      await inFlight;
+      await inFlight?.catch(() => {});
     },
   };
 }

@@ -106,7 +106,7 @@ export interface ScanOptions {
 
 /** Options for `Namespace.lock`. */
 export interface LockOptions {
-  /** How long the lock is held at most before it frees itself (a crashed holder), ms. Default 30000. */
+  /** How long the lock lives unless renewed with `Lock.extend`, so a crashed holder frees it, ms. Default 30000. */
   ttlMs?: number;
   /** How long to wait for a busy lock, ms; 0 tries once. Default 10000. */
   waitMs?: number;
