@@ -70,6 +70,20 @@ export class LockTimeoutError extends VesselError {
   }
 }
 
+/**
+ * A held lock was found taken over: its TTL ran out before the holder renewed it (the storage
+ * was unreachable for longer than the TTL), and another holder may now be doing the same work.
+ */
+export class LockLostError extends VesselError {
+  /** The locked key inside its namespace. */
+  readonly key: string;
+
+  constructor(namespace: string, key: string) {
+    super('VESSEL_LOCK_LOST', `lock on "${key}" in namespace "${namespace}" expired before it could be renewed`);
+    this.key = key;
+  }
+}
+
 /** A cookie-only session grew past what browsers keep (4096 bytes for the whole Set-Cookie value). */
 export class CookieTooLargeError extends VesselError {
   /** Size of the Set-Cookie value that was refused, in bytes. */
@@ -95,6 +109,27 @@ export class CacheMissError extends VesselError {
     super(
       'VESSEL_CACHE_MISS',
       `no fresh value for "${key.length > 80 ? `${key.slice(0, 80)}…` : key}" in cache "${namespace}" and no createfunc to make one`,
+    );
+    this.namespace = namespace;
+    this.key = key;
+  }
+}
+
+/**
+ * A cache's `createfunc` did not settle within the cache's `createTimeout`. Its caller gets this;
+ * the creation is abandoned (a late result is not stored), the storage lock is released, and the
+ * callers that waited for it go on, one of them running its own `createfunc`.
+ */
+export class CreateTimeoutError extends VesselError {
+  /** The key as the caller gave it. */
+  readonly key: string;
+  /** The cache's name (`users` for storage namespace `cache:users`). */
+  readonly namespace: string;
+
+  constructor(namespace: string, key: string, timeoutMs: number) {
+    super(
+      'VESSEL_CREATE_TIMEOUT',
+      `createfunc for "${key.length > 80 ? `${key.slice(0, 80)}…` : key}" in cache "${namespace}" did not settle within ${timeoutMs} ms: abandoned, its lock released`,
     );
     this.namespace = namespace;
     this.key = key;

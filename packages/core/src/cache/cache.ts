@@ -2,7 +2,14 @@ import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { coerceDuration } from '../config/coerce.js';
 import type { Duration, ResolvedCachePolicy } from '../config/types.js';
-import { CacheMissError, ConfigError, CorruptEntryError, LockTimeoutError } from '../errors.js';
+import {
+  CacheMissError,
+  ConfigError,
+  CorruptEntryError,
+  CreateTimeoutError,
+  LockLostError,
+  LockTimeoutError,
+} from '../errors.js';
 import type { Lock } from '../storage/types.js';
 import {
   type CacheEntry,
@@ -16,6 +23,7 @@ import {
   servesWhileRecreating,
 } from './entry.js';
 import { checkedEntry, type EntryStore } from './entry-store.js';
+import { type LockRenewal, renewWhileHeld, settleWithin } from './lock-renewal.js';
 
 /** Options of `Cache.get`. */
 export interface CacheGetOptions<Value> {
@@ -79,6 +87,12 @@ export interface CacheParts {
 
 const TIMED_OUT = Symbol('timed out');
 
+/** `createTimeout` when none is set, in `lockTtl`s: long enough for a creation that renews its lock a few times. */
+const CREATE_TIMEOUT_LOCK_TTLS = 3;
+
+/** What the stored key of a hashed key starts with; no key is stored under it unhashed. */
+const HASHED_KEY_PREFIX = 'sha256:';
+
 /** The outcome of a creation: the value, or `undefined` when another process holds the creator's lock. */
 interface Created {
   readonly value: unknown;
@@ -107,6 +121,8 @@ export class Cache extends EventEmitter<CacheEvents> {
   readonly #stats: CacheStats = zeroStats();
   /** The storage namespace's name, for errors about stored entries. */
   readonly #namespace: string;
+  /** How long one `createfunc` may run, ms. */
+  readonly #createTimeoutMs: number;
 
   /** Use `CacheManager.getCache`. */
   constructor(parts: CacheParts) {
@@ -119,6 +135,7 @@ export class Cache extends EventEmitter<CacheEvents> {
     this.#now = parts.now;
     this.#freshness = freshnessOf(parts.policy);
     this.#namespace = `cache:${parts.name}`;
+    this.#createTimeoutMs = (parts.policy.createTimeout ?? CREATE_TIMEOUT_LOCK_TTLS * parts.policy.lockTtl) * 1000;
   }
 
   /**
@@ -301,7 +318,9 @@ export class Cache extends EventEmitter<CacheEvents> {
    * Runs `createfunc` under the creator's lock and stores the result. With `waitMs` 0 a busy
    * lock gives up at once (`undefined`): a stale value is served meanwhile. After taking the
    * lock the stored value is read again: a fresh value other than the one being `replacing`
-   * means a creator elsewhere just finished, and is taken instead.
+   * means a creator elsewhere just finished, and is taken instead. The lock is renewed while
+   * `createfunc` runs, for at most `createTimeout`; then the creation is abandoned
+   * (`CreateTimeoutError`) and the lock released.
    */
   async #create(
     storageKey: string,
@@ -311,6 +330,7 @@ export class Cache extends EventEmitter<CacheEvents> {
     { waitMs, replacing }: { waitMs: number; replacing: CacheEntry | undefined },
   ): Promise<Created | undefined> {
     let lock: Lock | undefined;
+    let renewal: LockRenewal | undefined;
     if (this.#store.lock !== undefined) {
       const ttlMs = this.policy.lockTtl * 1000;
       let taken = await this.#store.lock(storageKey, ttlMs, 0);
@@ -320,6 +340,12 @@ export class Cache extends EventEmitter<CacheEvents> {
       }
       if (taken === null) return undefined;
       lock = taken;
+      renewal = renewWhileHeld(
+        lock,
+        ttlMs,
+        () => this.#fail(key, new LockLostError(this.#namespace, key)),
+        (error) => this.#fail(key, error),
+      );
     }
     try {
       if (lock !== undefined) {
@@ -328,7 +354,11 @@ export class Cache extends EventEmitter<CacheEvents> {
         if (isNew && isFresh(current, this.#now(), this.#freshness)) return { value: current.value };
       }
       const started = performance.now();
-      const value = await createfunc();
+      const value = await settleWithin(
+        createfunc(),
+        this.#createTimeoutMs,
+        () => new CreateTimeoutError(this.name, key, this.#createTimeoutMs),
+      );
       const durationMs = performance.now() - started;
       this.#stats.creations++;
       try {
@@ -340,6 +370,7 @@ export class Cache extends EventEmitter<CacheEvents> {
       this.emit('create', { key, durationMs });
       return { value };
     } finally {
+      await renewal?.stop();
       // A release that fails leaves the lock to its TTL.
       await lock?.release().catch((error: unknown) => this.#fail(key, error));
     }
@@ -416,14 +447,19 @@ export class Cache extends EventEmitter<CacheEvents> {
     return seconds * 1000;
   }
 
-  /** Keys longer than `keyLength` are stored under their SHA-256, so any key fits every backend. */
+  /**
+   * Keys longer than `keyLength` are stored under their SHA-256, so any key fits every backend.
+   * So are keys that start with `sha256:` however short: a caller who picks a key must never
+   * be able to spell another key's hash and read or overwrite its entry, so stored keys starting
+   * with `sha256:` are hashes and nothing else.
+   */
   #storageKey(key: string): string {
     if (typeof key !== 'string' || key.length === 0 || key.includes('\0')) {
       throw new TypeError(
         `invalid cache key ${JSON.stringify(typeof key === 'string' ? key.slice(0, 64) : String(key))}: expected a non-empty string without NUL`,
       );
     }
-    if (key.length <= this.policy.keyLength) return key;
-    return `sha256:${createHash('sha256').update(key).digest('base64url')}`;
+    if (key.length <= this.policy.keyLength && !key.startsWith(HASHED_KEY_PREFIX)) return key;
+    return `${HASHED_KEY_PREFIX}${createHash('sha256').update(key).digest('base64url')}`;
   }
 }

@@ -101,8 +101,17 @@ export interface CachePolicyConfig {
   refreshAhead?: Duration;
   /** How long a caller waits for another caller's `createfunc` before giving up, in seconds. Default 30. */
   waitTimeout?: Duration;
-  /** How long a creator's lock lives at most, so a crashed creator cannot block a key, in seconds. Default 30. */
+  /**
+   * How long a creator's lock lives without renewal, so a crashed creator cannot block a key, in
+   * seconds. A live creator renews it every third of this. Default 30.
+   */
   lockTtl?: Duration;
+  /**
+   * How long one `createfunc` may run before its caller gets `CreateTimeoutError`, the lock is
+   * released and waiting callers go on, in seconds: a `createfunc` that never settles cannot
+   * wedge its key. Default: 3 × `lockTtl`.
+   */
+  createTimeout?: Duration;
   /** Entries of the in-process tier kept in front of a non-memory storage (LRU). Default: no tier. */
   localMaxEntries?: number;
   /** How long the in-process tier trusts its copy before reading the storage again, in seconds. Default 5. */
@@ -205,6 +214,8 @@ export interface ResolvedCachePolicy {
   readonly waitTimeout: number;
   /** Seconds. */
   readonly lockTtl: number;
+  /** Seconds; `undefined` means 3 × `lockTtl`. */
+  readonly createTimeout: number | undefined;
   /** `undefined`: no in-process tier. */
   readonly localMaxEntries: number | undefined;
   /** Seconds. */

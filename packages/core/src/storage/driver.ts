@@ -69,6 +69,12 @@ export interface BackendDriver {
   tryLock(lockKey: string, token: string, ttlMs: number): Promise<boolean>;
   /** Frees `lockKey` if `token` still holds it. */
   unlock(lockKey: string, token: string): Promise<void>;
+  /**
+   * Moves the expiry of `lockKey` to `ttlMs` from now if `token` still holds it (on the clock
+   * `tryLock` judges expiry by); false when it does not: released, or expired and taken by
+   * another holder. Never takes a lock that is not `token`'s.
+   */
+  extendLock(lockKey: string, token: string, ttlMs: number): Promise<boolean>;
   /** Maps a backend error to `StorageUnavailableError` when it means "cannot reach"; else returns it. */
   translateError(error: unknown): unknown;
   /** Closes connections; idempotent. */

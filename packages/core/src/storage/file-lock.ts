@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type FileHandle, mkdir, open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isMissing, openIfExists, removeFile } from './file-adapter.js';
 
 /**
@@ -24,6 +25,8 @@ const STEAL_GUARD_STALE_MS = 5000;
 const UNWRITTEN_LOCK_GRACE_MS = 5000;
 /** Create attempts per `tryLock` (each after a lock freed meanwhile or a successful steal). */
 const CREATE_ATTEMPTS = 3;
+/** Pause before `extend` tries the steal guard again (a steal takes microseconds). */
+const GUARD_RETRY_MS = 5;
 
 interface HeldLock {
   /** null when the file's content was unreadable. */
@@ -61,6 +64,33 @@ export class LockFolder {
     const file = this.#fileOf(lockKey);
     const held = await readLock(file);
     if (held?.token === token) await removeFile(file, held.ino);
+  }
+
+  /**
+   * Moves `lockKey`'s expiry to `ttlMs` from now if `token` still holds it. Runs under the steal
+   * guard, so a stealer who saw the lock expire cannot delete it between our check and our
+   * write; the file is rewritten in place (a reader catching it half-written counts it as held).
+   */
+  async extend(lockKey: string, token: string, ttlMs: number): Promise<boolean> {
+    const file = this.#fileOf(lockKey);
+    const guard = `${file}.steal`;
+    for (let attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
+      if (await this.#createExclusive(guard, String(process.pid))) {
+        try {
+          const held = await readLock(file);
+          if (held?.token !== token) return false;
+          return await rewriteLock(file, held.ino, JSON.stringify({ token, expiresAt: Date.now() + ttlMs }));
+        } finally {
+          await removeFile(guard);
+        }
+      }
+      await removeIfOlderThan(guard, STEAL_GUARD_STALE_MS); // left by a crashed stealer
+      await sleep(GUARD_RETRY_MS);
+    }
+    // A stealer keeps the guard: the lock is still ours only if it has not expired yet, and the
+    // holder's next renewal moves it.
+    const held = await readLock(file);
+    return held?.token === token && held.expiresAt > Date.now();
   }
 
   /**
@@ -151,6 +181,29 @@ async function readLock(file: string): Promise<HeldLock | undefined> {
     return { token: null, expiresAt: mtimeMs + UNWRITTEN_LOCK_GRACE_MS, ino };
   } finally {
     await handle.close();
+  }
+}
+
+/** Replaces the content of lock `file` if it is still the file `ino`; false when it is gone or another. */
+async function rewriteLock(file: string, ino: number, content: string): Promise<boolean> {
+  const handle = await openForUpdate(file);
+  if (!handle) return false;
+  try {
+    if ((await handle.stat()).ino !== ino) return false;
+    await handle.write(content, 0, 'utf8');
+    await handle.truncate(Buffer.byteLength(content));
+    return true;
+  } finally {
+    await handle.close();
+  }
+}
+
+async function openForUpdate(file: string): Promise<FileHandle | undefined> {
+  try {
+    return await open(file, 'r+');
+  } catch (error) {
+    if (isMissing(error)) return undefined;
+    throw error;
   }
 }
 

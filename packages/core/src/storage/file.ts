@@ -227,6 +227,7 @@ export function createFileDriver(options: FileStorageOptions): BackendDriver {
 
     tryLock: (lockKey, token, ttlMs) => locks.tryLock(lockKey, token, ttlMs),
     unlock: (lockKey, token) => locks.unlock(lockKey, token),
+    extendLock: (lockKey, token, ttlMs) => locks.extend(lockKey, token, ttlMs),
 
     translateError(error) {
       const code = (error as NodeJS.ErrnoException | null)?.code;

@@ -133,6 +133,13 @@ export function createMemoryDriver(_options: MemoryStorageOptions): BackendDrive
       if (locks.get(lockKey)?.token === token) locks.delete(lockKey);
     },
 
+    async extendLock(lockKey, token, ttlMs) {
+      const held = locks.get(lockKey);
+      if (held?.token !== token) return false;
+      held.expiresAt = Date.now() + ttlMs;
+      return true;
+    },
+
     translateError: (error) => error,
 
     async close() {

@@ -232,6 +232,12 @@ export class StorageNamespace implements Namespace {
     let released = false;
     return {
       key,
+      extend: async (extendMs = ttlMs) => {
+        if (!Number.isInteger(extendMs) || extendMs <= 0)
+          throw new TypeError(`ttlMs must be a whole number of milliseconds > 0, got ${extendMs}`);
+        if (released) return false;
+        return this.#run(() => this.#bounded(driver.extendLock(lockKey, token, extendMs)));
+      },
       release: async () => {
         if (released) return;
         released = true;

@@ -204,6 +204,16 @@ export function createPostgresDriver(options: PostgresStorageOptions): BackendDr
       await query(`DELETE FROM ${locks} WHERE key = $1 AND token = $2`, [lockKey, token]);
     },
 
+    async extendLock(lockKey, token, ttlMs) {
+      // The token is replaced when an expired lock is taken, so matching it is holding it.
+      const { rowCount } = await query(`UPDATE ${locks} SET expires = ${NOW_MS} + $3 WHERE key = $1 AND token = $2`, [
+        lockKey,
+        token,
+        ttlMs,
+      ]);
+      return (rowCount ?? 0) > 0;
+    },
+
     translateError(error) {
       const { code } = (error ?? {}) as { code?: string };
       const message = (error as Error)?.message ?? '';

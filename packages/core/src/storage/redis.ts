@@ -14,6 +14,10 @@ import type { RedisStorageOptions } from './types.js';
 const UNLOCK_SCRIPT =
   "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
+/** Moves `KEYS[1]`'s expiry to `ARGV[2]` ms from now only while it still holds this holder's token. */
+const EXTEND_LOCK_SCRIPT =
+  "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
+
 /**
  * Writes `ARGV[2]` (TTL `ARGV[3]` ms, 0 for none) only while `KEYS[1]` still holds exactly
  * `ARGV[1]`: a compare-and-set in one round trip. Sending the expected text and comparing
@@ -275,6 +279,10 @@ export function createRedisDriver(options: RedisStorageOptions): BackendDriver {
 
     async unlock(lockKey, token) {
       await client.eval(UNLOCK_SCRIPT, { keys: [lockKey], arguments: [token] });
+    },
+
+    async extendLock(lockKey, token, ttlMs) {
+      return (await client.eval(EXTEND_LOCK_SCRIPT, { keys: [lockKey], arguments: [token, String(ttlMs)] })) === 1;
     },
 
     translateError(error) {

@@ -308,6 +308,17 @@ export function createSqliteDriver(options: SqliteStorageOptions): BackendDriver
       await db().run(`DELETE FROM ${TABLE}_locks WHERE key = ? AND token = ?`, lockKey, token);
     },
 
+    async extendLock(lockKey, token, ttlMs) {
+      // The token is replaced when an expired lock is taken, so matching it is holding it.
+      const changed = await db().run(
+        `UPDATE ${TABLE}_locks SET expires = ? WHERE key = ? AND token = ?`,
+        Date.now() + ttlMs,
+        lockKey,
+        token,
+      );
+      return changed > 0;
+    },
+
     translateError(error) {
       const code = (error as { code?: unknown })?.code;
       if (typeof code === 'string' && SQLITE_UNAVAILABLE.has(code)) {

@@ -106,7 +106,7 @@ export interface ScanOptions {
 
 /** Options for `Namespace.lock`. */
 export interface LockOptions {
-  /** How long the lock is held at most before it frees itself (a crashed holder), ms. Default 30000. */
+  /** How long the lock lives unless renewed with `Lock.extend`, so a crashed holder frees it, ms. Default 30000. */
   ttlMs?: number;
   /** How long to wait for a busy lock, ms; 0 tries once. Default 10000. */
   waitMs?: number;
@@ -116,6 +116,16 @@ export interface LockOptions {
 export interface Lock {
   /** The locked key inside its namespace. */
   readonly key: string;
+  /**
+   * Renews the lock: its expiry moves to `ttlMs` from now (default: the TTL it was taken with).
+   * A holder whose work may outlast the TTL calls this well before it runs out (every third of
+   * it, say), so nobody takes the lock from a slow but live holder while a crashed one still
+   * loses it after one TTL. Every backend's lock expires (Redis `PEXPIRE` by a token-checked
+   * script; a row update on SQLite and PostgreSQL; a rewrite of the lock file under its steal
+   * guard; the map in memory). `false` when this holder no longer has the lock: released, or
+   * expired and taken by someone else, who may be doing the same work.
+   */
+  extend(ttlMs?: number): Promise<boolean>;
   /** Frees the lock if this holder still owns it; safe to call twice. */
   release(): Promise<void>;
 }

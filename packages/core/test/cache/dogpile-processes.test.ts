@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -89,6 +89,67 @@ describe.each(CROSS_PROCESS)('dog-pile across processes: $name', (backend) => {
     expect(new Set(values.map((value) => JSON.stringify(value)))).toEqual(
       new Set([JSON.stringify({ createdBy: Number(made[0]) })]),
     );
+  });
+
+  it('a creator slower than lockTtl keeps its lock renewed: no second creator joins', async () => {
+    const log = path.join(dir, 'slow.log');
+    // 5 s of creating under a 2 s lock: renewed every ~670 ms, so it never lapses in between.
+    const options = {
+      storage: open.input,
+      cache: 'stampede',
+      key: 'slow',
+      callers: 1,
+      createMs: 5000,
+      lockTtl: 2,
+      log,
+    };
+    const slow = new Child(options);
+    await slow.line((line) => line === 'ready');
+    slow.process.stdin?.write('go\n');
+    await slow.line((line) => line === 'creating');
+
+    const manager = new CacheManager({}, open.storage);
+    const cache = manager.getCache('stampede', { expire: 600, lockTtl: 2 });
+    const createfunc = async () => {
+      await appendFile(log, 'parent\n');
+      return { createdBy: 'parent' };
+    };
+    // Before renewal, this took the lock once the first 2 s had passed and ran its own createfunc.
+    expect(await cache.get('slow', { createfunc })).toEqual({ createdBy: slow.process.pid });
+    expect(await creations(log)).toEqual([String(slow.process.pid)]);
+    expect(cache.stats()).toMatchObject({ creations: 0, waits: 1 });
+    await slow.line((line) => line.startsWith('{'));
+  });
+
+  it('a creator whose createfunc never settles stops renewing after createTimeout, and another process takes over', async () => {
+    const log = path.join(dir, 'wedged.log');
+    const options = {
+      storage: open.input,
+      cache: 'stampede',
+      key: 'wedged',
+      callers: 1,
+      createMs: 0,
+      lockTtl: 1,
+      createTimeout: 3,
+      log,
+      mode: 'hang',
+    };
+    const wedged = new Child(options);
+    await wedged.line((line) => line === 'ready');
+    wedged.process.stdin?.write('go\n');
+    await wedged.line((line) => line === 'creating');
+
+    const manager = new CacheManager({}, open.storage);
+    const cache = manager.getCache('stampede', { expire: 600, lockTtl: 1 });
+    const createfunc = async () => {
+      await appendFile(log, 'parent\n');
+      return { createdBy: 'parent' };
+    };
+    // Renewal holds the key for the live creator, but only until its createTimeout (3 s).
+    expect(await cache.get('wedged', { createfunc })).toEqual({ createdBy: 'parent' });
+    expect(await creations(log)).toEqual([String(wedged.process.pid), 'parent']);
+    const output = JSON.parse(await wedged.line((line) => line.startsWith('{')));
+    expect(output.values).toEqual([{ error: 'CreateTimeoutError' }]);
   });
 
   it('a creator killed while creating holds the key only until its lock expires', async () => {

@@ -33,6 +33,7 @@ describe('regions from configuration', () => {
         'beaker.cache.long_term.local_ttl = 2s',
         'beaker.cache.long_term.wait_timeout = 1m',
         'beaker.cache.long_term.lock_ttl = 2m',
+        'beaker.cache.long_term.create_timeout = 10m',
         'beaker.cache.long_term.stale_while_recreate = 0',
         '',
       ].join('\n'),
@@ -53,6 +54,7 @@ describe('regions from configuration', () => {
       localTtl: 2,
       waitTimeout: 60,
       lockTtl: 120,
+      createTimeout: 600,
       staleWhileRecreate: 0,
       grace: 30,
     });
@@ -67,6 +69,7 @@ describe('regions from configuration', () => {
       'cache.r.local_max_entries: expected an integer of at least 1, got "0"',
     );
     expect(flat({ 'cache.r.wait_timeout': '0' })).toThrow(/^cache\.r\.wait_timeout: expected a positive duration/);
+    expect(flat({ 'cache.r.create_timeout': '0' })).toThrow(/^cache\.r\.create_timeout: expected a positive duration/);
     expect(flat({ 'cache.r.expire': '-1' })).toThrow(/^cache\.r\.expire: expected/);
     expect(flat({ 'cache.r.type': 'mongo' })).toThrow(/^cache\.r\.type: expected one of sqlite, file, redis/);
     expect(flat({ 'cache.r.expiry': '60' })).toThrow('cache.r.expiry: unknown option; did you mean cache.r.expire?');

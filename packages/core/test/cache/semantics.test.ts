@@ -1,13 +1,18 @@
+import { createHash } from 'node:crypto';
+import path from 'node:path';
 import {
   type Cache,
   CacheManager,
   type CacheManagerOptions,
   CacheMissError,
   CorruptEntryError,
+  CreateTimeoutError,
   type GetCacheOptions,
+  LockLostError,
   LockTimeoutError,
 } from '@vessel/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import sqlite3 from 'sqlite3';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BACKENDS, type OpenBackend } from '../support/backends.js';
 import { FakeClock } from '../support/sessions.js';
 
@@ -20,6 +25,18 @@ function deferred<T>(): { promise: Promise<T>; resolve(value: T): void; reject(e
     reject = rej;
   });
   return { promise, resolve, reject };
+}
+
+/** Deletes every lock row of a SQLite storage, behind Vessel's back. */
+function deleteSqliteLocks(file: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const db = new sqlite3.Database(file);
+    db.run('DELETE FROM vessel_locks', (error) => {
+      db.close();
+      if (error) reject(error);
+      else resolve();
+    });
+  });
 }
 
 describe.each(BACKENDS)('cache semantics: $name', (backend) => {
@@ -125,6 +142,27 @@ describe.each(BACKENDS)('cache semantics: $name', (backend) => {
         expect(raw.filter((key) => key.includes(`cache:${cache.name}::`))).toEqual([
           expect.stringMatching(/::sha256:[A-Za-z0-9_-]{43}$/),
         ]);
+    });
+
+    it('keeps a short key spelled like a hashed key apart from the long key it names', async () => {
+      // The default keyLength (250): the 50-character spelling is short, the report keys long.
+      const cache = freshCache();
+      const longKey = `report:${'x'.repeat(300)}`;
+      const spelled = `sha256:${createHash('sha256').update(longKey).digest('base64url')}`;
+      // A caller that controls a short key tries to read, then overwrite, the long key's entry.
+      await cache.set(longKey, 'owner');
+      expect(await cache.has(spelled)).toBe(false);
+      expect(await cache.get(spelled, { createfunc: () => 'attacker' })).toBe('attacker');
+      await cache.set(spelled, 'poisoned');
+      expect(await cache.get(longKey)).toBe('owner');
+      // And the other way round: a value planted first under the spelling is not the long key's.
+      const otherLong = `report:${'y'.repeat(300)}`;
+      const otherSpelled = `sha256:${createHash('sha256').update(otherLong).digest('base64url')}`;
+      await cache.set(otherSpelled, 'planted');
+      expect(await cache.get(otherLong, { createfunc: () => 'made' })).toBe('made');
+      expect(await cache.get(otherSpelled)).toBe('planted');
+      await cache.remove(otherSpelled);
+      expect(await cache.get(otherLong)).toBe('made');
     });
 
     it('refuses keys that cannot be stored, naming them', async () => {
@@ -260,6 +298,73 @@ describe.each(BACKENDS)('cache semantics: $name', (backend) => {
       expect(await cache.get('k')).toBe('v2');
       expect(cache.stats()).toMatchObject({ refreshes: 1, creations: 1 });
     });
+
+    it('abandons a createfunc that never settles after createTimeout, frees the key, and lets a waiter make it', async () => {
+      const cache = freshCache({ expire: 60, lockTtl: 1, createTimeout: 1 });
+      let calls = 0;
+      const createfunc = () => (++calls === 1 ? new Promise<string>(() => {}) : 'made by a waiter');
+      const creator = cache.get('wedged', { createfunc });
+      while (calls === 0) await new Promise((resolve) => setImmediate(resolve));
+      const waiters = Array.from({ length: 3 }, () => cache.get('wedged', { createfunc }));
+      await expect(creator).rejects.toBeInstanceOf(CreateTimeoutError);
+      await expect(creator).rejects.toThrow(
+        `createfunc for "wedged" in cache "${cache.name}" did not settle within 1000 ms`,
+      );
+      expect(await Promise.all(waiters)).toEqual(Array(3).fill('made by a waiter'));
+      expect(calls).toBe(2);
+      expect(await cache.get('wedged')).toBe('made by a waiter');
+      if (backend.type !== 'memory') {
+        // The abandoned creator's storage lock is free: another holder takes it without waiting.
+        const lock = await open.storage.namespace(`cache:${cache.name}`).lock('wedged', { waitMs: 0 });
+        await lock.release();
+      }
+    });
+
+    it.runIf(backend.type === 'memory')('bounds a createfunc by 3 × lockTtl when no createTimeout is set', async () => {
+      vi.useFakeTimers();
+      try {
+        const cache = freshCache({ expire: 60, lockTtl: 10 });
+        let settled = false;
+        const outcome = cache.get('k', { createfunc: () => new Promise<string>(() => {}) }).then(
+          (value) => value,
+          (error: unknown) => error,
+        );
+        void outcome.then(() => {
+          settled = true;
+        });
+        await vi.advanceTimersByTimeAsync(29_000);
+        expect(settled).toBe(false);
+        await vi.advanceTimersByTimeAsync(1_000);
+        expect(await outcome).toBeInstanceOf(CreateTimeoutError);
+        // The key is not wedged: the next get runs its own createfunc.
+        expect(await cache.get('k', { createfunc: () => 'fresh' })).toBe('fresh');
+      } finally {
+        vi.useRealTimers();
+      }
+    });
+
+    it.runIf(backend.name === 'sqlite')(
+      'reports a creator lock lost before it could be renewed, and keeps the value',
+      async () => {
+        const cache = freshCache({ expire: 60, lockTtl: 1 });
+        const lost = new Promise<unknown>((resolve) =>
+          cache.on('failure', ({ error }) => {
+            if (error instanceof LockLostError) resolve(error);
+          }),
+        );
+        const createfunc = async () => {
+          // The lock vanishes under the creator, as when renewals could not reach the storage for a whole lockTtl.
+          await deleteSqliteLocks(path.join((open.input as { cacheDir: string }).cacheDir, 'vessel.sqlite'));
+          await lost;
+          return 'made anyway';
+        };
+        expect(await cache.get('k', { createfunc })).toBe('made anyway');
+        expect(((await lost) as Error).message).toBe(
+          `lock on "k" in namespace "cache:${cache.name}" expired before it could be renewed`,
+        );
+        expect(await cache.get('k')).toBe('made anyway');
+      },
+    );
 
     it.runIf(backend.type !== 'memory')('takes over the key once a crashed creator’s lock expires', async () => {
       const cache = freshCache({ expire: 60 });

@@ -38,6 +38,7 @@ describe('normalizeConfig defaults', () => {
       refreshAhead: 0,
       waitTimeout: 30,
       lockTtl: 30,
+      createTimeout: undefined,
       localMaxEntries: undefined,
       localTtl: 5,
       starttime: undefined,

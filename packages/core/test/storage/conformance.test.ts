@@ -369,6 +369,25 @@ describe.each(BACKENDS)('storage conformance: $name', (backend) => {
       await next.release();
     });
 
+    it('keeps a renewed lock past its TTL, and says when a lapsed one was taken over', async () => {
+      const ns = open.storage.namespace('locks');
+      const held = await ns.lock('renewed', { ttlMs: 600 });
+      // Renewed every 150 ms for 900 ms: one and a half TTLs in which nobody else gets it.
+      for (let i = 0; i < 6; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        expect(await held.extend()).toBe(true);
+      }
+      await expect(ns.lock('renewed', { waitMs: 0 })).rejects.toBeInstanceOf(LockTimeoutError);
+      await held.release();
+      expect(await held.extend()).toBe(false);
+
+      const lapsed = await ns.lock('lapsed', { ttlMs: 100 });
+      const next = await ns.lock('lapsed', { waitMs: 5000 });
+      expect(await lapsed.extend()).toBe(false);
+      await expect(ns.lock('lapsed', { waitMs: 0 })).rejects.toBeInstanceOf(LockTimeoutError);
+      await next.release();
+    });
+
     it('serialises read-modify-write cycles across storages on the same data', async () => {
       // A second storage over the same data stands in for a second process (memory has no such thing).
       const peer = backend.type === 'memory' ? open.storage : createStorage(open.input);
