@@ -1,0 +1,51 @@
+/**
+ * Copies what a handler writes to a response, up to a size, and says when the response is out.
+ */
+import type { ServerResponse } from 'node:http';
+
+/** The response went away before it finished (the client hung up): there is nothing to keep. */
+export class ResponseAbortedError extends Error {
+  constructor() {
+    super('the response closed before it finished');
+    this.name = 'ResponseAbortedError';
+  }
+}
+
+/**
+ * Records the body `res` sends. Resolves when the response has finished — with the body, or
+ * `undefined` when it grew past `maxBytes` (nothing of it is then held) — and rejects with
+ * `ResponseAbortedError` when it closes unfinished. With `withBody` false (HEAD) nothing is copied.
+ */
+export function recordBody(res: ServerResponse, maxBytes: number, withBody: boolean): Promise<Buffer | undefined> {
+  let chunks: Buffer[] | undefined = [];
+  let size = 0;
+  if (withBody) {
+    const write = res.write.bind(res) as (...args: unknown[]) => boolean;
+    const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+    const capture = (chunk: unknown, encoding: unknown) => {
+      if (chunks === undefined || chunk == null || typeof chunk === 'function') return;
+      const buffer =
+        typeof chunk === 'string'
+          ? Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8')
+          : Buffer.isBuffer(chunk)
+            ? chunk
+            : Buffer.from(chunk as Uint8Array);
+      size += buffer.length;
+      if (size > maxBytes) chunks = undefined;
+      else chunks.push(buffer);
+    };
+    res.write = ((...args: unknown[]) => {
+      capture(args[0], args[1]);
+      return write(...args);
+    }) as ServerResponse['write'];
+    res.end = ((...args: unknown[]) => {
+      capture(args[0], args[1]);
+      return end(...args);
+    }) as ServerResponse['end'];
+  }
+  return new Promise((resolve, reject) => {
+    // 'close' follows 'finish' too; by then the promise is settled and the rejection is ignored.
+    res.once('finish', () => resolve(chunks === undefined ? undefined : Buffer.concat(chunks)));
+    res.once('close', () => reject(new ResponseAbortedError()));
+  });
+}
