@@ -13,13 +13,7 @@ import { useDictionaryProperties } from './dictionary-properties.js';
 import { KeyBudget } from './response-cache/budget.js';
 import { type JudgeOptions, judgeResponse } from './response-cache/policy.js';
 import { recordBody } from './response-cache/recorder.js';
-import {
-  broughtSessionId,
-  currentSessionId,
-  forbidsStoring,
-  isPersonal,
-  sessionInUse,
-} from './response-cache/request.js';
+import { broughtSessionId, currentSessionId, isPersonal, mayNotFill, sessionInUse } from './response-cache/request.js';
 import {
   type CachedResponse,
   PASS,
@@ -191,12 +185,30 @@ function copyOf(res: ServerResponse, body: Buffer, expireSeconds: number): Cache
   };
 }
 
+/** `true` when `If-None-Match` names the copy's ETag (weak comparison, RFC 9110 §13.1.2), or is `*`. */
+function notModified(ifNoneMatch: string, etag: string | string[] | undefined): boolean {
+  if (typeof etag !== 'string') return false;
+  const opaque = etag.startsWith('W/') ? etag.slice(2) : etag;
+  for (const candidate of ifNoneMatch.split(',')) {
+    const tag = candidate.trim();
+    if (tag === '*' || (tag.startsWith('W/') ? tag.slice(2) : tag) === opaque) return true;
+  }
+  return false;
+}
+
 function replay({ req, res }: Exchange, hit: CachedResponse): void {
   res.statusCode = hit.status;
   for (const name of Object.keys(hit.headers)) res.setHeader(name, hit.headers[name] as string | string[]);
   res.setHeader('Age', String(Math.max(0, Math.floor((Date.now() - hit.storedAt) / 1000))));
   res.setHeader('X-Vessel-Cache', 'hit');
-  res.end(req.method === 'HEAD' ? undefined : Buffer.from(hit.body, 'base64'));
+  const ifNoneMatch = req.headers['if-none-match'];
+  if (ifNoneMatch !== undefined && notModified(ifNoneMatch, hit.headers.etag)) {
+    res.statusCode = 304;
+    for (const name of ['content-type', 'content-length', 'content-encoding']) res.removeHeader(name);
+    res.end();
+  } else {
+    res.end(req.method === 'HEAD' ? undefined : Buffer.from(hit.body, 'base64'));
+  }
 }
 
 /** One `cacheResponse` middleware: its options, its cache (made on first use) and its bound. */
@@ -324,7 +336,7 @@ class ResponseCacheRoute {
    * another process) are answered from — a copy, or a pass marker that sends each to the handler.
    */
   #fill(exchange: Exchange, key: string, variant: Variant | undefined): void {
-    if (forbidsStoring(exchange.req)) {
+    if (mayNotFill(exchange.req)) {
       pass(exchange);
       return;
     }

@@ -216,6 +216,20 @@ describe.each(BACKENDS)('cacheResponse on $name', (backend) => {
     expect(counts.builds).toBe(2);
   });
 
+  it('lets conditional and range requests through without making the key uncacheable', async () => {
+    const { app, counts } = pageApp((_req, res) => {
+      res.set('ETag', '"v1"').send('page');
+    });
+    await request(app).get('/page').set('If-None-Match', '"v1"').expect(304);
+    await request(app).get('/page').set('Range', 'bytes=0-1');
+    await request(app).get('/page').expect(200, 'page');
+    const hit = await request(app).get('/page').expect(200, 'page');
+    expect(hit.headers['x-vessel-cache']).toBe('hit');
+    const revalidated = await request(app).get('/page').set('If-None-Match', 'W/"v0", "v1"').expect(304);
+    expect(revalidated.headers['x-vessel-cache']).toBe('hit');
+    expect(counts.builds).toBe(3);
+  });
+
   describe('freshness', () => {
     it.each([
       ['s-maxage over max-age', 'public, s-maxage=2, max-age=600'],

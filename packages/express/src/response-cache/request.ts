@@ -55,10 +55,17 @@ export function isPersonal(req: IncomingMessage, sessionCookies: readonly string
   return sessionInUse(req);
 }
 
-/** `true` when the request says `Cache-Control: no-store`: nothing of its response is kept. */
-export function forbidsStoring(req: IncomingMessage): boolean {
-  const header = req.headers['cache-control'];
-  return header !== undefined && /(?:^|,)\s*no-store\s*(?:,|$)/i.test(header);
+/**
+ * `true` when the request's response must not become the key's copy: it says `Cache-Control:
+ * no-store`, or it asks for part of the page (`Range`) or only for news (`If-None-Match`,
+ * `If-Modified-Since`: a 304 is not the page). Such a request is still answered from a copy.
+ */
+export function mayNotFill(req: IncomingMessage): boolean {
+  const { headers } = req;
+  if (headers.range !== undefined || headers['if-none-match'] !== undefined) return true;
+  if (headers['if-modified-since'] !== undefined) return true;
+  const cacheControl = headers['cache-control'];
+  return cacheControl !== undefined && /(?:^|,)\s*no-store\s*(?:,|$)/i.test(cacheControl);
 }
 
 /**
