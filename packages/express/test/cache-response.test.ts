@@ -15,7 +15,14 @@ import { cookieOf, REDIS_URL, SECRET } from './support.js';
 /** A storage for the response cache, and how to remove what a test left in it. */
 interface CacheBackend {
   readonly name: string;
-  open(): Promise<{ storage: Storage; cleanup(): Promise<void> }>;
+  open(): Promise<OpenCache>;
+}
+
+interface OpenCache {
+  readonly storage: Storage;
+  /** Another storage on the same data, as a second process would open it; `undefined` for memory. */
+  reopen?(): Storage;
+  cleanup(): Promise<void>;
 }
 
 const BACKENDS: readonly CacheBackend[] = [
@@ -33,6 +40,7 @@ const BACKENDS: readonly CacheBackend[] = [
       const storage = createStorage({ type: 'sqlite', cacheDir });
       return {
         storage,
+        reopen: () => createStorage({ type: 'sqlite', cacheDir }),
         async cleanup() {
           await storage.close();
           await rm(cacheDir, { recursive: true, force: true });
@@ -43,9 +51,11 @@ const BACKENDS: readonly CacheBackend[] = [
   {
     name: 'redis',
     async open() {
-      const storage = createStorage({ type: 'redis', url: REDIS_URL, prefix: `vt${randomBytes(5).toString('hex')}` });
+      const input = { type: 'redis', url: REDIS_URL, prefix: `vt${randomBytes(5).toString('hex')}` } as const;
+      const storage = createStorage(input);
       return {
         storage,
+        reopen: () => createStorage(input),
         async cleanup() {
           await storage.namespace('cache:responses').clear();
           await storage.close();
@@ -67,13 +77,15 @@ function fakeClock() {
 
 describe.each(BACKENDS)('cacheResponse on $name', (backend) => {
   let storage: Storage;
+  let opened: OpenCache;
   let cleanup: () => Promise<void>;
   let clock: ReturnType<typeof fakeClock>;
   let manager: CacheManager;
   let servers: Server[];
 
   beforeEach(async () => {
-    ({ storage, cleanup } = await backend.open());
+    opened = await backend.open();
+    ({ storage, cleanup } = opened);
     clock = fakeClock();
     manager = new CacheManager({ regions: { short_term: { expire: 60 } } }, storage);
     servers = [];
@@ -297,6 +309,60 @@ describe.each(BACKENDS)('cacheResponse on $name', (backend) => {
       expect(responses.map((res) => res.text)).toEqual(Array(20).fill('report'));
       expect(counts.builds).toBe(1);
     });
+
+    it('runs the handler once per variant for concurrent cold requests', async () => {
+      const { app, counts } = gatedApp(20, (req, res) => {
+        res.set('Vary', 'Accept-Language').send(`lang ${req.get('Accept-Language')}`);
+      });
+      const languages = Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? 'en' : 'fr'));
+      const responses = await Promise.all(
+        languages.map((language) => request(app).get('/page').set('Accept-Language', language)),
+      );
+      expect(responses.map((res) => res.text)).toEqual(languages.map((language) => `lang ${language}`));
+      expect(counts.builds).toBe(2);
+    });
+
+    it.skipIf(backend.name === 'memory')(
+      'runs the handler once for 20 concurrent cold requests split over two processes',
+      async () => {
+        const other = opened.reopen?.() as Storage;
+        const otherManager = new CacheManager({ regions: { short_term: { expire: 60 } } }, other);
+        try {
+          let builds = 0;
+          let arrived = 0;
+          let open: () => void = () => {};
+          const gate = new Promise<void>((resolve) => {
+            open = resolve;
+          });
+          const appOn = (cacheManager: CacheManager) => {
+            const app = express();
+            app.get(
+              '/page',
+              (_req, _res, next) => {
+                if (++arrived === 20) open();
+                next();
+              },
+              cacheResponse(cacheManager, { region: 'short_term' }),
+              async (_req, res) => {
+                builds++;
+                await gate;
+                res.send('report');
+              },
+            );
+            return serve(app);
+          };
+          const apps = [appOn(manager), appOn(otherManager)];
+          const responses = await Promise.all(
+            Array.from({ length: 20 }, (_, i) => request(apps[i % 2] as Server).get('/page')),
+          );
+          expect(responses.map((res) => res.text)).toEqual(Array(20).fill('report'));
+          expect(builds).toBe(1);
+        } finally {
+          await otherManager.close();
+          await other.close();
+        }
+      },
+    );
 
     it("gives each of 20 concurrent users their own private page, never another's", async () => {
       const { app, counts } = gatedApp(20, (req, res) => {
