@@ -5,6 +5,7 @@ import { get as httpGet, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { CacheManager, createStorage, type Storage } from '@vessel/core';
 import { type CacheResponseOptions, cacheResponse, session } from '@vessel/express';
 import express, { type Express, type RequestHandler } from 'express';
@@ -240,6 +241,37 @@ describe.each(BACKENDS)('cacheResponse on $name', (backend) => {
     const revalidated = await request(app).get('/page').set('If-None-Match', 'W/"v0", "v1"').expect(304);
     expect(revalidated.headers['x-vessel-cache']).toBe('hit');
     expect(counts.builds).toBe(3);
+  });
+
+  it('replays the body a compression middleware before it encodes, encoded again', async () => {
+    const app = express();
+    // What `compression` does: encodes at the end, unless the response already names an encoding.
+    app.use((_req, res, next) => {
+      const chunks: Buffer[] = [];
+      const end = res.end.bind(res) as (body?: Buffer) => typeof res;
+      res.write = ((chunk: string | Buffer) => {
+        chunks.push(Buffer.from(chunk));
+        return true;
+      }) as typeof res.write;
+      res.end = ((chunk?: string | Buffer) => {
+        if (typeof chunk === 'string' || Buffer.isBuffer(chunk)) chunks.push(Buffer.from(chunk));
+        const body = Buffer.concat(chunks);
+        if (res.hasHeader('Content-Encoding')) return end(body);
+        const encoded = gzipSync(body);
+        res.setHeader('Content-Encoding', 'gzip');
+        res.setHeader('Content-Length', encoded.length);
+        return end(encoded);
+      }) as typeof res.end;
+      next();
+    });
+    app.get('/page', cacheResponse(manager, { region: 'short_term' }), (_req, res) => {
+      res.type('text').send('page');
+    });
+    const server = serve(app);
+    await request(server).get('/page').expect(200, 'page');
+    const hit = await request(server).get('/page').expect(200, 'page');
+    expect(hit.headers['x-vessel-cache']).toBe('hit');
+    expect(hit.headers['content-encoding']).toBe('gzip');
   });
 
   describe('freshness', () => {

@@ -15,10 +15,11 @@ export const KEPT_HEADERS = [
   'expires',
 ] as const;
 
-/** The parts of `res` a copy keeps, fresh for `expireSeconds`. */
-export function copyOf(res: ServerResponse, body: Buffer, expireSeconds: number): CachedResponse {
+/** The parts of `res` a copy keeps, fresh for `expireSeconds`; without `Content-Encoding` when `body` is not encoded. */
+export function copyOf(res: ServerResponse, body: Buffer, expireSeconds: number, notEncoded: boolean): CachedResponse {
   const headers: Record<string, string | string[]> = {};
   for (const name of KEPT_HEADERS) {
+    if (notEncoded && name === 'content-encoding') continue;
     const value = res.getHeader(name);
     if (value !== undefined) headers[name] = Array.isArray(value) ? value : String(value);
   }

@@ -215,7 +215,7 @@ export class ResponseCacheRoute {
     res.setHeader('X-Vessel-Cache', 'miss');
     const recording = recordBody(res, this.#maxBodyBytes, req.method !== 'HEAD');
     exchange.next();
-    const body = await recording;
+    const { body, encodedAfter } = await recording;
     const personal = this.#perSession ? currentSessionId(req) !== exchange.sessionId : sessionInUse(req);
     const storable = body === undefined || personal ? undefined : judgeResponse(res, this.#judge);
     if (storable === undefined) {
@@ -223,7 +223,9 @@ export class ResponseCacheRoute {
       return PASS;
     }
     const expireSeconds = Math.min(this.#expireSeconds, storable.freshSeconds ?? this.#expireSeconds);
-    const copy = copyOf(res, body as Buffer, expireSeconds);
+    // Bytes a middleware before this one encodes on their way out are kept as recorded, without
+    // its Content-Encoding: that middleware encodes the replay again.
+    const copy = copyOf(res, body as Buffer, expireSeconds, encodedAfter);
     const size = copy.body.length + key.length;
     if (storable.vary.length === 0) {
       made.expireSeconds = expireSeconds;
