@@ -9,6 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { CacheManager, createStorage, type Storage } from '@vessel/core';
 import { type CacheResponseOptions, cacheResponse, session } from '@vessel/express';
 import express, { type Express, type RequestHandler } from 'express';
+import { createClient } from 'redis';
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cookieOf, REDIS_URL, SECRET } from './support.js';
@@ -58,8 +59,14 @@ const BACKENDS: readonly CacheBackend[] = [
         storage,
         reopen: () => createStorage(input),
         async cleanup() {
-          await storage.namespace('cache:responses').clear();
           await storage.close();
+          // Every key of the run: responses, pass and vary markers, sessions, locks.
+          const client = createClient({ url: REDIS_URL });
+          await client.connect();
+          const keys: string[] = [];
+          for await (const batch of client.scanIterator({ MATCH: `${input.prefix}:*` })) keys.push(...batch);
+          if (keys.length > 0) await client.del(keys);
+          client.destroy();
         },
       };
     },
