@@ -281,6 +281,21 @@ describe.each(BACKENDS)('cacheResponse on $name', (backend) => {
     expect(hit.headers['content-encoding']).toBe('gzip');
   });
 
+  it('replays HEAD from a HEAD copy, with no body, and says how old a copy is', async () => {
+    const { app, counts } = pageApp((_req, res) => {
+      res.type('text').send('page');
+    });
+    await request(app).get('/page').expect(200, 'page');
+    clock.advance(5);
+    const hit = await request(app).get('/page').expect(200, 'page');
+    expect(hit.headers.age).toBe('5');
+    await request(app).head('/page').expect(200);
+    const head = await request(app).head('/page').expect(200);
+    expect(head.headers['x-vessel-cache']).toBe('hit');
+    expect(head.text).toBeUndefined();
+    expect(counts.builds).toBe(2);
+  });
+
   describe('freshness', () => {
     it.each([
       ['s-maxage over max-age', 'public, s-maxage=2, max-age=600'],
