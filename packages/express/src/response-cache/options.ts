@@ -1,0 +1,66 @@
+/** `cacheResponse`'s options, their defaults and their checks. */
+import type { IncomingMessage } from 'node:http';
+import { ConfigError, type Duration } from '@vessel/core';
+
+/** Options of `cacheResponse`. */
+export interface CacheResponseOptions {
+  /** The region whose policy and storage the responses use (`cache.regions`). Default: the cache defaults. */
+  region?: string;
+  /** The cache's name (storage namespace `cache:<name>`). Default `responses`. */
+  namespace?: string;
+  /**
+   * The longest a copy is served, in seconds (`60`, `"5m"`); overrides the region's `expire`. A
+   * response's `s-maxage` / `max-age` / `Expires` shortens it. Default: the region's, else 60.
+   */
+  expire?: Duration;
+  /** The cache key of a request. Default: method and original URL (`GET /report?year=2025`). */
+  key?: (req: IncomingMessage) => string;
+  /** Status codes worth keeping. Default `[200]`. */
+  statuses?: readonly number[];
+  /**
+   * Keep copies per session instead of one for everyone: requests are keyed by their session id,
+   * `Cache-Control: private` responses may be kept (for that session only), and requests without
+   * a session are not cached. Needs `session()` before this middleware. Default `false`.
+   */
+  perSession?: boolean;
+  /**
+   * More cookie names that mark a request as carrying a session (it then bypasses the shared
+   * cache). Always included: `connect.sid` and, given a Vessel, its `session.key`.
+   */
+  sessionCookies?: readonly string[];
+  /** Distinct keys this route keeps (per process; the oldest go first). Default 1000. */
+  maxEntries?: number;
+  /** A response with a larger body (bytes) is served but not kept. Default 1 MiB. */
+  maxBodyBytes?: number;
+  /** Bytes of bodies this route keeps (per process; the oldest go first). Default 64 MiB. */
+  maxBytes?: number;
+}
+
+/** Freshness when neither the options nor the region give an `expire`, in seconds. */
+export const DEFAULT_EXPIRE_SECONDS = 60;
+/** How long a "not storable" verdict sends a key's requests straight to the handler, in seconds (hit-for-pass). */
+export const PASS_SECONDS = 10;
+
+/** The bounds of one route, checked. */
+export interface Bounds {
+  readonly maxEntries: number;
+  readonly maxBodyBytes: number;
+  readonly maxBytes: number;
+}
+
+function integerAtLeast(option: string, value: number | undefined, fallback: number, minimum: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < minimum)
+    throw new ConfigError(`cacheResponse.${option}`, `expected an integer of at least ${minimum}, got ${value}`);
+  return value;
+}
+
+/** The bounds `options` give, defaults applied; a `ConfigError` naming the option for a bad one. */
+export function boundsOf(options: CacheResponseOptions): Bounds {
+  const maxEntries = integerAtLeast('maxEntries', options.maxEntries, 1000, 1);
+  const maxBodyBytes = integerAtLeast('maxBodyBytes', options.maxBodyBytes, 1024 * 1024, 0);
+  const maxBytes = integerAtLeast('maxBytes', options.maxBytes, 64 * 1024 * 1024, 1);
+  if (maxBytes < maxBodyBytes)
+    throw new ConfigError('cacheResponse.maxBytes', `must be at least maxBodyBytes (${maxBodyBytes}), got ${maxBytes}`);
+  return { maxEntries, maxBodyBytes, maxBytes };
+}
