@@ -168,6 +168,20 @@ describe('session cookie signing', () => {
       // Forgotten or not, every authentic cookie still verifies.
       expect(verifier.verify(first)).toEqual({ id: `${id}-0`, secretIndex: 0 });
     });
+
+    it(`forgets the oldest id past ${REMEMBERED_SIGNATURES}, and keeps the newest`, () => {
+      // A Buffer secret changed in place is not noticed (the docs say to replace it instead), so
+      // after the change only remembered ids still verify: that shows what the verifier holds.
+      const secret = Buffer.from('a Buffer secret that is changed in place');
+      const verifier = new SessionIdVerifier([secret]);
+      const signed = (i: number) => signSessionId(`${id}-${i}`, secret);
+      const cookies = Array.from({ length: REMEMBERED_SIGNATURES + 1 }, (_, i) => signed(i));
+      for (const cookie of cookies) expect(verifier.verify(cookie)).toBeDefined();
+      secret.fill(0x61);
+      expect(verifier.verify(cookies[0] as string)).toBeUndefined();
+      expect(verifier.verify(cookies[1] as string)).toBeDefined();
+      expect(verifier.verify(cookies[REMEMBERED_SIGNATURES] as string)).toBeDefined();
+    });
   });
 });
 
