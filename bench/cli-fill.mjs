@@ -12,7 +12,7 @@ import { HOUR_MS, NAMESPACE } from './storage-measure.mjs';
 
 /** Session timeout of the loaded sessions (and their Redis TTL): long enough for a run, short enough to clean up after a crash. */
 export const TIMEOUT_MS = 2 * HOUR_MS;
-const SECRET = 'vessel-bench-cli';
+const SECRET = 'vessel-bench-cli, a secret of 32 bytes or more';
 
 /**
  * The session record of entry `index`: the storage suite's ~200-byte value as the data, created at

@@ -19,7 +19,7 @@ const signature = requireFromSession('cookie-signature');
 
 /** One cookie name and secret for both stacks: Vessel reads express-session's cookie format. */
 export const COOKIE_NAME = 'connect.sid';
-const SECRET = 'bench-secret-not-for-production';
+const SECRET = 'bench-secret-not-for-production, 32 bytes or more';
 
 /**
  * The request each scenario makes, in words, for the results and the docs. The store calls Vessel

@@ -200,7 +200,7 @@ describe('the cacheRegion decorator', () => {
     // createVessel makes its manager the default when none is set.
     const vessel = createVessel({
       cacheDir,
-      session: { secret: 'decorator test secret' },
+      session: { secret: 'decorator test secret, 32 bytes or more' },
       cache: { regions: { catalogue: { expire: 300 } } },
     });
     try {

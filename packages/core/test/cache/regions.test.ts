@@ -135,7 +135,7 @@ describe('regions with a storage of their own', () => {
       url: 'redis://127.0.0.1:6379',
       prefix: `vt${process.pid}`,
       cacheDir,
-      session: { secret: 'regions test secret' },
+      session: { secret: 'regions test secret, 32 bytes or more' },
       cache: { regions: { local: { type: 'sqlite', expire: 60 } } },
     });
     try {
