@@ -20,6 +20,10 @@ export interface StorageInput {
   poolSize?: number | undefined;
   /** Connect and per-operation timeout, ms; default 5000. */
   timeoutMs?: number | undefined;
+  /** Memory: most entries kept; default 100000 (see `MemoryStorageOptions`). */
+  maxEntries?: number | undefined;
+  /** Memory: background sweep period, ms, 0 for none; default 60000. */
+  sweepIntervalMs?: number | undefined;
 }
 
 /** Every backend type, in documentation order. */
@@ -62,6 +66,13 @@ function positiveInteger(option: string, value: number | undefined, fallback: nu
   return value;
 }
 
+function wholeNumber(option: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 0)
+    throw new ConfigError(option, `expected a whole number >= 0, got ${JSON.stringify(value)}`);
+  return value;
+}
+
 /** Validates `input` and turns it into the options of exactly one backend. */
 export function resolveStorageOptions(input: StorageInput = {}): StorageOptions {
   const type = input.type ?? inferType(input);
@@ -78,7 +89,12 @@ export function resolveStorageOptions(input: StorageInput = {}): StorageOptions 
   };
   switch (type) {
     case 'memory':
-      return { type, ...common };
+      return {
+        type,
+        maxEntries: input.maxEntries === Infinity ? Infinity : positiveInteger('maxEntries', input.maxEntries, 100_000),
+        sweepIntervalMs: wholeNumber('sweepIntervalMs', input.sweepIntervalMs, 60_000),
+        ...common,
+      };
     case 'file':
       if (!input.cacheDir) throw new ConfigError('cacheDir', 'the file backend needs a folder (cacheDir)');
       return { type, cacheDir: input.cacheDir, ...common };

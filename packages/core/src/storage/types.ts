@@ -34,6 +34,18 @@ export interface CommonStorageOptions {
 /** In-process storage: fast, private to one process, gone when it exits. */
 export interface MemoryStorageOptions extends CommonStorageOptions {
   type: 'memory';
+  /**
+   * Most entries kept, over every namespace of the storage. A write that would pass it first
+   * drops expired entries, then the least recently written or touched ones (with one idle
+   * timeout for every session, those expire soonest). `Infinity` for no bound. Default 100000.
+   */
+  maxEntries?: number;
+  /**
+   * How often expired entries are deleted in the background, in ms (an unref'd timer: it never
+   * keeps the process alive). `0` turns the timer off; reads still drop what they find expired.
+   * Default 60000.
+   */
+  sweepIntervalMs?: number;
 }
 
 /** One JSON file per key under `cacheDir`, written atomically. */
