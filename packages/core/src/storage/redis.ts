@@ -295,7 +295,9 @@ export function createRedisDriver(options: RedisStorageOptions): BackendDriver {
     async close() {
       closed = true;
       if (!client) return; // never connected
-      if (client.isOpen) await client.close().catch(() => {});
+      // close() waits for the answers of commands sent, which a stalled or silent server never
+      // gives: wait at most timeoutMs, then drop the connection.
+      if (client.isOpen) await withTimeout(client.close(), timeoutMs, location).catch(() => {});
       try {
         client.destroy(); // stops background reconnection attempts too
       } catch {

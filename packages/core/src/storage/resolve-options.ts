@@ -1,6 +1,7 @@
 import { ConfigError } from '../errors.js';
+import { DEFAULT_COOL_DOWN_MS, DEFAULT_FAILURE_THRESHOLD, DEFAULT_MAX_IN_FLIGHT } from './breaker.js';
 import { validatePrefix } from './keys.js';
-import type { StorageOptions, StorageType } from './types.js';
+import type { BreakerOptions, StorageOptions, StorageType } from './types.js';
 
 /** The loose input `createStorage` accepts: a type, or a URL or folder the type follows from. */
 export interface StorageInput {
@@ -20,6 +21,8 @@ export interface StorageInput {
   poolSize?: number | undefined;
   /** Connect and per-operation timeout, ms; default 5000. */
   timeoutMs?: number | undefined;
+  /** Circuit breaker settings, or `false` for none (see `BreakerOptions`). */
+  breaker?: BreakerOptions | false | undefined;
   /** Memory: most entries kept; default 100000 (see `MemoryStorageOptions`). */
   maxEntries?: number | undefined;
   /** Memory: background sweep period, ms, 0 for none; default 60000. */
@@ -73,6 +76,17 @@ function wholeNumber(option: string, value: number | undefined, fallback: number
   return value;
 }
 
+function resolveBreaker(breaker: BreakerOptions | false | undefined): Required<BreakerOptions> | false {
+  if (breaker === false) return false;
+  if (breaker !== undefined && (typeof breaker !== 'object' || breaker === null))
+    throw new ConfigError('breaker', `expected an object or false, got ${JSON.stringify(breaker)}`);
+  return {
+    failureThreshold: positiveInteger('breaker.failureThreshold', breaker?.failureThreshold, DEFAULT_FAILURE_THRESHOLD),
+    coolDownMs: positiveInteger('breaker.coolDownMs', breaker?.coolDownMs, DEFAULT_COOL_DOWN_MS),
+    maxInFlight: positiveInteger('breaker.maxInFlight', breaker?.maxInFlight, DEFAULT_MAX_IN_FLIGHT),
+  };
+}
+
 /** Validates `input` and turns it into the options of exactly one backend. */
 export function resolveStorageOptions(input: StorageInput = {}): StorageOptions {
   const type = input.type ?? inferType(input);
@@ -86,6 +100,7 @@ export function resolveStorageOptions(input: StorageInput = {}): StorageOptions 
   const common = {
     prefix: validatePrefix(input.prefix ?? 'vessel'),
     timeoutMs: positiveInteger('timeoutMs', input.timeoutMs, 5000),
+    breaker: resolveBreaker(input.breaker),
   };
   switch (type) {
     case 'memory':

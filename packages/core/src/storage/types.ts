@@ -16,6 +16,32 @@ export interface StorageCapabilities {
   readonly persistent: boolean;
 }
 
+/**
+ * Circuit breaker settings of a storage (`breaker` in the storage options). One breaker guards
+ * every namespace of the storage: they share the backend connection that is failing.
+ */
+export interface BreakerOptions {
+  /**
+   * Operations in a row that time out or cannot reach the backend before the circuit opens:
+   * every operation then fails at once with `StorageUnavailableError`, without reaching the
+   * backend. Default 5.
+   */
+  failureThreshold?: number;
+  /**
+   * How long an open circuit refuses everything before it lets one operation through as a
+   * probe, in ms. The probe's success closes the circuit; its failure opens it for another
+   * cool-down. Default 1000.
+   */
+  coolDownMs?: number;
+  /**
+   * Operations that may wait for the backend at once; one more fails at once with
+   * `StorageUnavailableError` instead of queueing. This bounds what a stalled backend can hold
+   * (each waiting operation keeps its request alive) before the timeouts open the circuit.
+   * Default 1000.
+   */
+  maxInFlight?: number;
+}
+
 /** Options shared by every backend. */
 export interface CommonStorageOptions {
   /**
@@ -29,6 +55,11 @@ export interface CommonStorageOptions {
    * `StorageUnavailableError`, in milliseconds. Default 5000.
    */
   timeoutMs?: number;
+  /**
+   * The circuit breaker that fails operations at once while the backend is known bad (see
+   * `BreakerOptions` for the defaults); `false` turns it off. Not used by `memory`.
+   */
+  breaker?: BreakerOptions | false;
 }
 
 /** In-process storage: fast, private to one process, gone when it exits. */

@@ -1,0 +1,73 @@
+import { StorageUnavailableError } from '../errors.js';
+import type { BreakerOptions } from './types.js';
+
+export const DEFAULT_FAILURE_THRESHOLD = 5;
+export const DEFAULT_COOL_DOWN_MS = 1000;
+export const DEFAULT_MAX_IN_FLIGHT = 1000;
+
+/**
+ * Closed → (failureThreshold failures in a row) → open → (coolDownMs) → half-open: one probe
+ * at a time → closed on its success, open again on a failure. A probe that never reports (it
+ * did not reach the backend) is replaced after `probeTimeoutMs`.
+ */
+export class CircuitBreaker {
+  /** True while operations pass freely: the only field the hot paths read. */
+  closed = true;
+  readonly #failureThreshold: number;
+  readonly #coolDownMs: number;
+  readonly #probeTimeoutMs: number;
+  readonly #location: string;
+  #failures = 0;
+  #openUntil = 0;
+  #probeStartedAt: number | undefined;
+
+  constructor(options: Required<Omit<BreakerOptions, 'maxInFlight'>>, probeTimeoutMs: number, location: string) {
+    this.#failureThreshold = options.failureThreshold;
+    this.#coolDownMs = options.coolDownMs;
+    this.#probeTimeoutMs = probeTimeoutMs;
+    this.#location = location;
+  }
+
+  /**
+   * Undefined when an operation may start now (when open, it is then the probe); else the error
+   * to fail it with, at once.
+   */
+  refusal(): StorageUnavailableError | undefined {
+    if (this.closed) return undefined;
+    const now = Date.now();
+    const probeLost = this.#probeStartedAt !== undefined && now - this.#probeStartedAt > this.#probeTimeoutMs;
+    if (now >= this.#openUntil && (this.#probeStartedAt === undefined || probeLost)) {
+      this.#probeStartedAt = now;
+      return undefined;
+    }
+    const wait = Math.max(0, this.#openUntil - now);
+    return new StorageUnavailableError(
+      this.#location,
+      `circuit open after ${this.#failureThreshold} failures in a row (next probe in ${wait} ms)`,
+    );
+  }
+
+  /** The backend answered (an error that is not an outage counts: it answered). */
+  succeeded(): void {
+    if (this.#failures === 0 && this.closed) return;
+    this.#failures = 0;
+    this.closed = true;
+    this.#probeStartedAt = undefined;
+  }
+
+  /** An operation timed out or could not reach the backend. */
+  failed(): void {
+    if (this.closed) {
+      if (++this.#failures >= this.#failureThreshold) this.#open();
+      return;
+    }
+    // Open: what fails now was started before the circuit opened, or is the probe (or races it).
+    if (this.#probeStartedAt !== undefined) this.#open();
+  }
+
+  #open(): void {
+    this.closed = false;
+    this.#openUntil = Date.now() + this.#coolDownMs;
+    this.#probeStartedAt = undefined;
+  }
+}
