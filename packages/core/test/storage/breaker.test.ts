@@ -81,6 +81,42 @@ describe('circuit breaker: a stalled Redis fails fast and is probed back', () =>
     await storage.close();
   });
 
+  it('writes answered 503 by a stalled Redis land once it resumes; writes the open circuit refused never do', async () => {
+    // Documented in docs/storage.md ("Late writes"): the commands were in the server's socket.
+    const storage = createStorage({
+      url: redis.url,
+      prefix: runId(),
+      timeoutMs: 500,
+      breaker: { failureThreshold: 5, coolDownMs: 500 },
+    });
+    const sessions = storage.namespace('session');
+    await sessions.set('warm', 1, { ttlMs: 60_000 });
+    redis.pause();
+    let timedOut: unknown[];
+    let refused: unknown[];
+    try {
+      timedOut = await Promise.all(
+        Array.from({ length: 5 }, (_, i) => sessions.set(`sent${i}`, i, { ttlMs: 60_000 }).catch((e: unknown) => e)),
+      );
+      refused = await Promise.all(
+        Array.from({ length: 5 }, (_, i) => sessions.set(`refused${i}`, i, { ttlMs: 60_000 }).catch((e: unknown) => e)),
+      );
+    } finally {
+      redis.resume();
+    }
+    expect(timedOut.map((error) => String((error as Error).message))).toEqual(
+      Array(5).fill(`cannot reach ${redis.url}: no answer within 500 ms`),
+    );
+    expect(refused.every((error) => String((error as Error).message).includes('circuit open'))).toBe(true);
+    // The probe's answer comes after the late writes' (one connection, in order).
+    while ((await sessions.get('warm').catch(() => undefined)) === undefined) await sleep(50);
+    for (let i = 0; i < 5; i++) {
+      expect(await sessions.get(`sent${i}`)).toBe(i);
+      expect(await sessions.get(`refused${i}`)).toBeUndefined();
+    }
+    await storage.close();
+  });
+
   it('close() of a storage on a paused Redis returns within its timeout', async () => {
     const storage = createStorage({ url: redis.url, prefix: runId(), timeoutMs: 500 });
     await storage.namespace('session').set('ada', 1, { ttlMs: 60_000 });
