@@ -18,6 +18,8 @@ export class CircuitBreaker {
   readonly #probeTimeoutMs: number;
   readonly #location: string;
   #failures = 0;
+  /** Why the last failure failed, for the refusals' message: what the operator must fix. */
+  #lastReason = '';
   #openUntil = 0;
   #probeStartedAt: number | undefined;
 
@@ -43,7 +45,7 @@ export class CircuitBreaker {
     const wait = Math.max(0, this.#openUntil - now);
     return new StorageUnavailableError(
       this.#location,
-      `circuit open after ${this.#failureThreshold} failures in a row (next probe in ${wait} ms)`,
+      `circuit open after ${this.#failureThreshold} failures in a row, the last: ${this.#lastReason} (next probe in ${wait} ms)`,
     );
   }
 
@@ -55,14 +57,21 @@ export class CircuitBreaker {
     this.#probeStartedAt = undefined;
   }
 
-  /** An operation timed out or could not reach the backend. */
-  failed(): void {
+  /** An operation timed out or could not reach the backend; `error` says why. */
+  failed(error: unknown): void {
+    this.#lastReason = this.#reasonOf(error);
     if (this.closed) {
       if (++this.#failures >= this.#failureThreshold) this.#open();
       return;
     }
     // Open: what fails now was started before the circuit opened, or is the probe (or races it).
     if (this.#probeStartedAt !== undefined) this.#open();
+  }
+
+  #reasonOf(error: unknown): string {
+    const message = error instanceof Error ? error.message : String(error);
+    const prefix = `cannot reach ${this.#location}: `;
+    return message.startsWith(prefix) ? message.slice(prefix.length) : message;
   }
 
   #open(): void {

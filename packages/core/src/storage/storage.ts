@@ -59,12 +59,15 @@ export function createStorage(input: StorageInput = {}): Storage {
           driver.location,
         )
       : undefined;
-  const isUnavailable = (error: unknown): boolean =>
-    error instanceof StorageUnavailableError || driver.translateError(error) instanceof StorageUnavailableError;
+  /** `error` as callers see it when it means the backend cannot be reached; else undefined. */
+  const unavailable = (error: unknown): StorageUnavailableError | undefined => {
+    const translated = error instanceof VesselError ? error : driver.translateError(error);
+    return translated instanceof StorageUnavailableError ? translated : undefined;
+  };
   const guard = breaker && {
     breaker,
     maxInFlight: (breakerOptions !== false && breakerOptions.maxInFlight) || DEFAULT_MAX_IN_FLIGHT,
-    isUnavailable,
+    unavailable,
   };
   const context: NamespaceContext = {
     driver,
@@ -85,7 +88,7 @@ export function createStorage(input: StorageInput = {}): Storage {
         (error: unknown) => {
           connecting = undefined;
           const failure = error instanceof VesselError ? error : driver.translateError(error);
-          if (failure instanceof StorageUnavailableError) breaker?.failed();
+          if (failure instanceof StorageUnavailableError) breaker?.failed(failure);
           throw failure;
         },
       );
@@ -114,7 +117,7 @@ export function createStorage(input: StorageInput = {}): Storage {
         await withTimeout(driver.ping(), options.timeoutMs ?? 5000, driver.location);
       } catch (error) {
         const failure = error instanceof VesselError ? error : driver.translateError(error);
-        if (isUnavailable(failure)) breaker?.failed();
+        if (failure instanceof StorageUnavailableError) breaker?.failed(failure);
         throw failure;
       }
       breaker?.succeeded();

@@ -34,8 +34,11 @@ export interface DeadlineGuard {
   readonly breaker: CircuitBreaker;
   /** Operations waiting at once, at most; one more is refused. */
   readonly maxInFlight: number;
-  /** True when a backend error means the backend cannot be reached (it did not answer). */
-  isUnavailable(error: unknown): boolean;
+  /**
+   * The error callers see for a backend error when it means the backend cannot be reached (it
+   * did not answer), else undefined.
+   */
+  unavailable(error: unknown): Error | undefined;
 }
 
 /**
@@ -133,7 +136,8 @@ export class OperationDeadlines {
   #report(error: unknown): void {
     const guard = this.#guard;
     if (guard === undefined) return;
-    if (guard.isUnavailable(error)) guard.breaker.failed();
+    const unavailable = guard.unavailable(error);
+    if (unavailable) guard.breaker.failed(unavailable);
     else guard.breaker.succeeded();
   }
 
@@ -165,8 +169,9 @@ export class OperationDeadlines {
       if (reject === undefined) continue;
       pending.reject = undefined;
       this.#inFlight--;
-      this.#guard?.breaker.failed();
-      reject(new StorageUnavailableError(this.#location, `no answer within ${this.#timeoutMs} ms`));
+      const error = new StorageUnavailableError(this.#location, `no answer within ${this.#timeoutMs} ms`);
+      this.#guard?.breaker.failed(error);
+      reject(error);
     }
     this.#dropSettled();
     const next = this.#queue[this.#head];
