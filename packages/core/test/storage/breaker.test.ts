@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError, createStorage, StorageUnavailableError } from '@vessel/core';
@@ -149,7 +150,8 @@ describe('close() against a server that accepts connections and never answers', 
 
   beforeAll(async () => {
     server = net.createServer((socket) => {
-      sockets.add(socket); // read nothing, write nothing
+      sockets.add(socket);
+      socket.resume(); // reads and drops what it is sent, answers nothing
       socket.on('error', () => {});
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -161,14 +163,18 @@ describe('close() against a server that accepts connections and never answers', 
     await new Promise((resolve) => server.close(resolve));
   });
 
-  it('redis: the operation fails within timeoutMs and close() returns within its deadline', async () => {
+  it('redis: the operation fails within timeoutMs, close() returns within its deadline and drops the connection', async () => {
     const storage = createStorage({ url: `redis://127.0.0.1:${port}`, timeoutMs: 500 });
     const error = await storage
       .namespace('session')
       .get('ada')
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StorageUnavailableError);
+    expect(sockets.size).toBeGreaterThan(0);
     expect(await within(storage.close(), 5000)).toBe('closed');
+    // The client's socket is gone too: nothing keeps a CLI run or a shutting-down app alive.
+    const dropped = Promise.all([...sockets].map((socket) => (socket.destroyed ? undefined : once(socket, 'close'))));
+    expect(await within(dropped, 5000)).toBe('closed');
   });
 
   it('postgres: the operation fails within timeoutMs and close() returns within its deadline', async () => {
