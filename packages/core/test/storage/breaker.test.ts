@@ -177,6 +177,25 @@ describe('close() against a server that accepts connections and never answers', 
     expect(await within(dropped, 5000)).toBe('closed');
   });
 
+  it('postgres: the same breaker trips on connections that never complete, then fails at once', async () => {
+    const storage = createStorage({
+      url: `postgres://vessel@127.0.0.1:${port}/test`,
+      timeoutMs: 300,
+      breaker: { failureThreshold: 3, coolDownMs: 60_000 },
+    });
+    const sessions = storage.namespace('session');
+    for (let i = 0; i < 3; i++) {
+      const error = (await sessions.get('ada').catch((e: unknown) => e)) as Error;
+      expect(error).toBeInstanceOf(StorageUnavailableError);
+      expect(error.message).not.toContain('circuit open');
+    }
+    const started = performance.now();
+    const error = (await sessions.set('ada', 1).catch((e: unknown) => e)) as Error;
+    expect(error.message).toContain('circuit open after 3 failures in a row');
+    expect(performance.now() - started).toBeLessThan(50);
+    await storage.close();
+  });
+
   it('postgres: the operation fails within timeoutMs and close() returns within its deadline', async () => {
     const storage = createStorage({ url: `postgres://vessel@127.0.0.1:${port}/test`, timeoutMs: 500 });
     const error = await storage
