@@ -16,8 +16,10 @@ type RecordMap = Map<string, MemoryRecord>;
 /** Stores a record as the most recent write (see `createMemoryDriver`). */
 type PutRecord = (key: string, record: MemoryRecord) => void;
 
-const DEFAULT_MAX_ENTRIES = 100_000;
-const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
+/** Default `maxEntries` of the memory backend: entries kept at most, over all namespaces. */
+export const DEFAULT_MAX_ENTRIES = 100_000;
+/** Default `sweepIntervalMs` of the memory backend: ms between background deletions of expired entries. */
+export const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
 
 function inRange(key: string, range: KeyRange): boolean {
   return key >= range.start && key < range.end;

@@ -1,6 +1,7 @@
 import { ConfigError } from '../errors.js';
 import { DEFAULT_COOL_DOWN_MS, DEFAULT_FAILURE_THRESHOLD, DEFAULT_MAX_IN_FLIGHT } from './breaker.js';
 import { validatePrefix } from './keys.js';
+import { DEFAULT_MAX_ENTRIES, DEFAULT_SWEEP_INTERVAL_MS } from './memory.js';
 import type { BreakerOptions, StorageOptions, StorageType } from './types.js';
 
 /** The loose input `createStorage` accepts: a type, or a URL or folder the type follows from. */
@@ -106,8 +107,11 @@ export function resolveStorageOptions(input: StorageInput = {}): StorageOptions 
     case 'memory':
       return {
         type,
-        maxEntries: input.maxEntries === Infinity ? Infinity : positiveInteger('maxEntries', input.maxEntries, 100_000),
-        sweepIntervalMs: wholeNumber('sweepIntervalMs', input.sweepIntervalMs, 60_000),
+        maxEntries:
+          input.maxEntries === Infinity
+            ? Infinity
+            : positiveInteger('maxEntries', input.maxEntries, DEFAULT_MAX_ENTRIES),
+        sweepIntervalMs: wholeNumber('sweepIntervalMs', input.sweepIntervalMs, DEFAULT_SWEEP_INTERVAL_MS),
         ...common,
       };
     case 'file':
