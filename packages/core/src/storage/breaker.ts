@@ -4,7 +4,7 @@ import type { BreakerOptions } from './types.js';
 /** Default `breaker.failureThreshold`: failures in a row that open the circuit. */
 export const DEFAULT_FAILURE_THRESHOLD = 5;
 /** Default `breaker.coolDownMs`: ms an open circuit waits before its probe. */
-export const DEFAULT_COOL_DOWN_MS = 1000;
+export const DEFAULT_COOL_DOWN_MS = 250;
 /** Default `breaker.maxInFlight`: operations that may wait for the backend at once. */
 export const DEFAULT_MAX_IN_FLIGHT = 1000;
 

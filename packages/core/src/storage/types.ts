@@ -30,7 +30,7 @@ export interface BreakerOptions {
   /**
    * How long an open circuit refuses everything before it lets one operation through as a
    * probe, in ms. The probe's success closes the circuit; its failure opens it for another
-   * cool-down. Default 1000.
+   * cool-down. Default 250.
    */
   coolDownMs?: number;
   /**
