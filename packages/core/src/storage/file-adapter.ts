@@ -1,8 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { constants } from 'node:fs';
 import { type FileHandle, mkdir, open, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { KeyvStoreAdapter } from 'keyv';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, RealFolders } from './private-paths.js';
 import { readRecordExpiry } from './record.js';
 
 /**
@@ -75,12 +77,25 @@ export function encodeEntryFile(fullKey: string, record: string): string {
   return `${JSON.stringify({ key: fullKey })}\n${record}`;
 }
 
-/** Opens `file` for reading; undefined when it does not exist. */
+/** Opening for reading never follows a symlink at the file itself (ELOOP instead). */
+const READ_NO_FOLLOW = constants.O_RDONLY | constants.O_NOFOLLOW;
+
+/**
+ * Opens `file` for reading; undefined when it does not exist. A symlink there is an error
+ * naming it (code `ELOOP`), never followed: a store file planted as a link would read, and
+ * then rewrite, whatever it points at.
+ */
 export async function openIfExists(file: string): Promise<FileHandle | undefined> {
   try {
-    return await open(file, 'r');
+    return await open(file, READ_NO_FOLLOW);
   } catch (error) {
     if (isMissing(error)) return undefined;
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP') {
+      throw Object.assign(new Error(`${file} is a symbolic link; Vessel does not follow links inside its store`), {
+        code: 'ELOOP',
+        cause: error,
+      });
+    }
     throw error;
   }
 }
@@ -123,12 +138,14 @@ export async function readEntryFile(file: string): Promise<StoredFile | undefine
 export async function writeAtomically(file: string, text: string, replacing?: number): Promise<boolean> {
   const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   try {
+    // `wx` never follows a symlink; the mode (0600) passes through rename to the entry file.
     try {
-      await writeFile(temp, text, { flag: 'wx' });
+      await writeFile(temp, text, { flag: 'wx', mode: PRIVATE_FILE_MODE });
     } catch (error) {
       if (!isMissing(error)) throw error;
-      await mkdir(path.dirname(file), { recursive: true }); // first entry of this leaf folder
-      await writeFile(temp, text, { flag: 'wx' });
+      // First entry of this leaf folder: the folders made are the owner's only.
+      await mkdir(path.dirname(file), { recursive: true, mode: PRIVATE_DIR_MODE });
+      await writeFile(temp, text, { flag: 'wx', mode: PRIVATE_FILE_MODE });
     }
     if (replacing !== undefined && (await inodeOf(file)) !== replacing) {
       await rm(temp, { force: true });
@@ -277,16 +294,29 @@ export class FileAdapter extends EventEmitter implements KeyvStoreAdapter {
   opts: { dialect: 'file'; url: string };
   namespace?: string | undefined;
   readonly #root: string;
+  readonly #folders: RealFolders;
 
-  /** `root` is the storage's `cacheDir`, already resolved. */
-  constructor(root: string) {
+  /**
+   * `root` is the storage's `cacheDir`, already resolved; `folders` the storage's record of
+   * the folders under it checked not to be symlinks.
+   */
+  constructor(root: string, folders = new RealFolders(root, `file ${root}`)) {
     super();
     this.#root = root;
+    this.#folders = folders;
     this.opts = { dialect: 'file', url: `file://${root}` };
   }
 
+  /** The entry file of `key`, once the folders above it are known not to be symlinks. */
+  async #entryFile(key: string): Promise<string> {
+    const file = entryFileOf(this.#root, key);
+    const checking = this.#folders.checkParentOf(file);
+    if (checking) await checking;
+    return file;
+  }
+
   async get<Value>(key: string): Promise<Value | undefined> {
-    const stored = await readEntryFile(entryFileOf(this.#root, key));
+    const stored = await readEntryFile(await this.#entryFile(key));
     // A header naming another key is a hash collision or a foreign file: not this entry.
     return stored?.key === key ? (stored.record as Value) : undefined;
   }
@@ -295,18 +325,18 @@ export class FileAdapter extends EventEmitter implements KeyvStoreAdapter {
     if (typeof value !== 'string') {
       throw new TypeError(`the file store keeps serialized text; got ${typeof value} for ${JSON.stringify(key)}`);
     }
-    await writeAtomically(entryFileOf(this.#root, key), encodeEntryFile(key, value));
+    await writeAtomically(await this.#entryFile(key), encodeEntryFile(key, value));
   }
 
   async delete(key: string): Promise<boolean> {
-    const file = entryFileOf(this.#root, key);
+    const file = await this.#entryFile(key);
     const stored = await readEntryFile(file);
     if (stored?.key !== key) return false;
     return removeFile(file);
   }
 
   async has(key: string): Promise<boolean> {
-    const stored = await readEntryFile(entryFileOf(this.#root, key));
+    const stored = await readEntryFile(await this.#entryFile(key));
     if (stored?.key !== key) return false;
     const expiresAt = readRecordExpiry(stored.record);
     return expiresAt === null || expiresAt > Date.now();

@@ -3,6 +3,7 @@ import { type FileHandle, mkdir, open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isMissing, openIfExists, removeFile } from './file-adapter.js';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './private-paths.js';
 
 /**
  * Host-wide locks as files: `<lockDir>/<sha256 of the lock key>.lock`, created with an
@@ -126,12 +127,12 @@ export class LockFolder {
   async #createExclusive(file: string, content: string, folderMade = false): Promise<boolean> {
     let handle: FileHandle;
     try {
-      handle = await open(file, 'wx');
+      handle = await open(file, 'wx', PRIVATE_FILE_MODE);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EEXIST') return false;
       if (code !== 'ENOENT' || folderMade) throw error;
-      await mkdir(this.#dir, { recursive: true }); // first lock, or someone removed the folder
+      await mkdir(this.#dir, { recursive: true, mode: PRIVATE_DIR_MODE }); // first lock, or someone removed the folder
       return this.#createExclusive(file, content, true);
     }
     try {

@@ -21,6 +21,7 @@ import {
 } from './file-adapter.js';
 import { LockFolder } from './file-lock.js';
 import type { KeyRange } from './keys.js';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, RealFolders } from './private-paths.js';
 import { readRecordExpiry, withRecordExpiry } from './record.js';
 import { withTimeout } from './timeout.js';
 import type { FileStorageOptions } from './types.js';
@@ -83,17 +84,31 @@ export function createFileDriver(options: FileStorageOptions): BackendDriver {
   const root = path.resolve(options.cacheDir);
   const location = `file ${root}`;
   const timeoutMs = options.timeoutMs ?? 5000;
-  const locks = new LockFolder(path.join(root, 'lock'));
+  const lockDir = path.join(root, 'lock');
+  const locks = new LockFolder(lockDir);
+  // Every folder inside `root` is checked once not to be a symlink (`root` itself may be one).
+  const folders = new RealFolders(root, location);
   let connected = false;
+
+  async function checkFolder(folder: string): Promise<void> {
+    const checking = folders.check(folder);
+    if (checking) await checking;
+  }
 
   const unavailable = (error: unknown): StorageUnavailableError =>
     error instanceof StorageUnavailableError
       ? error
       : new StorageUnavailableError(location, (error as Error).message, { cause: error });
 
-  /** The leaf folders of the namespace dir that `range` lives in (several prefixes may share it). */
-  const leavesOf = (range: KeyRange, from?: string): AsyncGenerator<LeafFolder> =>
-    leafFolders(path.join(root, namespaceDirOf(range.start)), from);
+  /**
+   * The leaf folders of the namespace dir that `range` lives in (several prefixes may share it).
+   * The walk itself skips symlinked `ab`/`cd` folders (it lists real folders only).
+   */
+  async function* leavesOf(range: KeyRange, from?: string): AsyncGenerator<LeafFolder> {
+    const namespaceDir = path.join(root, namespaceDirOf(range.start));
+    await checkFolder(namespaceDir);
+    yield* leafFolders(namespaceDir, from);
+  }
 
   /** Deletes the files `names` of `dir` that were last written before `now - STALE_TEMP_MS`. */
   async function removeStale(dir: string, names: readonly string[], now: number): Promise<void> {
@@ -111,13 +126,14 @@ export function createFileDriver(options: FileStorageOptions): BackendDriver {
   async function removeCrashLeftovers(now: number): Promise<void> {
     const probes = (await readdir(root)).filter((name) => PROBE_PATTERN.test(name));
     await removeStale(root, probes, now);
+    await checkFolder(lockDir);
     await locks.removeExpired();
   }
 
   async function checkWritable(): Promise<void> {
     // A real write, not `access`: it also catches a full disk and a read-only mount.
     const probe = path.join(root, `.probe.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-    await writeFile(probe, '', { flag: 'wx' });
+    await writeFile(probe, '', { flag: 'wx', mode: PRIVATE_FILE_MODE });
     await unlink(probe);
   }
 
@@ -130,7 +146,8 @@ export function createFileDriver(options: FileStorageOptions): BackendDriver {
     async connect() {
       if (connected) return;
       const connecting = (async () => {
-        await mkdir(root, { recursive: true });
+        // Only the folders made here are private: an existing cacheDir keeps its mode.
+        await mkdir(root, { recursive: true, mode: PRIVATE_DIR_MODE });
         await checkWritable();
       })();
       try {
@@ -149,7 +166,7 @@ export function createFileDriver(options: FileStorageOptions): BackendDriver {
       }
     },
 
-    createAdapter: () => new FileAdapter(root),
+    createAdapter: () => new FileAdapter(root, folders),
 
     async scanPage({ range, cursor, limit, includeExpired, now, keysOnly }: ScanPageRequest): Promise<ScanPage> {
       if (cursor !== null && !CURSOR_PATTERN.test(cursor)) {
@@ -186,6 +203,7 @@ export function createFileDriver(options: FileStorageOptions): BackendDriver {
 
     async touch(fullKey, expiresAt, now) {
       const file = entryFileOf(root, fullKey);
+      await folders.checkParentOf(file);
       for (let attempt = 0; attempt < TOUCH_ATTEMPTS; attempt++) {
         const stored = await readEntryFile(file);
         if (stored?.key !== fullKey || !isLive(readRecordExpiry(stored.record), now)) return false;
@@ -225,9 +243,18 @@ export function createFileDriver(options: FileStorageOptions): BackendDriver {
       );
     },
 
-    tryLock: (lockKey, token, ttlMs) => locks.tryLock(lockKey, token, ttlMs),
-    unlock: (lockKey, token) => locks.unlock(lockKey, token),
-    extendLock: (lockKey, token, ttlMs) => locks.extend(lockKey, token, ttlMs),
+    tryLock: async (lockKey, token, ttlMs) => {
+      await checkFolder(lockDir);
+      return locks.tryLock(lockKey, token, ttlMs);
+    },
+    unlock: async (lockKey, token) => {
+      await checkFolder(lockDir);
+      return locks.unlock(lockKey, token);
+    },
+    extendLock: async (lockKey, token, ttlMs) => {
+      await checkFolder(lockDir);
+      return locks.extend(lockKey, token, ttlMs);
+    },
 
     translateError(error) {
       const code = (error as NodeJS.ErrnoException | null)?.code;

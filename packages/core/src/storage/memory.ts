@@ -13,6 +13,14 @@ interface MemoryRecord {
 
 type RecordMap = Map<string, MemoryRecord>;
 
+/** Stores a record as the most recent write (see `createMemoryDriver`). */
+type PutRecord = (key: string, record: MemoryRecord) => void;
+
+/** Default `maxEntries` of the memory backend: entries kept at most, over all namespaces. */
+export const DEFAULT_MAX_ENTRIES = 100_000;
+/** Default `sweepIntervalMs` of the memory backend: ms between background deletions of expired entries. */
+export const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
+
 function inRange(key: string, range: KeyRange): boolean {
   return key >= range.start && key < range.end;
 }
@@ -26,10 +34,12 @@ class MemoryAdapter extends EventEmitter implements KeyvStoreAdapter {
   opts = { dialect: 'memory' };
   namespace?: string | undefined;
   readonly #records: RecordMap;
+  readonly #put: PutRecord;
 
-  constructor(records: RecordMap) {
+  constructor(records: RecordMap, put: PutRecord) {
     super();
     this.#records = records;
+    this.#put = put;
   }
 
   async get<Value>(key: string): Promise<Value | undefined> {
@@ -37,7 +47,7 @@ class MemoryAdapter extends EventEmitter implements KeyvStoreAdapter {
   }
 
   async set(key: string, raw: string): Promise<void> {
-    this.#records.set(key, { raw, expiresAt: readRecordExpiry(raw) });
+    this.#put(key, { raw, expiresAt: readRecordExpiry(raw) });
   }
 
   async delete(key: string): Promise<boolean> {
@@ -49,10 +59,43 @@ class MemoryAdapter extends EventEmitter implements KeyvStoreAdapter {
   }
 }
 
-/** In-process backend: one map per storage; locks exclude only this process. */
-export function createMemoryDriver(_options: MemoryStorageOptions): BackendDriver {
+/**
+ * In-process backend: one map per storage; locks exclude only this process.
+ *
+ * Expired entries are deleted by an unref'd timer every `sweepIntervalMs`, and the map never
+ * holds more than `maxEntries`: a write into a full map deletes the expired entries, then the
+ * least recently written or touched ones (the map keeps write order: a write moves its key to
+ * the end). Room is made for 1% of `maxEntries` at a time, so the full pass is paid once per
+ * that many writes, not on each.
+ */
+export function createMemoryDriver(options: MemoryStorageOptions): BackendDriver {
   const records: RecordMap = new Map();
   const locks = new Map<string, { token: string; expiresAt: number }>();
+  const maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
+  const sweepIntervalMs = options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
+  const roomPerEviction = Number.isFinite(maxEntries) ? Math.max(1, Math.floor(maxEntries / 100)) : 0;
+
+  function deleteExpired(now: number): void {
+    for (const [key, record] of records) if (!isLive(record, now)) records.delete(key);
+    for (const [key, lock] of locks) if (lock.expiresAt <= now) locks.delete(key);
+  }
+
+  function makeRoom(): void {
+    deleteExpired(Date.now());
+    let excess = records.size - (maxEntries - roomPerEviction);
+    for (const key of records.keys()) {
+      if (excess-- <= 0) break;
+      records.delete(key); // the oldest write
+    }
+  }
+
+  const put: PutRecord = (key, record) => {
+    if (!records.delete(key) && records.size >= maxEntries) makeRoom();
+    records.set(key, record);
+  };
+
+  const sweepTimer = sweepIntervalMs > 0 ? setInterval(() => deleteExpired(Date.now()), sweepIntervalMs) : undefined;
+  sweepTimer?.unref();
 
   return {
     type: 'memory',
@@ -61,7 +104,7 @@ export function createMemoryDriver(_options: MemoryStorageOptions): BackendDrive
     embedsExpiry: true,
     async connect() {},
     async ping() {},
-    createAdapter: () => new MemoryAdapter(records),
+    createAdapter: () => new MemoryAdapter(records, put),
 
     async read(fullKey) {
       return records.get(fullKey)?.raw;
@@ -95,14 +138,14 @@ export function createMemoryDriver(_options: MemoryStorageOptions): BackendDrive
     async compareAndSet(fullKey, expectedRaw, raw, expiresAt) {
       // Usually the very string handed out by `read`, so this compares one pointer.
       if (records.get(fullKey)?.raw !== expectedRaw) return false;
-      records.set(fullKey, { raw, expiresAt });
+      put(fullKey, { raw, expiresAt });
       return true;
     },
 
     async touch(fullKey, expiresAt, now) {
       const record = records.get(fullKey);
       if (!record || !isLive(record, now)) return false;
-      records.set(fullKey, { raw: withRecordExpiry(record.raw, expiresAt), expiresAt });
+      put(fullKey, { raw: withRecordExpiry(record.raw, expiresAt), expiresAt });
       return true;
     },
 
@@ -143,6 +186,7 @@ export function createMemoryDriver(_options: MemoryStorageOptions): BackendDrive
     translateError: (error) => error,
 
     async close() {
+      clearInterval(sweepTimer);
       records.clear();
       locks.clear();
     },

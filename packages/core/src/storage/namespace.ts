@@ -77,6 +77,7 @@ export class StorageNamespace implements Namespace {
   }
 
   async set(key: string, value: unknown, options: SetOptions = {}): Promise<void> {
+    this.#admit();
     const fullKey = this.#fullKey(key);
     if (value === undefined) throw new TypeError(`cannot store undefined under "${key}": use delete()`);
     const ttlMs = validTtl(options.ttlMs);
@@ -112,6 +113,7 @@ export class StorageNamespace implements Namespace {
     let expiresAt: number | null;
     const { driver } = this.#context;
     try {
+      this.#admit();
       fullKey = this.#fullKey(key);
       const ttlMs = validTtl(options.ttlMs);
       if (value === undefined) throw new TypeError(`cannot store undefined under "${key}": use delete()`);
@@ -145,6 +147,7 @@ export class StorageNamespace implements Namespace {
   }
 
   async delete(key: string): Promise<boolean> {
+    this.#admit();
     const fullKey = this.#fullKey(key);
     try {
       const keyv = await this.#store();
@@ -287,6 +290,8 @@ export class StorageNamespace implements Namespace {
    * every extra promise costs each cache hit and session load).
    */
   #read<Result>(key: string, shape: (record: DecodedRecord) => Result | undefined): Promise<Result | undefined> {
+    const refused = this.#context.deadlines?.refusal();
+    if (refused !== undefined) return Promise.reject(refused);
     if (this.#context.driver.read === undefined || !this.#context.isReady()) return this.#readSlowly(key, shape);
     try {
       return this.#readDirect(key, this.#fullKey(key), shape);
@@ -380,12 +385,23 @@ export class StorageNamespace implements Namespace {
     return keyv;
   }
 
+  /**
+   * Throws the breaker's `StorageUnavailableError` when an operation must not start now (the
+   * circuit is open, or too many are waiting): it fails at once instead of joining the queue
+   * of a backend known not to answer.
+   */
+  #admit(): void {
+    const refused = this.#context.deadlines?.refusal();
+    if (refused !== undefined) throw refused;
+  }
+
   #bounded<T>(operation: Promise<T>): Promise<T> {
     const { deadlines } = this.#context;
     return deadlines ? deadlines.bound(operation) : operation;
   }
 
   async #run<T>(operation: () => Promise<T>): Promise<T> {
+    this.#admit();
     try {
       if (!this.#context.isReady()) await this.#context.ready();
       return await operation();

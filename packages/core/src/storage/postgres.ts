@@ -4,7 +4,13 @@ import { ConfigError, StorageUnavailableError } from '../errors.js';
 import type { BackendDriver, RawEntry, ScanPageRequest } from './driver.js';
 import { maskUrl } from './mask-url.js';
 import { NETWORK_ERROR_CODES, reasonOf } from './network-errors.js';
+import { withTimeout } from './timeout.js';
 import type { PostgresStorageOptions } from './types.js';
+
+/** The slice of a pooled client `close` needs to drop its socket (pg keeps it at `connection.stream`). */
+interface PoolClientSocket {
+  connection?: { stream?: { destroy(): void } };
+}
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 /** Server time in ms, so locks mean the same on every host whatever its clock says. */
@@ -231,7 +237,18 @@ export function createPostgresDriver(options: PostgresStorageOptions): BackendDr
     async close() {
       connected = false;
       closed = true;
-      if (pool && !pool.ended) await pool.end();
+      if (!pool || pool.ended) return;
+      // end() waits for every connection's goodbye, which a stalled server never answers:
+      // wait at most timeoutMs, then drop the sockets.
+      const ending = pool.end();
+      try {
+        await withTimeout(ending, timeoutMs, location);
+      } catch {
+        ending.catch(() => {});
+        for (const client of (pool as unknown as { _clients?: PoolClientSocket[] })._clients ?? []) {
+          client.connection?.stream?.destroy();
+        }
+      }
     },
   };
 }

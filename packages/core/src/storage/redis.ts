@@ -303,7 +303,13 @@ export function createRedisDriver(options: RedisStorageOptions): BackendDriver {
     async close() {
       closed = true;
       if (!client) return; // never connected
-      if (client.isOpen) await client.close().catch(() => {});
+      // Let commands in flight get their answers, for at most timeoutMs: a PING is answered after
+      // them. Not client.close(): it waits for those answers without a bound (a stalled or
+      // silent server never gives them), and a client it has begun closing can no longer be
+      // destroyed, so its socket would stay open.
+      const nodes = seeds ? await masters().catch(() => []) : [client as Client];
+      const answered = nodes.filter((node) => node.isReady).map((node) => node.ping());
+      await withTimeout(Promise.all(answered), timeoutMs, location).catch(() => {});
       try {
         client.destroy(); // stops background reconnection attempts too
       } catch {

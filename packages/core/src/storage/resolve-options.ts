@@ -1,6 +1,8 @@
 import { ConfigError } from '../errors.js';
+import { DEFAULT_COOL_DOWN_MS, DEFAULT_FAILURE_THRESHOLD, DEFAULT_MAX_IN_FLIGHT } from './breaker.js';
 import { validatePrefix } from './keys.js';
-import type { StorageOptions, StorageType } from './types.js';
+import { DEFAULT_MAX_ENTRIES, DEFAULT_SWEEP_INTERVAL_MS } from './memory.js';
+import type { BreakerOptions, StorageOptions, StorageType } from './types.js';
 
 /** The loose input `createStorage` accepts: a type, or a URL or folder the type follows from. */
 export interface StorageInput {
@@ -20,6 +22,12 @@ export interface StorageInput {
   poolSize?: number | undefined;
   /** Connect and per-operation timeout, ms; default 5000. */
   timeoutMs?: number | undefined;
+  /** Circuit breaker settings, or `false` for none (see `BreakerOptions`). */
+  breaker?: BreakerOptions | false | undefined;
+  /** Memory: most entries kept; default 100000 (see `MemoryStorageOptions`). */
+  maxEntries?: number | undefined;
+  /** Memory: background sweep period, ms, 0 for none; default 60000. */
+  sweepIntervalMs?: number | undefined;
 }
 
 /** Every backend type, in documentation order. */
@@ -62,6 +70,24 @@ function positiveInteger(option: string, value: number | undefined, fallback: nu
   return value;
 }
 
+function wholeNumber(option: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 0)
+    throw new ConfigError(option, `expected a whole number >= 0, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function resolveBreaker(breaker: BreakerOptions | false | undefined): Required<BreakerOptions> | false {
+  if (breaker === false) return false;
+  if (breaker !== undefined && (typeof breaker !== 'object' || breaker === null))
+    throw new ConfigError('breaker', `expected an object or false, got ${JSON.stringify(breaker)}`);
+  return {
+    failureThreshold: positiveInteger('breaker.failureThreshold', breaker?.failureThreshold, DEFAULT_FAILURE_THRESHOLD),
+    coolDownMs: positiveInteger('breaker.coolDownMs', breaker?.coolDownMs, DEFAULT_COOL_DOWN_MS),
+    maxInFlight: positiveInteger('breaker.maxInFlight', breaker?.maxInFlight, DEFAULT_MAX_IN_FLIGHT),
+  };
+}
+
 /** Validates `input` and turns it into the options of exactly one backend. */
 export function resolveStorageOptions(input: StorageInput = {}): StorageOptions {
   const type = input.type ?? inferType(input);
@@ -75,10 +101,19 @@ export function resolveStorageOptions(input: StorageInput = {}): StorageOptions 
   const common = {
     prefix: validatePrefix(input.prefix ?? 'vessel'),
     timeoutMs: positiveInteger('timeoutMs', input.timeoutMs, 5000),
+    breaker: resolveBreaker(input.breaker),
   };
   switch (type) {
     case 'memory':
-      return { type, ...common };
+      return {
+        type,
+        maxEntries:
+          input.maxEntries === Infinity
+            ? Infinity
+            : positiveInteger('maxEntries', input.maxEntries, DEFAULT_MAX_ENTRIES),
+        sweepIntervalMs: wholeNumber('sweepIntervalMs', input.sweepIntervalMs, DEFAULT_SWEEP_INTERVAL_MS),
+        ...common,
+      };
     case 'file':
       if (!input.cacheDir) throw new ConfigError('cacheDir', 'the file backend needs a folder (cacheDir)');
       return { type, cacheDir: input.cacheDir, ...common };

@@ -5,6 +5,7 @@ import sqlite3 from 'sqlite3';
 import { StorageUnavailableError } from '../errors.js';
 import type { BackendDriver, RawEntry, ScanPageRequest } from './driver.js';
 import type { KeyRange } from './keys.js';
+import { createPrivateFile, isRealPath, PRIVATE_DIR_MODE } from './private-paths.js';
 import type { SqliteStorageOptions } from './types.js';
 
 /** Rows deleted per statement by `sweep` and `clear`, so other writers get the lock in between. */
@@ -156,6 +157,9 @@ export function sqliteFileOf(options: SqliteStorageOptions): string {
   return path.resolve(options.cacheDir ?? '.', 'vessel.sqlite');
 }
 
+/** The database file and the files SQLite keeps beside it (suffixes). */
+const SQLITE_FILES = ['', '-wal', '-shm', '-journal'];
+
 /** SQLite backend: one WAL-mode file shared by the app, other processes and the CLI; host-wide locks. */
 export function createSqliteDriver(options: SqliteStorageOptions): BackendDriver {
   const file = sqliteFileOf(options);
@@ -185,6 +189,10 @@ export function createSqliteDriver(options: SqliteStorageOptions): BackendDriver
     }
   }
 
+  async function refuseLink(target: string): Promise<void> {
+    await isRealPath(target, location);
+  }
+
   return {
     type: 'sqlite',
     capabilities: { nativeTtl: false, touchWithoutRewrite: true, lockScope: 'host', persistent: true },
@@ -194,7 +202,12 @@ export function createSqliteDriver(options: SqliteStorageOptions): BackendDriver
     async connect() {
       if (connection) return;
       try {
-        await mkdir(path.dirname(file), { recursive: true });
+        await mkdir(path.dirname(file), { recursive: true, mode: PRIVATE_DIR_MODE });
+        // SQLite would create the database 0644 and gives its -wal/-shm/-journal the database's
+        // mode, so a database made 0600 here keeps all four private. It follows symlinks: a
+        // link planted at any of them is refused instead.
+        for (const companion of SQLITE_FILES) await refuseLink(`${file}${companion}`);
+        await createPrivateFile(file);
         const opened = await Connection.open(file, busyTimeoutMs);
         try {
           // WAL lets the CLI read while the app writes; NORMAL sync is safe against process

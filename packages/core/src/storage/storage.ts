@@ -1,4 +1,5 @@
-import { VesselError } from '../errors.js';
+import { StorageUnavailableError, VesselError } from '../errors.js';
+import { CircuitBreaker, DEFAULT_COOL_DOWN_MS, DEFAULT_FAILURE_THRESHOLD, DEFAULT_MAX_IN_FLIGHT } from './breaker.js';
 import type { BackendDriver } from './driver.js';
 import { createFileDriver } from './file.js';
 import { validateNamespace } from './keys.js';
@@ -45,11 +46,34 @@ export function createStorage(input: StorageInput = {}): Storage {
   let closed = false;
 
   const timeoutMs = options.type === 'memory' ? 0 : (options.timeoutMs ?? 5000);
+  const breakerOptions = options.type === 'memory' ? false : (options.breaker ?? {});
+  // The breaker sees what the deadlines see: every single-key operation, of every namespace.
+  const breaker =
+    timeoutMs > 0 && breakerOptions !== false
+      ? new CircuitBreaker(
+          {
+            failureThreshold: breakerOptions.failureThreshold ?? DEFAULT_FAILURE_THRESHOLD,
+            coolDownMs: breakerOptions.coolDownMs ?? DEFAULT_COOL_DOWN_MS,
+          },
+          timeoutMs,
+          driver.location,
+        )
+      : undefined;
+  /** `error` as callers see it when it means the backend cannot be reached; else undefined. */
+  const unavailable = (error: unknown): StorageUnavailableError | undefined => {
+    const translated = error instanceof VesselError ? error : driver.translateError(error);
+    return translated instanceof StorageUnavailableError ? translated : undefined;
+  };
+  const guard = breaker && {
+    breaker,
+    maxInFlight: (breakerOptions !== false && breakerOptions.maxInFlight) || DEFAULT_MAX_IN_FLIGHT,
+    unavailable,
+  };
   const context: NamespaceContext = {
     driver,
     prefix: options.prefix ?? 'vessel',
     timeoutMs,
-    deadlines: timeoutMs > 0 ? new OperationDeadlines(timeoutMs, driver.location) : undefined,
+    deadlines: timeoutMs > 0 ? new OperationDeadlines(timeoutMs, driver.location, guard) : undefined,
     ready() {
       if (closed) return Promise.reject(new VesselError('VESSEL_CLOSED', `storage ${driver.location} is closed`));
       // Bounded even if the backend's own connect forgets its timeout (or the OS hangs a mkdir).
@@ -63,7 +87,9 @@ export function createStorage(input: StorageInput = {}): Storage {
         },
         (error: unknown) => {
           connecting = undefined;
-          throw error instanceof VesselError ? error : driver.translateError(error);
+          const failure = error instanceof VesselError ? error : driver.translateError(error);
+          if (failure instanceof StorageUnavailableError) breaker?.failed(failure);
+          throw failure;
         },
       );
       return connecting;
@@ -84,18 +110,29 @@ export function createStorage(input: StorageInput = {}): Storage {
       }
       return namespace;
     },
+    // A health check: never refused by the breaker, and its answer closes an open circuit.
     async ping() {
       await context.ready();
       try {
         await withTimeout(driver.ping(), options.timeoutMs ?? 5000, driver.location);
       } catch (error) {
-        throw error instanceof VesselError ? error : driver.translateError(error);
+        const failure = error instanceof VesselError ? error : driver.translateError(error);
+        if (failure instanceof StorageUnavailableError) breaker?.failed(failure);
+        throw failure;
       }
+      breaker?.succeeded();
     },
     async close() {
       if (closed) return;
       closed = true;
-      await driver.close();
+      // The driver bounds its own goodbye (a silent server never answers QUIT); this is the
+      // backstop, so close() returns whatever a driver does.
+      let timer: NodeJS.Timeout | undefined;
+      const given = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, 2 * (options.timeoutMs ?? 5000));
+        timer.unref();
+      });
+      await Promise.race([driver.close(), given]).finally(() => clearTimeout(timer));
     },
   };
 }

@@ -1,4 +1,5 @@
 import { StorageUnavailableError } from '../errors.js';
+import type { CircuitBreaker } from './breaker.js';
 
 /**
  * Rejects with `StorageUnavailableError` when `operation` has not settled within `timeoutMs`.
@@ -27,22 +28,63 @@ interface PendingOperation {
   reject: ((error: unknown) => void) | undefined;
 }
 
+/** What `OperationDeadlines` reports outcomes to and bounds operations with. */
+export interface DeadlineGuard {
+  /** Trips on timeouts and unreachable-backend errors; closes on answers. */
+  readonly breaker: CircuitBreaker;
+  /** Operations waiting at once, at most; one more is refused. */
+  readonly maxInFlight: number;
+  /**
+   * The error callers see for a backend error when it means the backend cannot be reached (it
+   * did not answer), else undefined.
+   */
+  unavailable(error: unknown): Error | undefined;
+}
+
 /**
  * `withTimeout` for a stream of operations that share one timeout, with one timer for all of
  * them instead of a timer (and two extra promises) each: every deadline is its start time plus
  * the same timeout, so deadlines come in the order operations start and the oldest unsettled
  * one is always the next to expire.
+ *
+ * With a guard, it also counts the operations waiting and tells the circuit breaker how each
+ * ended; callers ask `refusal()` before they start an operation.
  */
 export class OperationDeadlines {
   readonly #timeoutMs: number;
   readonly #location: string;
+  readonly #guard: DeadlineGuard | undefined;
   #queue: PendingOperation[] = [];
   #head = 0;
   #timer: NodeJS.Timeout | undefined;
+  #inFlight = 0;
 
-  constructor(timeoutMs: number, location: string) {
+  constructor(timeoutMs: number, location: string, guard?: DeadlineGuard) {
     this.#timeoutMs = timeoutMs;
     this.#location = location;
+    this.#guard = guard;
+  }
+
+  /**
+   * Undefined when an operation may start now; else the `StorageUnavailableError` to fail it
+   * with at once, without reaching the backend: the circuit is open, or `maxInFlight`
+   * operations are already waiting.
+   */
+  refusal(): StorageUnavailableError | undefined {
+    const guard = this.#guard;
+    if (guard === undefined) return undefined;
+    if (this.#inFlight >= guard.maxInFlight) {
+      return new StorageUnavailableError(
+        this.#location,
+        `${this.#inFlight} operations already waiting for an answer (breaker.maxInFlight)`,
+      );
+    }
+    return guard.breaker.refusal();
+  }
+
+  /** Operations waiting for their answer or their deadline now. */
+  get inFlight(): number {
+    return this.#inFlight;
   }
 
   /** `operation`, or a `StorageUnavailableError` once it has not settled within the timeout. */
@@ -64,13 +106,18 @@ export class OperationDeadlines {
     return new Promise<Result>((resolve, reject) => {
       const pending: PendingOperation = { deadline: Date.now() + this.#timeoutMs, reject };
       this.#queue.push(pending);
+      this.#inFlight++;
       if (this.#timer === undefined) this.#schedule(this.#timeoutMs);
       operation.then(
         (value) => {
-          if (this.#settle(pending)) settleWith(resolve, reject, onValue, value);
+          if (!this.#settle(pending)) return;
+          this.#guard?.breaker.succeeded();
+          settleWith(resolve, reject, onValue, value);
         },
         (error: unknown) => {
-          if (this.#settle(pending)) settleWith(resolve, reject, onError, error);
+          if (!this.#settle(pending)) return;
+          this.#report(error);
+          settleWith(resolve, reject, onError, error);
         },
       );
     });
@@ -80,8 +127,18 @@ export class OperationDeadlines {
   #settle(pending: PendingOperation): boolean {
     if (pending.reject === undefined) return false;
     pending.reject = undefined;
+    this.#inFlight--;
     this.#dropSettled();
     return true;
+  }
+
+  /** Tells the breaker how a failed operation ended: an outage, or an answer (a refused command). */
+  #report(error: unknown): void {
+    const guard = this.#guard;
+    if (guard === undefined) return;
+    const unavailable = guard.unavailable(error);
+    if (unavailable) guard.breaker.failed(unavailable);
+    else guard.breaker.succeeded();
   }
 
   #schedule(delayMs: number): void {
@@ -111,7 +168,10 @@ export class OperationDeadlines {
       const { reject } = pending;
       if (reject === undefined) continue;
       pending.reject = undefined;
-      reject(new StorageUnavailableError(this.#location, `no answer within ${this.#timeoutMs} ms`));
+      this.#inFlight--;
+      const error = new StorageUnavailableError(this.#location, `no answer within ${this.#timeoutMs} ms`);
+      this.#guard?.breaker.failed(error);
+      reject(error);
     }
     this.#dropSettled();
     const next = this.#queue[this.#head];

@@ -16,6 +16,32 @@ export interface StorageCapabilities {
   readonly persistent: boolean;
 }
 
+/**
+ * Circuit breaker settings of a storage (`breaker` in the storage options). One breaker guards
+ * every namespace of the storage: they share the backend connection that is failing.
+ */
+export interface BreakerOptions {
+  /**
+   * Operations in a row that time out or cannot reach the backend before the circuit opens:
+   * every operation then fails at once with `StorageUnavailableError`, without reaching the
+   * backend. Default 5.
+   */
+  failureThreshold?: number;
+  /**
+   * How long an open circuit refuses everything before it lets one operation through as a
+   * probe, in ms. The probe's success closes the circuit; its failure opens it for another
+   * cool-down. Default 250.
+   */
+  coolDownMs?: number;
+  /**
+   * Operations that may wait for the backend at once; one more fails at once with
+   * `StorageUnavailableError` instead of queueing. This bounds what a stalled backend can hold
+   * (each waiting operation keeps its request alive) before the timeouts open the circuit.
+   * Default 1000.
+   */
+  maxInFlight?: number;
+}
+
 /** Options shared by every backend. */
 export interface CommonStorageOptions {
   /**
@@ -29,11 +55,28 @@ export interface CommonStorageOptions {
    * `StorageUnavailableError`, in milliseconds. Default 5000.
    */
   timeoutMs?: number;
+  /**
+   * The circuit breaker that fails operations at once while the backend is known bad (see
+   * `BreakerOptions` for the defaults); `false` turns it off. Not used by `memory`.
+   */
+  breaker?: BreakerOptions | false;
 }
 
 /** In-process storage: fast, private to one process, gone when it exits. */
 export interface MemoryStorageOptions extends CommonStorageOptions {
   type: 'memory';
+  /**
+   * Most entries kept, over every namespace of the storage. A write that would pass it first
+   * drops expired entries, then the least recently written or touched ones (with one idle
+   * timeout for every session, those expire soonest). `Infinity` for no bound. Default 100000.
+   */
+  maxEntries?: number;
+  /**
+   * How often expired entries are deleted in the background, in ms (an unref'd timer: it never
+   * keeps the process alive). `0` turns the timer off; reads still drop what they find expired.
+   * Default 60000.
+   */
+  sweepIntervalMs?: number;
 }
 
 /** One JSON file per key under `cacheDir`, written atomically. */

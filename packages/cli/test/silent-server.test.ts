@@ -1,0 +1,43 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inspect } from './support.js';
+
+describe('session-inspect against a server that accepts connections and never answers', () => {
+  let server: net.Server;
+  let port: number;
+  let cwd: string;
+  const sockets = new Set<net.Socket>();
+
+  beforeAll(async () => {
+    cwd = await mkdtemp(path.join(tmpdir(), 'vessel-cli-silent-'));
+    server = net.createServer((socket) => {
+      sockets.add(socket);
+      socket.resume(); // reads and drops what it is sent, answers nothing
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as net.AddressInfo).port;
+  });
+
+  afterAll(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+    await rm(cwd, { recursive: true, force: true });
+  });
+
+  it('exits 1 with the timeout instead of hanging on close', async () => {
+    const started = Date.now();
+    const run = await Promise.race([
+      inspect(['--url', `redis://127.0.0.1:${port}`, 'info'], cwd),
+      new Promise<'hung'>((resolve) => setTimeout(resolve, 20_000, 'hung')),
+    ]);
+    expect(run).not.toBe('hung');
+    if (run === 'hung') return;
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`cannot reach redis://127.0.0.1:${port}`);
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
+});
