@@ -62,7 +62,14 @@ Store.prototype.load = function load(this: SessionStore, sid, callback) {
     if (err) return callback(err);
     if (!stored) return callback(undefined);
     const req = { sessionID: sid, sessionStore: this } as SessionRequest;
-    callback(undefined, this.createSession(req, stored));
+    let session: Session;
+    try {
+      session = this.createSession(req, stored);
+    } catch (error) {
+      // To the callback: thrown here, it would escape into the store (a rejection nobody holds).
+      return callback(error);
+    }
+    callback(undefined, session);
   });
 };
 
