@@ -136,7 +136,7 @@ function decodeAsWritten(raw: string): DecodedRecord | undefined {
     return undefined;
   }
   try {
-    return { value: decodeValue(parsed, layout.tagged), expires: layout.expires, raw };
+    return { value: decodeValue(parsed, layout.tagged, raw), expires: layout.expires, raw };
   } catch (error) {
     throw new RecordDecodeError((error as Error).message);
   }
@@ -157,7 +157,7 @@ function decodeParsed(raw: string): DecodedRecord {
     throw new RecordDecodeError('"expires" is not a number');
   }
   try {
-    return { value: decodeValue(value, tagged === true), expires: expires ?? undefined, raw };
+    return { value: decodeValue(value, tagged === true, raw), expires: expires ?? undefined, raw };
   } catch (error) {
     throw new RecordDecodeError((error as Error).message);
   }
