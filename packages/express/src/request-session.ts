@@ -177,7 +177,15 @@ export class RequestSession implements SessionController, HookedSession {
    * that fails sends no cookie: the response goes out without the session it could not keep.
    */
   commit(): Promise<void> | undefined {
-    return this.#write()?.catch((err: unknown) => {
+    let writing: Promise<void> | undefined;
+    try {
+      writing = this.#write();
+    } catch (err) {
+      // As for a failed write; the error answer's headers must not run into the same error again.
+      this.#active = false;
+      throw err;
+    }
+    return writing?.catch((err: unknown) => {
       this.#active = false;
       throw err;
     });

@@ -9,7 +9,7 @@
 import { MAX_RECORD_LENGTH, type SessionRejectEvent, type Storage, signSessionId } from '@vessel/core';
 import { MemoryStore, session } from '@vessel/express';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BACKENDS, type OpenBackend } from '../../../core/test/support/backends.js';
 import { type Listening, listen, send, unhandledRejections } from './support.js';
 
@@ -24,6 +24,9 @@ function nestedValue(levels: number): unknown {
   for (let level = 1; level < levels; level++) value = { down: value };
   return value;
 }
+
+/** Every error the apps' error handlers saw. */
+const errors: Error[] = [];
 
 const cookieOf = (id: string) => `connect.sid=${encodeURIComponent(signSessionId(id, SECRET))}`;
 
@@ -56,6 +59,8 @@ function app(sessions: ReturnType<typeof session>, rejections: WeakMap<object, S
     res.json({ stored: true });
   });
   web.use((err: Error, _req: Request, res: Response, _next: NextFunction) => {
+    errors.push(err);
+    if (res.headersSent) return;
     res.status(500).json({ error: err.message });
   });
   return web;
@@ -90,6 +95,9 @@ const CASES = BACKENDS.filter((backend) => ['memory', 'file', 'sqlite', 'redis',
 describe.each(CASES)('a record too deep or too long to read, on $name', (backendCase) => {
   const unhandled = unhandledRejections();
   const rejections = new WeakMap<object, SessionRejectEvent>();
+  beforeEach(() => {
+    errors.length = 0;
+  });
   let open: OpenBackend;
   let server: Listening;
   let lazyServer: Listening;
@@ -101,6 +109,8 @@ describe.each(CASES)('a record too deep or too long to read, on $name', (backend
       secret: SECRET,
       resave: false,
       saveUninitialized: false,
+      // An expiring cookie: the headers of every changed response ask for change detection too.
+      cookie: { maxAge: 3_600_000 },
       onReject: (event: SessionRejectEvent, req: object) => rejections.set(req, event),
     };
     server = await listen(app(session(options), rejections));
@@ -180,6 +190,19 @@ describe.each(CASES)('a record too deep or too long to read, on $name', (backend
     expect(JSON.parse(refused.body).error).toMatch(/cannot store a value nested deeper than 100 levels/);
     const after = await send(server, { method: 'GET', path: '/', headers: { cookie } });
     expect(JSON.parse(after.body)).toMatchObject({ id, user: 'ada', reject: null });
+    expect(unhandled).toEqual([]);
+  });
+
+  it(`answers a handler that nests a value ${DEPTH} levels deep with one error, and keeps the session`, async () => {
+    const login = await send(server, { method: 'POST', path: '/login' });
+    const { id } = JSON.parse(login.body) as { id: string };
+    const cookie = cookieOf(id);
+    const refused = await send(server, { method: 'POST', path: `/nest/${DEPTH}`, headers: { cookie } });
+    expect(refused.status).toBe(500);
+    expect(refused.headers['set-cookie']).toBeUndefined();
+    const after = await send(server, { method: 'GET', path: '/', headers: { cookie } });
+    expect(JSON.parse(after.body)).toMatchObject({ id, user: 'ada', reject: null });
+    expect(errors).toHaveLength(1);
     expect(unhandled).toEqual([]);
   });
 });
