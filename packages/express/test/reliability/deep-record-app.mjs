@@ -19,7 +19,6 @@ app.use(
     secret: process.env.VESSEL_SECRET,
     resave: false,
     saveUninitialized: false,
-    cookie: { maxAge: 3_600_000 },
     onReject: (event, req) => heard.set(req, event),
   }),
 );
