@@ -52,7 +52,12 @@ inherits(Store, EventEmitter);
 
 Store.prototype.regenerate = function regenerate(this: SessionStore, req: SessionRequest, callback: Callback) {
   this.destroy(req.sessionID ?? '', (err) => {
-    this.generate?.(req);
+    try {
+      this.generate?.(req);
+    } catch (error) {
+      // To the callback (an app's `genid` that throws): thrown here, it would escape into the store.
+      return callback(error);
+    }
     callback(err);
   });
 };

@@ -7,7 +7,7 @@
  * a value in the first place: the save fails with an error naming the limit.
  */
 import { MAX_RECORD_LENGTH, type SessionRejectEvent, type Storage, signSessionId } from '@vessel/core';
-import { MemoryStore, session } from '@vessel/express';
+import { MemoryStore, session, VesselStore } from '@vessel/express';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BACKENDS, type OpenBackend } from '../../../core/test/support/backends.js';
@@ -243,6 +243,48 @@ describe('a record too deep for an express-session store', () => {
       expect(unhandled).toEqual([]);
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe('errors inside a store callback', () => {
+  const unhandled = unhandledRejections();
+
+  it('reach the regenerate callback when genid throws under a VesselStore, not an unhandled rejection', async () => {
+    const open = await (BACKENDS.find((backend) => backend.name === 'sqlite') as (typeof BACKENDS)[number]).open();
+    let ids = 0;
+    const web = express();
+    web.use(
+      session({
+        store: new VesselStore({ storage: open.storage }),
+        secret: SECRET,
+        resave: false,
+        saveUninitialized: false,
+        genid: () => {
+          ids++;
+          if (ids > 1) throw new Error('no more ids');
+          return `app-id-${ids}-${'x'.repeat(24)}`;
+        },
+      }),
+    );
+    web.post('/login', (req, res, next) => {
+      req.session.regenerate((err) => {
+        if (err) return next(err);
+        res.json({ id: req.sessionID });
+      });
+    });
+    web.use((err: Error, _req: Request, res: Response, _next: NextFunction) => {
+      res.status(500).json({ error: err.message });
+    });
+    const server = await listen(web);
+    try {
+      const reply = await send(server, { method: 'POST', path: '/login' });
+      expect(reply.status).toBe(500);
+      expect(JSON.parse(reply.body)).toEqual({ error: 'no more ids' });
+      expect(unhandled).toEqual([]);
+    } finally {
+      await server.close();
+      await open.cleanup();
     }
   });
 });
