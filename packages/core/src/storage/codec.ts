@@ -64,7 +64,7 @@ export function encodeValue(value: unknown, forceTagged = false): EncodedValue {
     converted = toJson(value, 0, flags);
   } catch (error) {
     if (!(error instanceof UnstorableValue)) throw error;
-    const where = error.path.length === 0 ? 'the top level' : error.path.join('.');
+    const where = error.path.length === 0 ? 'the top level' : pathText(error.path);
     throw new TypeError(`cannot store ${error.what} at ${where}: store plain data, Date, Map, Set, BigInt or Buffer`);
   }
   // Plain data keeps its `$` keys as they are: the escaping belongs to the tagged form only.
@@ -123,6 +123,15 @@ function nestsWithin(value: object, level: number): boolean {
     if (typeof item === 'object' && item !== null && !nestsWithin(item, inner)) return false;
   }
   return true;
+}
+
+/** Segments of a path shown before the rest is cut: a path 100 levels deep is no help whole. */
+const SHOWN_PATH_SEGMENTS = 8;
+
+/** `a.b.c`, cut after `SHOWN_PATH_SEGMENTS` segments with the number of the ones left out. */
+function pathText(path: readonly string[]): string {
+  if (path.length <= SHOWN_PATH_SEGMENTS + 1) return path.join('.');
+  return `${path.slice(0, SHOWN_PATH_SEGMENTS).join('.')}.… (${path.length - SHOWN_PATH_SEGMENTS} levels more)`;
 }
 
 /** Assigns `target[key] = value` without ever invoking the `__proto__` setter. */
