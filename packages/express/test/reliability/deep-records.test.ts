@@ -9,6 +9,7 @@
 import { MAX_RECORD_LENGTH, type SessionRejectEvent, type Storage, signSessionId } from '@vessel/core';
 import { MemoryStore, session, VesselStore } from '@vessel/express';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import expressSession from 'express-session';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BACKENDS, type OpenBackend } from '../../../core/test/support/backends.js';
 import { type Listening, listen, send, unhandledRejections } from './support.js';
@@ -281,6 +282,46 @@ describe('errors inside a store callback', () => {
       const reply = await send(server, { method: 'POST', path: '/login' });
       expect(reply.status).toBe(500);
       expect(JSON.parse(reply.body)).toEqual({ error: 'no more ids' });
+      expect(unhandled).toEqual([]);
+    } finally {
+      await server.close();
+      await open.cleanup();
+    }
+  });
+});
+
+describe('a record too deep under express-session with a VesselStore', () => {
+  const unhandled = unhandledRejections();
+
+  it('reaches express-session as a store error, request after request, never as a crash', async () => {
+    const open = await (BACKENDS.find((backend) => backend.name === 'sqlite') as (typeof BACKENDS)[number]).open();
+    const web = express();
+    web.use(
+      expressSession({
+        store: new VesselStore({ storage: open.storage }),
+        secret: SECRET,
+        resave: false,
+        saveUninitialized: false,
+      }),
+    );
+    web.post('/login', (req, res) => {
+      (req.session as unknown as Record<string, unknown>).user = 'ada';
+      res.json({ id: req.sessionID });
+    });
+    web.get('/', (req, res) => res.json({ id: req.sessionID }));
+    web.use((err: Error, _req: Request, res: Response, _next: NextFunction) => {
+      res.status(500).json({ error: err.message });
+    });
+    const server = await listen(web);
+    try {
+      const { id } = JSON.parse((await send(server, { method: 'POST', path: '/login' })).body) as { id: string };
+      await plant(open, id, await recordWith(open.storage, id, `"deep":${deepText(DEPTH)}`));
+      for (let attempt = 0; attempt < 2; attempt++) {
+        // express-session hands a store's error to next(err): the app's error page, the process alive.
+        const reply = await send(server, { method: 'GET', path: '/', headers: { cookie: cookieOf(id) } });
+        expect(reply.status).toBe(500);
+        expect(JSON.parse(reply.body).error).toMatch(/cannot be decoded: the value is nested deeper than 128 levels/);
+      }
       expect(unhandled).toEqual([]);
     } finally {
       await server.close();
