@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SessionRejectEvent } from '@vessel/core';
-import type { SessionBackend } from './backend.js';
+import type { LoadedSession, SessionBackend } from './backend.js';
 import { EMPTY_PRINT, type SessionPrint, samePrint, sessionPrint } from './compare.js';
 import { Cookie } from './cookie.js';
 import type { ResolvedOptions } from './options.js';
@@ -104,21 +104,51 @@ export class RequestSession implements SessionController, HookedSession {
     const heard = onReject ? (event: SessionRejectEvent) => onReject(event, req) : undefined;
     return this.context.backend.load(id, req, heard).then(
       (loaded) => {
-        const session = loaded ? this.#inflate(loaded.data, loaded.handle) : this.#start();
+        let session: Session;
+        try {
+          session = loaded ? this.#inflateOrStart(id, loaded, heard) : this.#start();
+        } catch (err) {
+          return this.#loadFailed(err, then);
+        }
         then?.();
         return session;
       },
-      (err: unknown) => {
-        if (this.context.options.continueWithout) {
-          req.sessionID = undefined;
-          then?.();
-          return undefined;
-        }
-        if (!then) throw err;
-        then(err);
-        return undefined;
-      },
+      (err: unknown) => this.#loadFailed(err, then),
     );
+  }
+
+  /**
+   * A load that failed (the store, or making the session): the request goes on without a session
+   * (`continue`), or to the app's error handling (`then(err)`), or the promise rejects for the
+   * caller (lazy mode, whose `req.loadSession()` the app awaits). Never a rejection nobody holds.
+   */
+  #loadFailed(err: unknown, then: ((err?: unknown) => void) | undefined): undefined {
+    if (this.context.options.continueWithout) {
+      this.req.sessionID = undefined;
+      then?.();
+      return undefined;
+    }
+    if (!then) throw err;
+    then(err);
+    return undefined;
+  }
+
+  /**
+   * `req.session` from the stored data; data that cannot make a session (the decoder's bounds
+   * keep out what would overflow the stack, a foreign store keeps no such bounds) is a corrupt
+   * record: a fresh session instead, as the core does for records it cannot decode.
+   */
+  #inflateOrStart(
+    id: string,
+    loaded: LoadedSession<unknown>,
+    heard: ((event: SessionRejectEvent) => void) | undefined,
+  ): Session {
+    try {
+      return this.#inflate(loaded.data, loaded.handle);
+    } catch (err) {
+      heard?.({ reason: 'corrupt', id, detail: `cannot make a session of it: ${(err as Error)?.message ?? err}` });
+      return this.#start();
+    }
   }
 
   /** Sets the cookie when the rules say so; runs as the response headers are written. */
@@ -150,7 +180,15 @@ export class RequestSession implements SessionController, HookedSession {
    * that fails sends no cookie: the response goes out without the session it could not keep.
    */
   commit(): Promise<void> | undefined {
-    return this.#write()?.catch((err: unknown) => {
+    let writing: Promise<void> | undefined;
+    try {
+      writing = this.#write();
+    } catch (err) {
+      // As for a failed write; the error answer's headers must not run into the same error again.
+      this.#active = false;
+      throw err;
+    }
+    return writing?.catch((err: unknown) => {
       this.#active = false;
       throw err;
     });

@@ -52,7 +52,12 @@ inherits(Store, EventEmitter);
 
 Store.prototype.regenerate = function regenerate(this: SessionStore, req: SessionRequest, callback: Callback) {
   this.destroy(req.sessionID ?? '', (err) => {
-    this.generate?.(req);
+    try {
+      this.generate?.(req);
+    } catch (error) {
+      // To the callback (an app's `genid` that throws): thrown here, it would escape into the store.
+      return callback(error);
+    }
     callback(err);
   });
 };
@@ -62,7 +67,14 @@ Store.prototype.load = function load(this: SessionStore, sid, callback) {
     if (err) return callback(err);
     if (!stored) return callback(undefined);
     const req = { sessionID: sid, sessionStore: this } as SessionRequest;
-    callback(undefined, this.createSession(req, stored));
+    let session: Session;
+    try {
+      session = this.createSession(req, stored);
+    } catch (error) {
+      // To the callback: thrown here, it would escape into the store (a rejection nobody holds).
+      return callback(error);
+    }
+    callback(undefined, session);
   });
 };
 

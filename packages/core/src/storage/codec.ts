@@ -14,7 +14,22 @@
  * `JSON.parse`'s fresh tree in place instead of copying it.
  */
 
-const MAX_DEPTH = 512;
+/**
+ * The deepest a value's JSON may nest as stored (objects and arrays, type tags included; the
+ * value itself is level 1): a deeper value is refused when it is stored. Deep enough for any
+ * real session or cache value, shallow enough that every recursive walk over stored data (the
+ * decoder's, change detection's, `session-inspect`'s tree) stays far from the stack's end.
+ */
+export const MAX_STORED_DEPTH = 100;
+
+/**
+ * The deepest a stored value's JSON may nest when it is read: deeper is corrupt, and the
+ * decoder says so before any recursive walk meets it. Above `MAX_STORED_DEPTH` by the levels
+ * Vessel's own wrappers add around a value it encoded on its own (a session's record and data,
+ * a cache entry), so whatever was stored reads back.
+ */
+export const MAX_DECODED_DEPTH = 128;
+
 const DOLLAR = 36; // '$'
 
 /** Encoded value: JSON text plus whether it uses the tagged form. */
@@ -49,7 +64,7 @@ export function encodeValue(value: unknown, forceTagged = false): EncodedValue {
     converted = toJson(value, 0, flags);
   } catch (error) {
     if (!(error instanceof UnstorableValue)) throw error;
-    const where = error.path.length === 0 ? 'the top level' : error.path.join('.');
+    const where = error.path.length === 0 ? 'the top level' : pathText(error.path);
     throw new TypeError(`cannot store ${error.what} at ${where}: store plain data, Date, Map, Set, BigInt or Buffer`);
   }
   // Plain data keeps its `$` keys as they are: the escaping belongs to the tagged form only.
@@ -59,11 +74,64 @@ export function encodeValue(value: unknown, forceTagged = false): EncodedValue {
 }
 
 /**
- * Decodes the parsed JSON of an encoded value; throws on an unknown tag. Takes `parsed` over:
+ * Decodes the parsed JSON of an encoded value; throws on an unknown tag, and on JSON nested
+ * deeper than `MAX_DECODED_DEPTH` (before anything walks it recursively). Takes `parsed` over:
  * a tagged tree is turned into the value in place, so hand it a fresh `JSON.parse` result.
+ * `text`, the JSON it was parsed from (or text around it), spares most values the depth walk.
  */
-export function decodeValue(parsed: unknown, tagged: boolean): unknown {
-  return tagged && typeof parsed === 'object' && parsed !== null ? revive(parsed) : parsed;
+export function decodeValue(parsed: unknown, tagged: boolean, text?: string): unknown {
+  if (typeof parsed !== 'object' || parsed === null) return parsed;
+  if ((text === undefined || !fewOpenings(text)) && !nestsWithin(parsed, 1)) {
+    throw new RangeError(`the value is nested deeper than ${MAX_DECODED_DEPTH} levels`);
+  }
+  return tagged ? revive(parsed) : parsed;
+}
+
+/**
+ * True when `text` holds at most `MAX_DECODED_DEPTH` opening brackets and braces (in strings
+ * too), so nothing in it can nest deeper: a native search per bracket, half the cost of walking
+ * the parsed tree, and enough for most sessions.
+ */
+function fewOpenings(text: string): boolean {
+  let count = 0;
+  for (let index = text.indexOf('{'); index >= 0; index = text.indexOf('{', index + 1)) {
+    if (++count > MAX_DECODED_DEPTH) return false;
+  }
+  for (let index = text.indexOf('['); index >= 0; index = text.indexOf('[', index + 1)) {
+    if (++count > MAX_DECODED_DEPTH) return false;
+  }
+  return true;
+}
+
+/**
+ * True when `value` (at level `level`) and everything in it nest at most `MAX_DECODED_DEPTH`
+ * levels. Recursive, but it stops at the limit: a record nested thousands of levels deep costs
+ * it `MAX_DECODED_DEPTH` frames. A walk over the parsed tree costs a tenth of the parse or less.
+ */
+function nestsWithin(value: object, level: number): boolean {
+  if (level > MAX_DECODED_DEPTH) return false;
+  const inner = level + 1;
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) {
+      const item: unknown = value[index];
+      if (typeof item === 'object' && item !== null && !nestsWithin(item, inner)) return false;
+    }
+    return true;
+  }
+  for (const key in value) {
+    const item: unknown = (value as Record<string, unknown>)[key];
+    if (typeof item === 'object' && item !== null && !nestsWithin(item, inner)) return false;
+  }
+  return true;
+}
+
+/** Segments of a path shown before the rest is cut: a path 100 levels deep is no help whole. */
+const SHOWN_PATH_SEGMENTS = 8;
+
+/** `a.b.c`, cut after `SHOWN_PATH_SEGMENTS` segments with the number of the ones left out. */
+function pathText(path: readonly string[]): string {
+  if (path.length <= SHOWN_PATH_SEGMENTS + 1) return path.join('.');
+  return `${path.slice(0, SHOWN_PATH_SEGMENTS).join('.')}.… (${path.length - SHOWN_PATH_SEGMENTS} levels more)`;
 }
 
 /** Assigns `target[key] = value` without ever invoking the `__proto__` setter. */
@@ -93,19 +161,27 @@ function toJson(value: unknown, depth: number, flags: EncodeFlags): unknown {
       return value;
     case 'number':
       if (Number.isFinite(value)) return value;
-      flags.tagged = true;
-      return { $: 'Number', v: String(value) };
+      return leafTag(depth, flags, { $: 'Number', v: String(value) });
     case 'bigint':
-      flags.tagged = true;
-      return { $: 'BigInt', v: value.toString() };
+      return leafTag(depth, flags, { $: 'BigInt', v: value.toString() });
     case 'undefined':
-      flags.tagged = true;
-      return { $: 'undefined' };
+      return leafTag(depth, flags, { $: 'undefined' });
     case 'object':
       return value === null ? null : objectToJson(value, depth, flags);
     default:
       throw new UnstorableValue(`a ${typeof value}`);
   }
+}
+
+/** A tag standing for a primitive: one more level of JSON, within the depth limit too. */
+function leafTag(depth: number, flags: EncodeFlags, tag: object): object {
+  if (depth >= MAX_STORED_DEPTH) throw tooDeepToStore();
+  flags.tagged = true;
+  return tag;
+}
+
+function tooDeepToStore(): UnstorableValue {
+  return new UnstorableValue(`a value nested deeper than ${MAX_STORED_DEPTH} levels (a cycle?)`);
 }
 
 /** `toJson` of a member, with the member's key on the path of an error. */
@@ -115,8 +191,9 @@ function memberToJson(key: string, item: unknown, depth: number, flags: EncodeFl
     : toJson(item, depth, flags);
 }
 
+/** `depth`: the levels of JSON around `value` (0 at the top), whose own level is one more. */
 function objectToJson(value: object, depth: number, flags: EncodeFlags): unknown {
-  if (depth > MAX_DEPTH) throw new UnstorableValue(`a value nested deeper than ${MAX_DEPTH} levels (a cycle?)`);
+  if (depth >= MAX_STORED_DEPTH) throw tooDeepToStore();
   const inner = depth + 1;
   if (Array.isArray(value)) {
     let copy: unknown[] | undefined;
@@ -166,8 +243,10 @@ function specialToJson(value: object, depth: number, flags: EncodeFlags): unknow
     const time = value.getTime();
     return { $: 'Date', v: Number.isNaN(time) ? null : value.toISOString() };
   }
-  const inner = depth + 1;
   if (value instanceof Map) {
+    // {"$":"Map","v":[[key,item],…]}: keys and items sit three levels below the tag's own.
+    const inner = depth + 3;
+    if (inner > MAX_STORED_DEPTH && value.size > 0) throw tooDeepToStore();
     const pairs: unknown[] = [];
     for (const [key, item] of value) {
       pairs.push(member(`<map key ${String(key)}>`, () => [toJson(key, inner, flags), toJson(item, inner, flags)]));
@@ -175,6 +254,9 @@ function specialToJson(value: object, depth: number, flags: EncodeFlags): unknow
     return { $: 'Map', v: pairs };
   }
   if (value instanceof Set) {
+    // {"$":"Set","v":[item,…]}: two levels below.
+    const inner = depth + 2;
+    if (inner > MAX_STORED_DEPTH && value.size > 0) throw tooDeepToStore();
     const items = member('<set item>', () => Array.from(value, (item) => toJson(item, inner, flags)));
     return { $: 'Set', v: items };
   }

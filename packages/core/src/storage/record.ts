@@ -18,6 +18,21 @@ export interface DecodedRecord {
 /** Thrown when stored text is not a Vessel record; the namespace turns it into `CorruptEntryError`. */
 export class RecordDecodeError extends Error {}
 
+/**
+ * The longest stored record, in characters of its JSON text (16 Mi: 16 MiB of ASCII): a longer
+ * one is refused when it is stored and reads as corrupt, so one record can never make a process
+ * parse (and hold) hundreds of megabytes on every read.
+ */
+export const MAX_RECORD_LENGTH = 16 * 1024 * 1024;
+
+/** `record` when it is within `MAX_RECORD_LENGTH`; a `TypeError` naming both sizes otherwise. */
+function withinLength(record: string): string {
+  if (record.length <= MAX_RECORD_LENGTH) return record;
+  throw new TypeError(
+    `cannot store a record of ${record.length} characters: more than the ${MAX_RECORD_LENGTH} a record may hold`,
+  );
+}
+
 /** Encodes a record; `expires` is ms since the epoch, or null/undefined for never. */
 export function serializeRecord(record: { value?: unknown; expires?: number | null | undefined }): string {
   return recordOfEncoded(encodeValue(record.value), record.expires);
@@ -39,11 +54,19 @@ export function wholeNumberJson(value: number): string {
 export function recordOfEncoded({ json, tagged }: EncodedValue, expiresAt: number | null | undefined): string {
   const expires =
     typeof expiresAt === 'number' ? (Number.isSafeInteger(expiresAt) ? wholeNumberJson(expiresAt) : expiresAt) : null;
-  return tagged ? `{"expires":${expires},"tagged":true,"value":${json}}` : `{"expires":${expires},"value":${json}}`;
+  return withinLength(
+    tagged ? `{"expires":${expires},"tagged":true,"value":${json}}` : `{"expires":${expires},"value":${json}}`,
+  );
 }
 
-/** Decodes stored text; throws `RecordDecodeError` on anything that is not a record. */
+/**
+ * Decodes stored text; throws `RecordDecodeError` on anything that is not a record, and on a
+ * record longer than `MAX_RECORD_LENGTH` or whose value nests deeper than `MAX_DECODED_DEPTH`.
+ */
 export function deserializeRecord(raw: string): DecodedRecord {
+  if (raw.length > MAX_RECORD_LENGTH) {
+    throw new RecordDecodeError(`the record is ${raw.length} characters long, over the limit of ${MAX_RECORD_LENGTH}`);
+  }
   return decodeAsWritten(raw) ?? decodeParsed(raw);
 }
 
@@ -113,7 +136,7 @@ function decodeAsWritten(raw: string): DecodedRecord | undefined {
     return undefined;
   }
   try {
-    return { value: decodeValue(parsed, layout.tagged), expires: layout.expires, raw };
+    return { value: decodeValue(parsed, layout.tagged, raw), expires: layout.expires, raw };
   } catch (error) {
     throw new RecordDecodeError((error as Error).message);
   }
@@ -134,7 +157,7 @@ function decodeParsed(raw: string): DecodedRecord {
     throw new RecordDecodeError('"expires" is not a number');
   }
   try {
-    return { value: decodeValue(value, tagged === true), expires: expires ?? undefined, raw };
+    return { value: decodeValue(value, tagged === true, raw), expires: expires ?? undefined, raw };
   } catch (error) {
     throw new RecordDecodeError((error as Error).message);
   }

@@ -1,3 +1,4 @@
+import { MAX_DECODED_DEPTH, MAX_RECORD_LENGTH, MAX_STORED_DEPTH } from '@vessel/core';
 import { describe, expect, it } from 'vitest';
 import { decodeValue, encodeValue } from '../../src/storage/codec.js';
 import { deserializeRecord, RecordDecodeError, serializeRecord } from '../../src/storage/record.js';
@@ -100,7 +101,7 @@ describe('codec', () => {
     expect(() => encodeValue(new Map([[1, Symbol('s')]]))).toThrow('cannot store a symbol at <map key 1>');
     expect(() => encodeValue(new Set([() => 1]))).toThrow('cannot store a function at <set item>');
     expect(() => encodeValue(Symbol('s'))).toThrow('cannot store a symbol at the top level');
-    expect(() => encodeValue(cyclic)).toThrow(/nested deeper than 512 levels \(a cycle\?\) at self\.self/);
+    expect(() => encodeValue(cyclic)).toThrow(/nested deeper than 100 levels \(a cycle\?\) at self\.self/);
   });
 
   it('refuses an unknown tag instead of guessing', () => {
@@ -147,5 +148,85 @@ describe('codec', () => {
     ]) {
       expect(() => deserializeRecord(raw), raw).toThrow(RecordDecodeError);
     }
+  });
+});
+
+/** `inner` inside `levels` arrays (`[[[…inner…]]]`), as JSON text. */
+const nestedText = (levels: number, inner = '1') => `${'['.repeat(levels)}${inner}${']'.repeat(levels)}`;
+
+/** A value `levels` deep: `levels - 1` objects around `inner`, which is one more level. */
+function nestedValue(levels: number, inner: unknown = {}): unknown {
+  let value = inner;
+  for (let level = 1; level < levels; level++) value = { down: value };
+  return value;
+}
+
+describe('codec bounds', () => {
+  it('documents its limits: 100 levels stored, 128 read, 16 Mi characters a record', () => {
+    expect([MAX_STORED_DEPTH, MAX_DECODED_DEPTH, MAX_RECORD_LENGTH]).toEqual([100, 128, 16 * 1024 * 1024]);
+  });
+
+  it('reads a record nested thousands of levels deep as corrupt, in every layout, before anything walks it', () => {
+    const deep = nestedText(5000);
+    const records = [
+      `{"expires":null,"value":${deep}}`,
+      `{"expires":null,"tagged":true,"value":${deep}}`,
+      `{"expires":null,"tagged":true,"value":{"$":"Set","v":${deep}}}`,
+      `{"expires":null,"tagged":true,"value":{"$":"Number","v":${deep}}}`,
+      `{ "value": {"data":${deep}}, "expires": null }`,
+      `{"expires":null,"value":{"created":1,"accessed":1,"expires":null,"data":{"user":"ada","deep":${deep}}}}`,
+    ];
+    for (const raw of records) {
+      expect(() => deserializeRecord(raw), raw.slice(0, 60)).toThrow(RecordDecodeError);
+      expect(() => deserializeRecord(raw), raw.slice(0, 60)).toThrow(/nested deeper than 128 levels/);
+    }
+  });
+
+  it('reads a value nested exactly as deep as the read limit allows', () => {
+    expect(deserializeRecord(`{"expires":null,"value":${nestedText(128)}}`).value).toEqual(JSON.parse(nestedText(128)));
+    expect(() => deserializeRecord(`{"expires":null,"value":${nestedText(129)}}`)).toThrow(RecordDecodeError);
+    expect(() => decodeValue(JSON.parse(nestedText(129, '{"a":{}}')), false)).toThrow(/nested deeper than 128/);
+  });
+
+  it('refuses to store a value nested deeper than 100 levels, naming the limit and the path', () => {
+    expect(encodeValue(nestedValue(100)).tagged).toBe(false);
+    expect(() => encodeValue(nestedValue(101))).toThrow(TypeError);
+    // The path is cut after eight segments: a hundred of them are no help.
+    expect(() => encodeValue(nestedValue(101))).toThrow(
+      'cannot store a value nested deeper than 100 levels (a cycle?) at down.down.down.down.down.down.down.down.… (92 levels more)',
+    );
+    expect(() => serializeRecord({ value: { data: nestedValue(5000) } })).toThrow(/nested deeper than 100 levels/);
+  });
+
+  it('counts the levels type tags add, so whatever it stores reads back', () => {
+    // A Map's entries sit three levels below the Map ({"$":"Map","v":[[key, item]]}), a Set's
+    // two; a BigInt or a Date is an object of its own ({"$":"BigInt","v":"1"}).
+    const cases: [string, (inner: unknown) => unknown, number][] = [
+      ['Map', (inner) => new Map([['k', inner]]), 3],
+      ['Set', (inner) => new Set([inner]), 2],
+      ['BigInt', () => 1n, 0],
+      ['Date', () => new Date(0), 0],
+    ];
+    for (const [name, make, added] of cases) {
+      // The innermost thing at level 100 exactly, and one level deeper.
+      const fits = nestedValue(100 - added, make({}));
+      const over = nestedValue(101 - added, make({}));
+      const raw = serializeRecord({ value: fits });
+      expect(deserializeRecord(raw).value, name).toEqual(fits);
+      expect(() => encodeValue(over), name).toThrow(/nested deeper than 100 levels/);
+    }
+    // The read limit leaves room for Vessel's own wrappers around a value stored at the limit.
+    const session = { created: 1, accessed: 1, expires: null, data: { deep: nestedValue(100) } };
+    const spliced = `{"expires":null,"value":{"created":1,"accessed":1,"expires":null,"data":{"deep":${encodeValue(nestedValue(100)).json}}}}`;
+    expect(deserializeRecord(spliced).value).toEqual(session);
+  });
+
+  it('refuses a record longer than 16 Mi characters, on write and on read', () => {
+    const long = 'x'.repeat(16 * 1024 * 1024);
+    expect(() => serializeRecord({ value: long })).toThrow(/cannot store a record of 16777243 characters/);
+    expect(() => deserializeRecord(`{"expires":null,"value":"${long}"}`)).toThrow(RecordDecodeError);
+    expect(() => deserializeRecord(`{"expires":null,"value":"${long}"}`)).toThrow(/over the limit of 16777216/);
+    const fits = 'x'.repeat(16 * 1024 * 1024 - 40);
+    expect(deserializeRecord(serializeRecord({ value: fits })).value).toBe(fits);
   });
 });
