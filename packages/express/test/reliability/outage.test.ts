@@ -194,7 +194,11 @@ describe.each(SERVERS)('a $name outage under load', ({ name, start }) => {
     }
 
     // Every acknowledged write is stored after the restart: the data, the last counter value.
-    const reader = createVessel({ url: server.url, prefix, session: { secret: 'unused by get, but 32 bytes or more' } });
+    const reader = createVessel({
+      url: server.url,
+      prefix,
+      session: { secret: 'unused by get, but 32 bytes or more' },
+    });
     try {
       for (const client of clients) {
         const stored = await reader.sessions.get(client.id);
