@@ -80,7 +80,7 @@ export function renderTree(data: Readonly<Record<string, unknown>>): string[] {
       const last = index === entries.length - 1;
       const described = describe(value);
       lines.push(`${indent}${last ? '└─ ' : '├─ '}${key}${separator}${described.label}`);
-      // The codec caps nesting at 512 levels; a tree that deep is unreadable anyway.
+      // The codec reads no value nested deeper than 128 levels; past 64 the tree is unreadable anyway.
       if (described.children && depth < 64)
         walk(described.children, described.separator ?? ': ', `${indent}${last ? '   ' : '│  '}`, depth + 1);
     });

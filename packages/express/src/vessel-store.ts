@@ -1,4 +1,11 @@
-import { createStorage, type Storage, type StorageType, type Vessel } from '@vessel/core';
+import {
+  CorruptEntryError,
+  createStorage,
+  type SessionRejectEvent,
+  type Storage,
+  type StorageType,
+  type Vessel,
+} from '@vessel/core';
 import type { Callback } from './session-object.js';
 import { type SessionData, type SessionStore, Store } from './store.js';
 
@@ -66,6 +73,10 @@ const MAX_WRITE_ROUNDS = 8;
  * none, through the storage's compare-and-set, so a logout landing between their read and their
  * write is seen too. Ended records are no session: `get` misses them, `all`/`length` skip them,
  * `session-inspect list --expired` shows them and the storage drops them at their expiry.
+ *
+ * A record that cannot be decoded (corrupt, or nested or sized past the codec's bounds) is a miss
+ * too, so express-session starts a fresh session; the store emits `reject` with a
+ * `SessionRejectEvent` (`reason: 'corrupt'`) for it.
  */
 export class VesselStore extends (Store as unknown as new () => SessionStore) {
   /** The storage the sessions live in. */
@@ -123,7 +134,17 @@ export class VesselStore extends (Store as unknown as new () => SessionStore) {
   }
 
   async #read(sid: string): Promise<StoredRecord | undefined> {
-    const value = await this.#namespace.get(sid);
+    let value: unknown;
+    try {
+      value = await this.#namespace.get(sid);
+    } catch (error) {
+      // A record that cannot be read is no session: express-session starts a fresh one instead
+      // of answering this browser with an error page until its cookie expires. An outage still throws.
+      if (!(error instanceof CorruptEntryError)) throw error;
+      const event: SessionRejectEvent = { reason: 'corrupt', id: sid, detail: error.message };
+      this.emit('reject', event);
+      return undefined;
+    }
     if (!isRecord(value) || hasEnded(value, Date.now())) return undefined;
     return value;
   }
