@@ -1,30 +1,23 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type SilentServer, startSilentServer } from '../../../test-support/silent-server.js';
 import { inspect } from './support.js';
 
 describe('session-inspect against a server that accepts connections and never answers', () => {
-  let server: net.Server;
+  let server: SilentServer;
   let port: number;
   let cwd: string;
-  const sockets = new Set<net.Socket>();
 
   beforeAll(async () => {
     cwd = await mkdtemp(path.join(tmpdir(), 'vessel-cli-silent-'));
-    server = net.createServer((socket) => {
-      sockets.add(socket);
-      socket.resume(); // reads and drops what it is sent, answers nothing
-      socket.on('error', () => {});
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    port = (server.address() as net.AddressInfo).port;
+    server = await startSilentServer();
+    port = server.port;
   });
 
   afterAll(async () => {
-    for (const socket of sockets) socket.destroy();
-    await new Promise((resolve) => server.close(resolve));
+    await server?.close();
     await rm(cwd, { recursive: true, force: true });
   });
 

@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { constantTimeEqual } from './constant-time.js';
 
 /**
  * Signed cookie values in express-session's format: `s:<id>.<HMAC-SHA256(id) base64, no padding>`.
@@ -36,10 +37,8 @@ export function verifySessionId(signed: string, secrets: readonly SigningSecret[
   const given = Buffer.from(body.slice(dot + 1));
   let secretIndex = -1;
   secrets.forEach((secret, index) => {
-    const expected = Buffer.from(signature(id, secret));
-    // Only malformed input differs in length; compare anyway so every secret costs the same.
-    const same =
-      expected.length === given.length ? timingSafeEqual(expected, given) : !timingSafeEqual(expected, expected);
+    // Every secret is compared, so the time taken does not say which one signed.
+    const same = constantTimeEqual(Buffer.from(signature(id, secret)), given);
     if (same && secretIndex < 0) secretIndex = index;
   });
   return secretIndex < 0 ? undefined : { id, secretIndex };
@@ -85,7 +84,7 @@ export class SessionIdVerifier {
       const remembered = this.#remembered.get(id);
       if (remembered) {
         const given = Buffer.from(signed.slice(dot + 1));
-        if (given.length === remembered.signature.length && timingSafeEqual(given, remembered.signature)) {
+        if (constantTimeEqual(remembered.signature, given)) {
           return { id, secretIndex: remembered.secretIndex };
         }
       }

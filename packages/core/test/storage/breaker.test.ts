@@ -1,9 +1,10 @@
 import { once } from 'node:events';
-import net from 'node:net';
+import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError, createStorage, StorageUnavailableError } from '@vessel/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PrivateRedis, startPrivateRedis } from '../../../../test-support/private-redis.js';
+import { type SilentServer, startSilentServer } from '../../../../test-support/silent-server.js';
 import { runId } from '../support/backends.js';
 
 /** Resolves `'closed'` when `closing` settles within `ms`, else `'hung'`. */
@@ -144,23 +145,17 @@ describe('circuit breaker: a stalled Redis fails fast and is probed back', () =>
 });
 
 describe('close() against a server that accepts connections and never answers', () => {
-  let server: net.Server;
+  let server: SilentServer;
   let port: number;
-  const sockets = new Set<net.Socket>();
+  let sockets: ReadonlySet<Socket>;
 
   beforeAll(async () => {
-    server = net.createServer((socket) => {
-      sockets.add(socket);
-      socket.resume(); // reads and drops what it is sent, answers nothing
-      socket.on('error', () => {});
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    port = (server.address() as net.AddressInfo).port;
+    server = await startSilentServer();
+    ({ port, sockets } = server);
   });
 
   afterAll(async () => {
-    for (const socket of sockets) socket.destroy();
-    await new Promise((resolve) => server.close(resolve));
+    await server?.close();
   });
 
   it('redis: the operation fails within timeoutMs, close() returns within its deadline and drops the connection', async () => {
