@@ -28,4 +28,13 @@ describe('secrets changed at run time', () => {
     secrets.pop(); // OLD leaked
     await request(rotated).get('/').set('Cookie', cookieOf(login)).expect('nobody');
   });
+
+  it('refuses cookies of a secret replaced in place by another (the list keeps its length)', async () => {
+    const secrets = [OLD];
+    const server = app(handler, { secret: secrets });
+    const login = await request(server).get('/login');
+    await request(server).get('/').set('Cookie', cookieOf(login)).expect('ada');
+    secrets[0] = NEW; // OLD leaked, replaced
+    await request(server).get('/').set('Cookie', cookieOf(login)).expect('nobody');
+  });
 });
