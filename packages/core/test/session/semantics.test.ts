@@ -371,7 +371,11 @@ describe.each(KINDS)('session semantics: $name', (kind) => {
         expect(expiresAt).toBeTypeOf('number');
         expect(entry?.value).toMatchObject({ expires: expiresAt });
         expect(entry?.expiresAt).toBeTypeOf('number');
-        expect(Math.abs((entry?.expiresAt ?? 0) - (expiresAt ?? 0))).toBeLessThanOrEqual(toleranceMs);
+        // The backend counts the TTL from the real time of the write, which came at most the real
+        // time since the clock was last synced after it (that gap grows on a loaded machine).
+        const drift = (entry?.expiresAt ?? 0) - (expiresAt ?? 0);
+        expect(drift).toBeGreaterThanOrEqual(-toleranceMs);
+        expect(drift).toBeLessThanOrEqual(Math.max(0, Date.now() - clock.time) + toleranceMs);
       }
 
       it('stores the record with the session expiry, and moves it with every save', async () => {
@@ -598,17 +602,8 @@ describe.each(KINDS)('session semantics: $name', (kind) => {
       expect((await storedRecord(storage(), saved.id))?.data).toEqual(expected);
     });
 
-    it('keeps both a parallel delete of one key and a set of another', async () => {
-      const sessions = sessionsWith();
-      const [browser] = await browserWith(sessions, { a: 1, b: 2 });
-      const [deleting, setting] = await Promise.all([browser.load(sessions), browser.load(sessions)]);
-      deleting.delete('a');
-      setting.set('c', 3);
-      await Promise.all([deleting.save(), setting.save()]);
-      expect((await browser.load(sessions)).toJSON()).toEqual({ b: 2, c: 3 });
-    });
-
-    // The same two requests with each save order forced, so neither depends on which one wins a race.
+    // A delete and a set in one save order each; interleavings.test.ts holds one save's write
+    // while the other lands, so no test depends on which request wins a race.
     it.each([
       ['the delete saves first', true],
       ['the set saves first', false],
