@@ -1,29 +1,30 @@
+import { selectedGroup } from './mutation/group.mjs';
+
 /**
- * `npm run mutation`: StrykerJS over the modules where a bug is a breach or data loss (see
- * docs/testing.md, "Mutation testing"). Not part of `npm test`. Incremental: a rerun after a change
- * tests only the mutants whose code or covering tests changed (`reports/mutation/incremental.json`).
+ * StrykerJS over one group of the mutation scope (`mutation/<group>.mjs`, chosen by
+ * `VESSEL_MUTATION_GROUP`); `npm run mutation` runs every group and sums the score (see
+ * docs/testing.md, "Mutation testing"). Not part of `npm test`. Incremental per group: a rerun after
+ * a change tests only the mutants whose code or covering tests changed.
  */
+const group = await selectedGroup();
+
 export default {
   packageManager: 'npm',
   testRunner: 'vitest',
   vitest: { configFile: 'vitest.mutation.config.ts', related: false },
   checkers: ['typescript'],
-  tsconfigFile: 'packages/core/tsconfig.json',
+  tsconfigFile: group.tsconfig,
   coverageAnalysis: 'perTest',
-  concurrency: 2,
+  concurrency: group.concurrency ?? 2,
   timeoutMS: 30_000,
   incremental: true,
-  incrementalFile: 'reports/mutation/incremental.json',
+  incrementalFile: `reports/mutation/${group.name}.incremental.json`,
+  tempDirName: `.stryker-tmp-${group.name}`,
+  // Other groups' sandboxes (a run of each at once) and local data stay out of this one's copy.
+  ignorePatterns: ['/.stryker-tmp-*', '/.bench-data', '/data', '/bench/results', '/coverage'],
   reporters: ['clear-text', 'progress', 'json', 'html'],
-  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
-  htmlReporter: { fileName: 'reports/mutation/mutation.html' },
+  jsonReporter: { fileName: `reports/mutation/${group.name}.json` },
+  htmlReporter: { fileName: `reports/mutation/${group.name}.html` },
   thresholds: { high: 90, low: 85, break: null },
-  mutate: [
-    'packages/core/src/session/cookie-signing.ts',
-    'packages/core/src/session/constant-time.ts',
-    'packages/core/src/session/signing-secrets.ts',
-    'packages/core/src/session/ids.ts',
-    'packages/core/src/storage/keys.ts',
-    'packages/express/src/signature.ts',
-  ],
+  mutate: group.mutate,
 };

@@ -5,7 +5,7 @@
  */
 import type { RequestHandler } from 'express';
 import request from 'supertest';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { appsOn, cookieOf, openEach, sessionOf, vesselMemory } from './support.js';
 
 describe('secrets changed at run time', () => {
@@ -36,5 +36,16 @@ describe('secrets changed at run time', () => {
     await request(server).get('/').set('Cookie', cookieOf(login)).expect('ada');
     secrets[0] = NEW; // OLD leaked, replaced
     await request(server).get('/').set('Cookie', cookieOf(login)).expect('nobody');
+  });
+
+  it('refuses a short secret put in at run time, naming the option, and signs nothing with it', async () => {
+    const secrets = [OLD];
+    const server = app(handler, { secret: secrets });
+    const login = await request(server).get('/login');
+    secrets[0] = 'too short';
+    const refused = await request(server).get('/').set('Cookie', cookieOf(login));
+    expect(refused.status).toBe(500);
+    expect(refused.text).toContain('secret: the secret is 9 bytes');
+    expect(refused.headers['set-cookie']).toBeUndefined();
   });
 });

@@ -101,9 +101,12 @@ export function servesWhileRecreating(entry: CacheEntry, now: number, freshness:
   return now < staleSince(entry, freshness) + freshness.staleMs;
 }
 
-/** A stale entry that may stand in when recreating it or reaching the storage fails. */
+/**
+ * A stale entry that may stand in when recreating it or reaching the storage fails: until `graceMs`
+ * past its staleness, end excluded, like the stale window and the storage's retention of the record.
+ */
 export function servesInGrace(entry: CacheEntry, now: number, freshness: Freshness): boolean {
-  return isFresh(entry, now, freshness) || now <= staleSince(entry, freshness) + freshness.graceMs;
+  return isFresh(entry, now, freshness) || now < staleSince(entry, freshness) + freshness.graceMs;
 }
 
 /** A fresh entry close enough to its expiry that a hit should refresh it in the background. */

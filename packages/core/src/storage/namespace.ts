@@ -40,6 +40,13 @@ function validTtl(ttlMs = 0): number {
   return ttlMs;
 }
 
+/** Entries per page: a whole number >= 1 (a backend given less lists too little or fails). */
+function validPageSize(pageSize = DEFAULT_PAGE_SIZE): number {
+  if (!Number.isInteger(pageSize) || pageSize < 1)
+    throw new TypeError(`pageSize must be a whole number of entries >= 1, got ${pageSize}`);
+  return pageSize;
+}
+
 /** The TTL keyv is handed for an entry expiring at `expiresAt`: what is left of it now (none for never). */
 function ttlLeft(expiresAt: number | null): number | undefined {
   return expiresAt === null ? undefined : msUntil(expiresAt);
@@ -172,7 +179,7 @@ export class StorageNamespace implements Namespace {
 
   async *scan(options: ScanOptions = {}): AsyncGenerator<StorageEntry> {
     const { driver } = this.#context;
-    const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
+    const pageSize = validPageSize(options.pageSize);
     const includeExpired = options.includeExpired ?? false;
     const keysOnly = options.keysOnly ?? false;
     const keyStart = this.#range.start.length;

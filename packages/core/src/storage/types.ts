@@ -139,7 +139,7 @@ export interface StorageEntry<Value = unknown> {
 
 /** Options for `Namespace.scan`. */
 export interface ScanOptions {
-  /** Entries fetched from the backend per round trip. Default 500. */
+  /** Entries fetched from the backend per round trip: a whole number >= 1. Default 500. */
   pageSize?: number;
   /** Yield entries whose expiry has passed but which were not yet swept. Default false. */
   includeExpired?: boolean;

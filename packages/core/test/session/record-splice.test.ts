@@ -86,3 +86,63 @@ describe('a save keeps the stored text of the keys it did not change', () => {
     ).toBeUndefined();
   });
 });
+
+describe('the splice writes new keys and times exactly as a whole encoding would', () => {
+  it('quotes and escapes changed keys that JSON cannot write bare', () => {
+    const data = { user: { name: 'Ada' }, visits: 1 };
+    const stored = serializeRecord({ value: base(data) });
+    for (const key of ['a"b', 'back\\slash', 'with space', 'ключ', 'tab\tkey', '']) {
+      const saved = base({ ...data, [key]: 1 });
+      const encoded = encodeOntoBase(stored, Object.keys(data), saved, new Set([key]));
+      expect(encoded, JSON.stringify(key)).toEqual(encodeValue(saved));
+    }
+  });
+
+  it('leaves records whose times or timeout are not whole numbers to the whole encoding', () => {
+    const data = { user: { name: 'Ada' }, visits: 1 };
+    const stored = serializeRecord({ value: base(data) });
+    for (const odd of [{ created: 1.5 }, { accessed: 2.5 }, { expires: 3.5 }, { timeout: 1.5 }]) {
+      const saved = base({ ...data, visits: 2 }, odd);
+      expect(
+        encodeOntoBase(stored, Object.keys(data), saved, new Set(['visits'])),
+        JSON.stringify(odd),
+      ).toBeUndefined();
+    }
+    // Whole numbers, null expiry and a whole timeout splice.
+    const whole = base({ ...data, visits: 2 }, { expires: null, timeout: 60 });
+    expect(encodeOntoBase(stored, Object.keys(data), whole, new Set(['visits']))).toEqual(encodeValue(whole));
+  });
+});
+
+describe('the splice in tagged text and around the timeout', () => {
+  it('escapes a changed key that starts with $ in tagged text, and checks stored $ keys by their escaped form', () => {
+    const data = { user: { at: new Date(1) }, $kept: 1, visits: 1 };
+    const stored = serializeRecord({ value: base(data) });
+    const saved = base({ ...data, visits: 2, $added: 'x' });
+    const encoded = encodeOntoBase(stored, Object.keys(data), saved, new Set(['visits', '$added']));
+    expect(encoded).toEqual(encodeValue(saved));
+    // Walking back over a stored `$` key after the first change.
+    const after = base({ user: data.user, $kept: 2, visits: 1 });
+    expect(encodeOntoBase(stored, Object.keys(data), after, new Set(['$kept']))).toEqual(encodeValue(after));
+  });
+
+  it('splices records whose timeout holds any digits', () => {
+    const data = { user: { name: 'Ada' }, visits: 1 };
+    for (const timeout of [9, 59, 90, 1999]) {
+      const stored = serializeRecord({ value: base(data, { timeout }) });
+      const saved = base({ ...data, visits: 2 }, { timeout });
+      expect(encodeOntoBase(stored, Object.keys(data), saved, new Set(['visits'])), `${timeout}`).toEqual(
+        encodeValue(saved),
+      );
+    }
+  });
+
+  it('leaves records with other members after the data (another writer’s) to the whole encoding', () => {
+    const saved = base({ a: 1, b: 2 });
+    const head = '{"expires":null,"value":{"created":1,"accessed":1,"expires":null,"data":{"a":1}';
+    // A member as long as `,"timeout":`, and a timeout that is not right after the data.
+    for (const tail of [',"elapsed":5}}', ',"y":"z","timeout":5}}', ',"other":7}}']) {
+      expect(encodeOntoBase(`${head}${tail}`, ['a'], saved, new Set(['b'])), tail).toBeUndefined();
+    }
+  });
+});

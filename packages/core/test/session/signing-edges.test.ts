@@ -89,6 +89,7 @@ describe('signing secrets measured in bytes', () => {
     expect(() => assertSigningSecrets('secret', [Buffer.alloc(31, 1)])).toThrow(/is 31 bytes/);
     expect(() => assertSigningSecrets('secret', [Buffer.alloc(32, 1)])).not.toThrow();
     expect(() => assertSigningSecrets('secret', [])).toThrow(ConfigError);
+    expect(() => assertSigningSecrets('secret', [])).toThrow(/^secret: expected at least one non-empty secret/);
     expect(() => assertSigningSecrets('secret', [42])).toThrow(/expected a string or Buffer, the secret is number/);
     expect(() => assertSigningSecrets('secret', [SECRET, null])).toThrow(/secret #2 is null/);
   });

@@ -13,7 +13,7 @@ describe('key layout limits', () => {
     'refuses the prefix %j, naming the option',
     (prefix) => {
       expect(() => createStorage({ type: 'memory', prefix })).toThrow(ConfigError);
-      expect(() => createStorage({ type: 'memory', prefix })).toThrow(/^prefix: /);
+      expect(() => createStorage({ type: 'memory', prefix })).toThrow(/^prefix: expected 1-64 letters, digits/);
     },
   );
 
@@ -37,5 +37,21 @@ describe('key layout limits', () => {
     await expect(namespace.set('', 1)).rejects.toThrow(/invalid key/);
     await expect(namespace.set('a\0b', 1)).rejects.toThrow(/invalid key/);
     await expect(namespace.set('\0', 1)).rejects.toThrow(/invalid key/);
+  });
+
+  it('names a refused key by its first 64 characters only, and refuses a key that is not a string', async () => {
+    const namespace = storage.namespace('limits');
+    const long = `${'a'.repeat(64)}${'b'.repeat(2000)}`;
+    const refusal = await namespace.set(long, 1).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refusal).toBeInstanceOf(TypeError);
+    expect((refusal as Error).message).toContain(`"${'a'.repeat(64)}"`);
+    expect((refusal as Error).message).not.toContain('b');
+    // A key from untyped code (a number from a query string parser) is refused by name, not a crash.
+    await expect(namespace.set(42 as unknown as string, 1)).rejects.toThrow(
+      /^invalid key 42: expected a non-empty string/,
+    );
   });
 });
