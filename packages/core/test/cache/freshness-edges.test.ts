@@ -2,20 +2,7 @@ import { type Cache, CacheManager, CacheMissError, CorruptEntryError, type GetCa
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, type OpenBackend } from '../support/backends.js';
 import { FakeClock } from '../support/sessions.js';
-
-/** A promise the test settles by hand, to hold a `createfunc` open as long as a scenario needs. */
-function deferred<T>(): { promise: Promise<T>; resolve(value: T): void } {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((res) => {
-    resolve = res;
-  });
-  return { promise, resolve };
-}
-
-/** Lets pending callbacks and I/O run until `done()` holds (a barrier, not a sleep). */
-async function until(done: () => boolean): Promise<void> {
-  while (!done()) await new Promise((resolve) => setImmediate(resolve));
-}
+import { deferred, until } from '../support/waiting.js';
 
 /** The backends where where the entries live does not matter: live values (memory) and stored records (sqlite). */
 const LOCAL = BACKENDS.filter((backend) => backend.name === 'memory' || backend.name === 'sqlite');

@@ -8,27 +8,37 @@ import {
   LockTimeoutError,
   StorageUnavailableError,
 } from '@vessel/core';
-import sqlite3 from 'sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { freePort } from '../../../../test-support/ports.js';
 import { startPrivateRedis } from '../../../../test-support/private-redis.js';
-import { BACKENDS, type OpenBackend } from '../support/backends.js';
+import { BACKENDS, type OpenBackend, sqliteExec } from '../support/backends.js';
 import { FakeClock } from '../support/sessions.js';
+import { deferred, until } from '../support/waiting.js';
 
-/** A promise the test settles by hand, to hold a `createfunc` open as long as a scenario needs. */
-function deferred<T>(): { promise: Promise<T>; resolve(value: T): void; reject(error: unknown): void } {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
+/**
+ * Starts `get('k')` on `cache` with a createfunc held open until `finish()` (which resolves it with
+ * `'made'` and returns what the get answered); resolves once createfunc runs. `failures` collects
+ * the cache's failure events from then on.
+ */
+async function holdCreation(cache: Cache): Promise<{ failures: unknown[]; finish(): Promise<unknown> }> {
+  const failures: unknown[] = [];
+  cache.on('failure', ({ error }) => failures.push(error));
+  const gate = deferred<string>();
+  let calls = 0;
+  const creator = cache.get('k', {
+    createfunc: () => {
+      calls++;
+      return gate.promise;
+    },
   });
-  return { promise, resolve, reject };
-}
-
-/** Lets pending callbacks and I/O run until `done()` holds (a barrier, not a sleep). */
-async function until(done: () => boolean | Promise<boolean>): Promise<void> {
-  while (!(await done())) await new Promise((resolve) => setImmediate(resolve));
+  await until(() => calls === 1);
+  return {
+    failures,
+    finish: () => {
+      gate.resolve('made');
+      return creator;
+    },
+  };
 }
 
 /** Whether another holder could take `key`'s lock in `cache`'s namespace right now (taking and releasing it). */
@@ -200,16 +210,7 @@ describe('renewing the creator’s lock (sqlite, on a fake clock)', () => {
   });
 
   /** Runs `sql` on the database file around Vessel, as another tool would. */
-  function sqlite(sql: string, params: unknown[] = []): Promise<unknown[]> {
-    return new Promise((resolve, reject) => {
-      const db = new sqlite3.Database(file);
-      db.all(sql, params, (error, rows) => {
-        db.close();
-        if (error) reject(error);
-        else resolve(rows);
-      });
-    });
-  }
+  const sqlite = (sql: string, params: unknown[] = []) => sqliteExec(file, sql, params);
 
   /** When the lock on `key` of `cache` expires, as the storage keeps it (fake ms); undefined when not held. */
   async function lockExpiry(cache: Cache, key: string): Promise<number | undefined> {
@@ -240,25 +241,7 @@ describe('renewing the creator’s lock (sqlite, on a fake clock)', () => {
       lockTtl: 3,
       createTimeout: 60,
     });
-    const failures: unknown[] = [];
-    cache.on('failure', ({ error }) => failures.push(error));
-    const gate = deferred<string>();
-    let calls = 0;
-    const creator = cache.get('k', {
-      createfunc: () => {
-        calls++;
-        return gate.promise;
-      },
-    });
-    await until(() => calls === 1);
-    return {
-      cache,
-      failures,
-      finish: async () => {
-        gate.resolve('made');
-        return creator;
-      },
-    };
+    return { cache, ...(await holdCreation(cache)) };
   }
 
   it('renews the lock to lockTtl every third of lockTtl while createfunc runs, and stops once it is done', async () => {
@@ -432,25 +415,14 @@ describe('a storage that cannot be reached', () => {
       await storage.ping();
       vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
       const cache = new CacheManager({}, storage).getCache('renew', { expire: 60, lockTtl: 3, createTimeout: 60 });
-      const failures: unknown[] = [];
       const failed = new Promise<void>((resolve) => cache.on('failure', () => resolve()));
-      cache.on('failure', ({ error }) => failures.push(error));
-      const gate = deferred<string>();
-      let calls = 0;
-      const creator = cache.get('k', {
-        createfunc: () => {
-          calls++;
-          return gate.promise;
-        },
-      });
-      await until(() => calls === 1);
+      const { failures, finish } = await holdCreation(cache);
       await redis.stop();
       vi.advanceTimersByTime(1_000);
       // The renewal's failure is reported while createfunc still runs.
       await failed;
       expect(failures).toEqual([expect.any(StorageUnavailableError)]);
-      gate.resolve('made');
-      expect(await creator).toBe('made');
+      expect(await finish()).toBe('made');
       // Then the value's write and the lock's release fail too, and are reported, not thrown.
       expect(failures).toHaveLength(3);
       expect(failures.every((error) => error instanceof StorageUnavailableError)).toBe(true);

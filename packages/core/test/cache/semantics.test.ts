@@ -11,33 +11,10 @@ import {
   LockLostError,
   LockTimeoutError,
 } from '@vessel/core';
-import sqlite3 from 'sqlite3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { BACKENDS, type OpenBackend } from '../support/backends.js';
+import { BACKENDS, type OpenBackend, sqliteExec } from '../support/backends.js';
 import { FakeClock } from '../support/sessions.js';
-
-/** A promise the test settles by hand, to hold a `createfunc` open as long as a scenario needs. */
-function deferred<T>(): { promise: Promise<T>; resolve(value: T): void; reject(error: unknown): void } {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
-
-/** Deletes every lock row of a SQLite storage, behind Vessel's back. */
-function deleteSqliteLocks(file: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const db = new sqlite3.Database(file);
-    db.run('DELETE FROM vessel_locks', (error) => {
-      db.close();
-      if (error) reject(error);
-      else resolve();
-    });
-  });
-}
+import { deferred, until } from '../support/waiting.js';
 
 describe.each(BACKENDS)('cache semantics: $name', (backend) => {
   let open: OpenBackend;
@@ -234,7 +211,7 @@ describe.each(BACKENDS)('cache semantics: $name', (backend) => {
         return gate.promise;
       };
       const creator = cache.get('k', { createfunc });
-      while (calls === 0) await new Promise((resolve) => setImmediate(resolve));
+      await until(() => calls > 0);
       // Had they waited for the creator, whose createfunc is held open until below, this would hang.
       const others = await Promise.all(Array.from({ length: 20 }, () => cache.get('k', { createfunc })));
       expect(others).toEqual(Array(20).fill('stale'));
@@ -304,7 +281,7 @@ describe.each(BACKENDS)('cache semantics: $name', (backend) => {
       let calls = 0;
       const createfunc = () => (++calls === 1 ? new Promise<string>(() => {}) : 'made by a waiter');
       const creator = cache.get('wedged', { createfunc });
-      while (calls === 0) await new Promise((resolve) => setImmediate(resolve));
+      await until(() => calls > 0);
       const waiters = Array.from({ length: 3 }, () => cache.get('wedged', { createfunc }));
       await expect(creator).rejects.toBeInstanceOf(CreateTimeoutError);
       await expect(creator).rejects.toThrow(
@@ -354,7 +331,11 @@ describe.each(BACKENDS)('cache semantics: $name', (backend) => {
         );
         const createfunc = async () => {
           // The lock vanishes under the creator, as when renewals could not reach the storage for a whole lockTtl.
-          await deleteSqliteLocks(path.join((open.input as { cacheDir: string }).cacheDir, 'vessel.sqlite'));
+          // Every lock row deleted behind Vessel's back.
+          await sqliteExec(
+            path.join((open.input as { cacheDir: string }).cacheDir, 'vessel.sqlite'),
+            'DELETE FROM vessel_locks',
+          );
           await lost;
           return 'made anyway';
         };

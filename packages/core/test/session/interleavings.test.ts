@@ -2,7 +2,7 @@ import { SessionManager } from '@vessel/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { holdNext } from '../../../../test-support/interleave.js';
 import { BACKENDS, type OpenBackend } from '../support/backends.js';
-import { Browser, rejectsOf, SECRET, spyOnCalls, storedRecord } from '../support/sessions.js';
+import { Browser, browserWith, rejectsOf, SECRET, spyOnCalls, storedRecord } from '../support/sessions.js';
 
 /**
  * Concurrent requests on one session with every interleaving forced through `holdNext`, so each
@@ -27,18 +27,8 @@ describe.each(BACKENDS)('forced interleavings of saves: $name', (backend) => {
 
   const namespace = () => open.storage.namespace('session');
 
-  /** A browser holding a saved session with `data`, and the session's id. */
-  async function browserWith(data: Record<string, unknown>): Promise<[Browser, string]> {
-    const browser = new Browser();
-    const { session } = await browser.request(sessions, async (s) => {
-      for (const [key, value] of Object.entries(data)) s.set(key, value);
-      await s.save();
-    });
-    return [browser, session.id];
-  }
-
   it('merges a delete whose write another save overtook onto the newer record', async () => {
-    const [browser, id] = await browserWith({ a: 1, b: 2 });
+    const [browser, { id }] = await browserWith(sessions, { a: 1, b: 2 });
     const deleting = await browser.load(sessions);
     const setting = await browser.load(sessions);
     deleting.delete('a');
@@ -58,7 +48,7 @@ describe.each(BACKENDS)('forced interleavings of saves: $name', (backend) => {
   });
 
   it("merges a set whose write another save overtook, keeping the other save's delete", async () => {
-    const [browser, id] = await browserWith({ a: 1, b: 2 });
+    const [browser, { id }] = await browserWith(sessions, { a: 1, b: 2 });
     const deleting = await browser.load(sessions);
     const setting = await browser.load(sessions);
     deleting.delete('a');
@@ -75,7 +65,7 @@ describe.each(BACKENDS)('forced interleavings of saves: $name', (backend) => {
   });
 
   it('tries again when another save lands between its fresh read and its write', async () => {
-    const [browser, id] = await browserWith({ base: true });
+    const [browser, { id }] = await browserWith(sessions, { base: true });
     const slow = await browser.load(sessions);
     const second = await browser.load(sessions);
     slow.set('slow', 1);
@@ -102,7 +92,7 @@ describe.each(BACKENDS)('forced interleavings of saves: $name', (backend) => {
   });
 
   it('does not bring back a session destroyed between a failed write and the fresh read', async () => {
-    const [browser, id] = await browserWith({ user: 'ada' });
+    const [browser, { id }] = await browserWith(sessions, { user: 'ada' });
     const rejects = rejectsOf(sessions);
     const slow = await browser.load(sessions);
     const other = await browser.load(sessions);

@@ -4,10 +4,10 @@
  * signing secret on a read-only request, saves and regenerates that come too late, contention
  * that never ends, and which limit wins when the options changed under a stored session.
  */
-import { createStorage, type Session, SessionManager, type SessionOptions, VesselError } from '@vessel/core';
+import { createStorage, SessionManager, type SessionOptions, VesselError } from '@vessel/core';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
-  Browser,
+  browserWith,
   FakeClock,
   parseSetCookie,
   rejectsOf,
@@ -37,16 +37,6 @@ afterAll(async () => {
 
 function sessionsWith(options: SessionOptions = {}): SessionManager {
   return new SessionManager({ secret: SECRET, now: clock.now, ...options }, storage);
-}
-
-/** A browser holding a saved session with `data`. */
-async function browserWith(sessions: SessionManager, data: Record<string, unknown>): Promise<[Browser, Session]> {
-  const browser = new Browser();
-  const { session } = await browser.request(sessions, async (s) => {
-    for (const [key, value] of Object.entries(data)) s.set(key, value);
-    await s.save();
-  });
-  return [browser, session];
 }
 
 /** The error `promise` rejects with (undefined when it resolves). */

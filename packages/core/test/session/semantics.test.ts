@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { BACKENDS, type BackendCase, type OpenBackend } from '../support/backends.js';
 import {
   Browser,
+  browserWith,
   EXPIRED,
   FakeClock,
   parseSetCookie,
@@ -64,16 +65,6 @@ describe.each(KINDS)('session semantics: $name', (kind) => {
   /** A spy on the session namespace's writes (stored sessions), or `undefined` (cookie-only). */
   function spyOnWrites() {
     return open ? spyOnCalls(open.storage.namespace('session'), WRITES) : undefined;
-  }
-
-  /** A browser holding a saved session with `data`. */
-  async function browserWith(sessions: SessionManager, data: Record<string, unknown>): Promise<[Browser, Session]> {
-    const browser = new Browser();
-    const { session } = await browser.request(sessions, async (s) => {
-      for (const [key, value] of Object.entries(data)) s.set(key, value);
-      await s.save();
-    });
-    return [browser, session];
   }
 
   describe('round trip', () => {

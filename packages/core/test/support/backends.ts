@@ -58,7 +58,8 @@ function ttlOf(pttl: number): number | null | undefined {
   return pttl === -2 ? undefined : pttl === -1 ? null : pttl;
 }
 
-function sqliteExec(file: string, sql: string, params: unknown[] = []): Promise<unknown[]> {
+/** Runs `sql` on a SQLite database file around Vessel, as another tool would, and returns its rows. */
+export function sqliteExec(file: string, sql: string, params: unknown[] = []): Promise<unknown[]> {
   return new Promise((resolve, reject) => {
     const db = new sqlite3.Database(file);
     db.all(sql, params, (error, rows) => {

@@ -112,6 +112,19 @@ export class Browser {
   }
 }
 
+/** A browser holding a saved session with `data`. */
+export async function browserWith(
+  sessions: SessionManager,
+  data: Record<string, unknown>,
+): Promise<[Browser, Session]> {
+  const browser = new Browser();
+  const { session } = await browser.request(sessions, async (s) => {
+    for (const [key, value] of Object.entries(data)) s.set(key, value);
+    await s.save();
+  });
+  return [browser, session];
+}
+
 /** The stored record of session `id`, read straight from the storage's `session` namespace. */
 export async function storedRecord(storage: Storage, id: string): Promise<SessionRecord | undefined> {
   return storage.namespace('session').get<SessionRecord>(id);
