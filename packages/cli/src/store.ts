@@ -5,7 +5,10 @@ import {
   type Namespace,
   SESSION_NAMESPACE,
   type Storage,
+  type StorageInput,
   type StorageType,
+  sessionStorageInput,
+  sharedStorageInput,
 } from '@vessel/core';
 import { UsageError } from './human.js';
 
@@ -34,32 +37,28 @@ export interface SessionStore extends OpenedStore {
 
 /**
  * Finds the application's session store the way the application does: `--config FILE`, else
- * `vessel.ini` / `vessel.config.json` in the working folder, else SQLite under `./data`.
- * A config's `session.url` / `session.cache_dir` / `session.type` win over the shared storage,
- * as they do in `createVessel`; flags win over both.
+ * `vessel.ini` / `vessel.config.json` in the working folder, else SQLite under `./data`. The
+ * store is the one `createVessel` gives sessions (core's `sessionStorageInput`, else
+ * `sharedStorageInput`); `--url`/`--type`/`--cache-dir` name another store instead, keeping the
+ * config's prefix, timeout and PostgreSQL schema; `--prefix`/`--schema` override those.
  */
 export async function openStore(flags: StoreFlags): Promise<OpenedStore> {
   const config = await loadConfig(flags.config);
-  const session = config.session;
-  const sessionType = session.type === 'cookie' ? undefined : session.type;
   const fromFlags = Boolean(flags.url || flags.type || flags.cacheDir);
-  const url = flags.url ?? (fromFlags ? undefined : (session.url ?? config.url));
-  const type = flags.type ?? (flags.url ? undefined : (sessionType ?? config.type));
-  const cacheDir =
-    flags.cacheDir ??
-    (flags.url ? undefined : (session.cacheDir ?? config.cacheDir)) ??
-    (url || (type && type !== 'sqlite' && type !== 'file') ? undefined : './data');
-  const storage = createStorage({
-    type,
-    url,
-    cacheDir,
-    cluster: fromFlags ? undefined : config.cluster,
-    prefix: flags.prefix ?? config.prefix,
-    timeoutMs: config.timeoutMs,
-    schema: flags.schema ?? config.schema,
-    poolSize: config.poolSize,
-  });
-  return { storage, config };
+  const shared = sharedStorageInput(config);
+  const configured = fromFlags
+    ? { ...shared, cluster: undefined, type: flags.type, url: flags.url, cacheDir: flags.cacheDir }
+    : (sessionStorageInput(config) ?? shared);
+  const folderless = configured.type !== undefined && configured.type !== 'sqlite' && configured.type !== 'file';
+  const namesStore = configured.url || configured.cluster || folderless;
+  const input: StorageInput = {
+    ...configured,
+    // With no store named anywhere, the app's default folder (an app's in-memory store is invisible anyway).
+    cacheDir: configured.cacheDir ?? (namesStore ? undefined : './data'),
+    prefix: flags.prefix ?? configured.prefix,
+    schema: flags.schema ?? configured.schema,
+  };
+  return { storage: createStorage(input), config };
 }
 
 /**

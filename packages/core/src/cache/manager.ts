@@ -1,6 +1,8 @@
 import { normalizeConfig, resolveCachePolicy } from '../config/normalize.js';
 import type { CacheConfig, CachePolicyConfig, ResolvedCacheConfig, ResolvedRegionConfig } from '../config/types.js';
 import { ConfigError } from '../errors.js';
+import { ownStorageInput } from '../storage/from-config.js';
+import type { StorageInput } from '../storage/resolve-options.js';
 import { createStorage } from '../storage/storage.js';
 import type { Storage } from '../storage/types.js';
 import { Cache, type CacheStats, zeroStats } from './cache.js';
@@ -15,6 +17,12 @@ export const CACHE_NAMESPACE_PREFIX = 'cache:';
 export interface CacheManagerOptions extends CacheConfig {
   /** The clock freshness is judged by, in ms since the epoch; tests pass a fake one. Default `Date.now`. */
   now?: () => number;
+  /**
+   * What a region's own storage inherits when it does not set it (prefix, timeout, PostgreSQL
+   * schema and pool size, the folder of a `sqlite`/`file` region). `createVessel` passes the
+   * shared storage's settings. Default: the prefix of the manager's storage.
+   */
+  storageDefaults?: StorageInput;
 }
 
 /** Options of `getCache`: a region to start from, and policy options over it. */
@@ -55,6 +63,7 @@ export class CacheManager {
   readonly config: ResolvedCacheConfig;
   readonly #storage: Storage;
   readonly #ownsStorage: boolean;
+  readonly #storageDefaults: StorageInput;
   readonly #now: () => number;
   readonly #regionStorages = new Map<string, Storage>();
   readonly #caches = new Map<string, Cache>();
@@ -64,9 +73,10 @@ export class CacheManager {
 
   /** Without a storage, caches live in this process's memory (Beaker's default). */
   constructor(options: CacheManagerOptions = {}, storage?: Storage) {
-    const { now, ...config } = options;
+    const { now, storageDefaults, ...config } = options;
     this.config = normalizeConfig({ cache: config }).cache;
     this.#storage = storage ?? createStorage({ type: 'memory' });
+    this.#storageDefaults = storageDefaults ?? { prefix: this.#storage.prefix };
     this.#ownsStorage = storage === undefined;
     this.#now = now ?? Date.now;
   }
@@ -211,15 +221,11 @@ export class CacheManager {
 
   /** The shared storage, or the region's own when it names a backend. */
   #storageOf(name: string, region: ResolvedRegionConfig): Storage {
-    if (region.type === undefined && region.url === undefined && region.cacheDir === undefined) return this.#storage;
+    const input = ownStorageInput(region, this.#storageDefaults);
+    if (input === undefined) return this.#storage;
     let storage = this.#regionStorages.get(name);
     if (storage === undefined) {
-      storage = createStorage({
-        type: region.type,
-        url: region.url,
-        cacheDir: region.cacheDir,
-        prefix: this.#storage.prefix,
-      });
+      storage = createStorage(input);
       this.#regionStorages.set(name, storage);
     }
     return storage;

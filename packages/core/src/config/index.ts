@@ -3,8 +3,8 @@
  * path, frozen results. See `docs/configuration.md`.
  */
 export { coerceBoolean as parseBoolean, coerceDuration as parseDuration } from './coerce.js';
-export { type FlatConfig, type FlatValue, parseFlatConfig } from './flat.js';
-export { parseIni } from './ini.js';
+export { type FlatConfig, type FlatConfigOptions, type FlatValue, parseFlatConfig } from './flat.js';
+export { type IniOptions, type IniSection, parseIni, parseIniSections } from './ini.js';
 export { CONFIG_FILE_NAMES, type LoadConfigOptions, type LoadedVesselConfig, loadConfig } from './load.js';
 export { normalizeConfig, resolveCachePolicy } from './normalize.js';
 export type {
@@ -24,3 +24,4 @@ export type {
   SessionType,
   VesselConfig,
 } from './types.js';
+export { closestMatch } from './coerce.js';

@@ -1,4 +1,10 @@
 export { MAX_DECODED_DEPTH, MAX_STORED_DEPTH } from './codec.js';
+export {
+  type OwnStorageFields,
+  ownStorageInput,
+  sessionStorageInput,
+  sharedStorageInput,
+} from './from-config.js';
 export { MAX_KEY_LENGTH } from './keys.js';
 export { maskUrl } from './mask-url.js';
 export { MAX_RECORD_LENGTH } from './record.js';
