@@ -2,7 +2,7 @@
  * Configuration: object config in code, flat Beaker-style config in files, one validation
  * path, frozen results. See `docs/configuration.md`.
  */
-export { coerceBoolean as parseBoolean, coerceDuration as parseDuration } from './coerce.js';
+export { closestMatch, coerceBoolean as parseBoolean, coerceDuration as parseDuration } from './coerce.js';
 export { type FlatConfig, type FlatConfigOptions, type FlatValue, parseFlatConfig } from './flat.js';
 export { type IniOptions, type IniSection, parseIni, parseIniSections } from './ini.js';
 export { CONFIG_FILE_NAMES, type LoadConfigOptions, type LoadedVesselConfig, loadConfig } from './load.js';
@@ -24,4 +24,3 @@ export type {
   SessionType,
   VesselConfig,
 } from './types.js';
-export { closestMatch } from './coerce.js';

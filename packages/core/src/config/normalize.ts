@@ -152,7 +152,7 @@ const SESSION_COERCERS: Coercers<Validated<ResolvedSessionConfig>> & Record<keyo
   type: (option, value) => coerceEnum(option, value, SESSION_TYPES),
   invalidateCorrupt: boolean,
   revocationList: boolean,
-  encryptKey: secretString,
+  encryptKey: secretList,
   validateKey: secretString,
   url: string,
   cacheDir: string,
@@ -305,8 +305,10 @@ export function withSource<T>(source: string | undefined, work: () => T): T {
 }
 
 function resolveSession(session: Validated<ResolvedSessionConfig> = {}): ResolvedSessionConfig {
-  const secret =
-    session.secret === undefined ? undefined : (Object.freeze([...session.secret]) as unknown as SecretList);
+  const frozen = (list: SecretList | undefined) =>
+    list === undefined ? undefined : (Object.freeze([...list]) as unknown as SecretList);
+  const secret = frozen(session.secret);
+  const encryptKey = frozen(session.encryptKey);
   return Object.freeze({
     key: 'vessel.sid',
     timeout: undefined,
@@ -325,12 +327,12 @@ function resolveSession(session: Validated<ResolvedSessionConfig> = {}): Resolve
     type: undefined,
     invalidateCorrupt: true,
     revocationList: false,
-    encryptKey: undefined,
     validateKey: undefined,
     url: undefined,
     cacheDir: undefined,
     ...session,
     secret,
+    encryptKey,
   });
 }
 
