@@ -130,7 +130,7 @@ describe('flat key spelling', () => {
       useCookies: false,
       type: 'cookie',
       invalidateCorrupt: false,
-      encryptKey: 'ek',
+      encryptKey: ['ek'],
       validateKey: 'vk',
       url: 'redis://s:6379',
       cacheDir: './sessions',
