@@ -48,16 +48,6 @@ export function selectsEverything(selection: Selection): boolean {
   );
 }
 
-/** True when the criteria need the decoded records, not just keys and expiries. */
-export function needsValues(selection: Selection): boolean {
-  return (
-    selection.filters.length > 0 ||
-    selection.olderThanMs !== undefined ||
-    selection.idleLongerThanMs !== undefined ||
-    Boolean(selection.corruptOnly)
-  );
-}
-
 /** Whether `view` is selected at time `now` (ms). A corrupt record matches no data criterion. */
 export function selects(selection: Selection, view: SessionView, now: number): boolean {
   if (selection.corruptOnly && view.corrupt === undefined) return false;
