@@ -4,6 +4,7 @@ import {
   loadConfig,
   type Namespace,
   SESSION_NAMESPACE,
+  SessionRecordSealer,
   type Storage,
   type StorageInput,
   type StorageType,
@@ -11,6 +12,7 @@ import {
   sharedStorageInput,
 } from '@vessel/core';
 import { UsageError } from './human.js';
+import { type SessionFormat, sessionFormats } from './session-view.js';
 
 /** Flags that say where the store is; each overrides the config file. */
 export interface StoreFlags {
@@ -33,6 +35,8 @@ export interface OpenedStore {
 export interface SessionStore extends OpenedStore {
   /** The `session` namespace: the only one any command reads or changes. */
   readonly sessions: Namespace;
+  /** How its records are read: sealed ones opened with the config's `session.encrypt_key`. */
+  readonly formats: readonly SessionFormat[];
 }
 
 /**
@@ -80,5 +84,7 @@ export async function openSessionStore(flags: StoreFlags): Promise<SessionStore>
       'the memory backend lives inside one application process; there is nothing to inspect from outside (use sqlite, file, redis or postgres)',
     );
   }
-  return { ...opened, sessions: storage.namespace(SESSION_NAMESPACE) };
+  const { encryptKey, validateKey } = config.session;
+  const sealer = encryptKey && new SessionRecordSealer({ keys: encryptKey, validateKey });
+  return { ...opened, sessions: storage.namespace(SESSION_NAMESPACE), formats: sessionFormats(sealer) };
 }

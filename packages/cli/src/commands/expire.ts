@@ -1,4 +1,4 @@
-import { VesselError } from '@vessel/core';
+import { setSessionRecordExpiry, VesselError } from '@vessel/core';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { confirm } from '../confirm.js';
 import { idsOf, runContext, withStore } from '../context.js';
@@ -34,14 +34,12 @@ export interface ExpireReport {
   readonly seconds: number;
 }
 
-/** Compare-and-set attempts when the application rewrites a session while its expiry moves. */
-const ATTEMPTS = 5;
-
 /**
- * Moves the expiry of sessions (`touch` on the storage), or sweeps every expired record.
- * Moving also rewrites the `expires` the record carries, because the session manager honours
- * the sooner of the two: a storage TTL moved alone could not extend a session. Whole ids act at
- * once; an id matched by prefix is shown whole and needs `--yes` or a `y` at the terminal.
+ * Moves the expiry of sessions, or sweeps every expired record. Moving rewrites the record's own
+ * `expires` with the storage expiry (core's `setSessionRecordExpiry`), because the session
+ * manager honours the sooner of the two: a storage TTL moved alone could not extend a session.
+ * Whole ids act at once; an id matched by prefix is shown whole and needs `--yes` or a `y` at
+ * the terminal.
  */
 export async function expire(store: SessionStore, options: ExpireOptions, io: Io): Promise<ExpireReport> {
   const { sessions, storage } = store;
@@ -69,10 +67,7 @@ export async function expire(store: SessionStore, options: ExpireOptions, io: Io
   }
   const expiresAt = Date.now() + options.inMs;
   const vanished: string[] = [];
-  for (const id of ids) {
-    if (!(await sessions.touch(id, expiresAt))) vanished.push(id);
-    else if (options.inMs > 0) await alignRecord(store, id, expiresAt);
-  }
+  for (const id of ids) if (!(await setSessionRecordExpiry(sessions, id, expiresAt))) vanished.push(id);
   if (vanished.length > 0)
     throw new UnknownIdError(`session ${vanished.map((id) => `"${id}"`).join(', ')} vanished before its expiry moved`);
   return {
@@ -89,17 +84,6 @@ export async function expire(store: SessionStore, options: ExpireOptions, io: Io
 export class ExpireDeclinedError extends VesselError {
   constructor() {
     super('VESSEL_ABORTED', 'aborted: nothing changed');
-  }
-}
-
-async function alignRecord(store: SessionStore, id: string, expiresAt: number): Promise<void> {
-  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    const stored = await store.sessions.getVersioned<Record<string, unknown>>(id);
-    const record = stored?.value;
-    if (!stored || typeof record !== 'object' || record === null || !('expires' in record)) return;
-    if (record.expires === expiresAt) return;
-    const ttlMs = Math.max(1, expiresAt - Date.now());
-    if (await store.sessions.setIfVersion(id, stored.version, { ...record, expires: expiresAt }, { ttlMs })) return;
   }
 }
 

@@ -36,7 +36,7 @@ export async function readSession(store: SessionStore, id: string): Promise<Sess
     if (!found) throw error;
     entry = found;
   }
-  return toSessionView(entry);
+  return toSessionView(entry, store.formats);
 }
 
 /** The scanned entry of `id`, for records `get` refuses to decode (their size and reason). */
@@ -69,13 +69,18 @@ export async function inspect(store: SessionStore, given: string, json: boolean,
     ['size', formatBytes(view.size)],
   ];
   if (view.corrupt !== undefined) rows.push(['CORRUPT', view.corrupt]);
+  else if (view.encrypted) rows.push(['ENCRYPTED', ENCRYPTED_HINT]);
   else rows.push(['keys', String(Object.keys(view.data).length)]);
   await write(io.out, `${keyValueTable(rows, io.out)}\n`);
-  if (view.corrupt === undefined) {
+  if (view.corrupt === undefined && !view.encrypted) {
     const tree = renderTree(view.data).map(terminalText);
     await write(io.out, `data\n${tree.length === 0 ? '(empty)\n' : `${tree.join('\n')}\n`}`);
   }
 }
+
+/** What `inspect` says of data it cannot open. */
+const ENCRYPTED_HINT =
+  "the data is sealed with session.encrypt_key, and the config read here holds no key that opens it (run with the app's --config)";
 
 /** `inspect`'s arguments: the global flags and one id. */
 interface InspectArgs extends GlobalArgs {

@@ -66,6 +66,7 @@ export function sessionJson(view: SessionView): Record<string, unknown> {
   const iso = (at: number | null) => (at === null ? null : new Date(at).toISOString());
   const base = { id: view.id, created: iso(view.created), accessed: iso(view.accessed), expires: iso(view.expires) };
   if (view.corrupt !== undefined) return { ...base, size: view.size, corrupt: view.corrupt };
+  if (view.encrypted) return { ...base, size: view.size, encrypted: true };
   return { ...base, size: view.size, keys: Object.keys(view.data), data: toJsonValue(view.data) };
 }
 
@@ -81,7 +82,7 @@ function tableRow(view: SessionView, options: ListOptions, now: number): string[
     view.accessed === null ? '-' : formatRelative(view.accessed, now),
     formatRelative(view.expires, now),
     formatBytes(view.size),
-    view.corrupt === undefined ? String(Object.keys(view.data).length) : 'CORRUPT',
+    view.corrupt !== undefined ? 'CORRUPT' : view.encrypted ? 'ENCRYPTED' : String(Object.keys(view.data).length),
     ...shown,
   ];
 }
@@ -100,7 +101,7 @@ export async function list(store: SessionStore, options: ListOptions, io: Io): P
   if (options.sort) {
     const top = new TopN<SessionView>(limit ?? DEFAULT_PAGE, sortOrder(options.sort, options.reverse));
     for await (const entry of scan) {
-      const view = toSessionView(entry);
+      const view = toSessionView(entry, store.formats);
       if (selects(selection, view, now)) top.push(view);
     }
     for (const view of top.sorted()) {
@@ -117,7 +118,7 @@ export async function list(store: SessionStore, options: ListOptions, io: Io): P
       );
   } else {
     for await (const entry of scan) {
-      const view = toSessionView(entry);
+      const view = toSessionView(entry, store.formats);
       if (!selects(selection, view, now)) continue;
       if (limit !== undefined && shown >= limit) {
         more = true;

@@ -121,7 +121,7 @@ export async function purge(store: SessionStore, options: PurgeOptions, io: Io):
   const now = Date.now();
   const matching = async function* () {
     for await (const entry of sessions.scan({ includeExpired: true })) {
-      const view = toSessionView(entry);
+      const view = toSessionView(entry, store.formats);
       if (selects(options.selection, view, now)) yield view.id;
     }
   };
@@ -145,7 +145,7 @@ export async function purge(store: SessionStore, options: PurgeOptions, io: Io):
   let scanned = 0;
   for await (const entry of sessions.scan({ includeExpired: true })) {
     scanned++;
-    const view = toSessionView(entry);
+    const view = toSessionView(entry, store.formats);
     if (selects(options.selection, view, now)) await pool.add(() => sessions.delete(view.id));
     progress.update(pool.deleted, scanned);
   }

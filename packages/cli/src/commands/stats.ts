@@ -103,7 +103,7 @@ export async function collectStats(store: SessionStore, io: Io): Promise<StatsRe
   const total = await store.sessions.count({ includeExpired: true });
   const progress = new Progress(io.err, 'read', total);
   for await (const entry of store.sessions.scan({ includeExpired: true })) {
-    const view = toSessionView(entry);
+    const view = toSessionView(entry, store.formats);
     sizes.add(view.size);
     totalBytes += view.size;
     if (view.expires !== null && view.expires <= now) {
