@@ -3,8 +3,8 @@
  */
 import type { CacheManager } from '@vessel/core';
 import type {} from 'express-serve-static-core';
-import type { Session } from './session-object.js';
-import type { SessionStore } from './store.js';
+import type { Session } from './compat/session-object.js';
+import type { SessionStore } from './compat/store.js';
 
 declare module 'express-serve-static-core' {
   interface Request {

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { comparisonText, samePrint, sessionPrint } from '../src/compare.js';
-import { readCookie } from '../src/cookie-header.js';
+import { comparisonText, samePrint, sessionPrint } from '../src/compat/compare.js';
+import { readCookie } from '../src/compat/cookie-header.js';
 
 /** The definition the fast path must match: JSON, plus Map, Set and BigInt, which JSON loses. */
 function replacer(_key: string, value: unknown): unknown {

@@ -166,7 +166,7 @@ describe.each([vesselMemory, vesselSqlite])('Vessel storage on $name', (backendC
         res.end();
       });
       const res = await request(server).get('/');
-      expect(await vessel.storage.namespace('session').has(sidOf(res))).toBe(true);
+      expect(await vessel.storage.namespace('session').has(sidOf(res, 'vessel.sid'))).toBe(true);
     } finally {
       await vessel.close();
     }
@@ -180,7 +180,7 @@ describe.each([vesselMemory, vesselSqlite])('Vessel storage on $name', (backendC
         sessionOf(req).v = 1;
         res.end();
       });
-      const id = sidOf(await request(server).get('/'));
+      const id = sidOf(await request(server).get('/'), 'vessel.sid');
       expect(await vessel.sessionStorage.namespace('session').has(id)).toBe(true);
       expect(await vessel.storage.namespace('session').has(id)).toBe(false);
       expect((await vessel.sessions.get(id))?.get('v')).toBe(1);

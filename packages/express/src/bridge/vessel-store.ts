@@ -6,8 +6,8 @@ import {
   type StorageType,
   type Vessel,
 } from '@vessel/core';
-import type { Callback } from './session-object.js';
-import { type SessionData, type SessionStore, Store } from './store.js';
+import type { Callback } from '../compat/session-object.js';
+import { type SessionData, type SessionStore, Store } from '../compat/store.js';
 
 /** Where a `VesselStore` (or the middleware) keeps sessions: a Vessel, a storage, or storage options. */
 export interface VesselStorageOptions {

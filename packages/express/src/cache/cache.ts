@@ -1,10 +1,25 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CacheManager, Vessel } from '@vessel/core';
-import { useDictionaryProperties } from './dictionary-properties.js';
-import type { CacheResponseOptions } from './response-cache/options.js';
-import { type Next, ResponseCacheRoute } from './response-cache/route.js';
+import { useDictionaryProperties } from '../dictionary-properties.js';
+import { assertKnownOptions } from '../known-options.js';
+import type { CacheResponseOptions } from './options.js';
+import { type Next, ResponseCacheRoute } from './route.js';
 
-export type { CacheResponseOptions } from './response-cache/options.js';
+export type { CacheResponseOptions } from './options.js';
+
+/** Every option `cacheResponse()` takes. */
+const CACHE_RESPONSE_OPTIONS = {
+  region: true,
+  namespace: true,
+  expire: true,
+  key: true,
+  statuses: true,
+  perSession: true,
+  sessionCookies: true,
+  maxEntries: true,
+  maxBodyBytes: true,
+  maxBytes: true,
+} as const satisfies Record<keyof CacheResponseOptions, true>;
 
 type Handler = (req: IncomingMessage, res: ServerResponse, next: Next) => void;
 
@@ -38,13 +53,15 @@ export function cache(source: CacheManager | Vessel): Handler {
  * or `no-cache`, that set a cookie, vary on `*`, `Cookie` or `Authorization`, allow 0 seconds,
  * or answer a request carrying credentials or a session are never kept; `Vary` is keyed on;
  * `s-maxage` / `max-age` / `Expires` shorten `expire`. Concurrent misses of a key run the
- * handler once (the cache's dog-pile lock). Replays say `X-Vessel-Cache: hit`. See
+ * handler once (the cache's dog-pile lock). Replays say `X-Vessel-Cache: hit`. An unknown
+ * option is a `ConfigError` naming it and the closest known one. See
  * docs/express.md, "Caching".
  *
  * @example
  * app.get('/report', cacheResponse(vessel, { region: 'short_term' }), buildReport)
  */
 export function cacheResponse(source: CacheManager | Vessel, options: CacheResponseOptions = {}): Handler {
+  assertKnownOptions('cacheResponse', options, CACHE_RESPONSE_OPTIONS);
   const sessionCookies = new Set(['connect.sid', ...(options.sessionCookies ?? [])]);
   if (isVessel(source)) sessionCookies.add(source.config.session.key);
   const route = new ResponseCacheRoute(managerOf(source), [...sessionCookies], options);

@@ -10,13 +10,35 @@ export interface LoadedSession<Handle> {
 }
 
 /**
- * Where the middleware keeps sessions: an express-session store (`store-backend.ts`) or Vessel's
- * storage through `SessionManager` (`vessel-backend.ts`). The middleware holds the semantics
+ * What a backend whose cookie carries the session itself (cookie-only sessions) adds: the
+ * middleware then neither signs nor reads an id. It asks the backend for the session in the
+ * request's cookie, and sends whatever value the backend made at a save or touch.
+ */
+export interface SealedCookie<Handle> {
+  /** The session the request's cookie carries, with its id; `undefined` when none is usable (`onReject` hears why). */
+  open(
+    req: SessionRequest,
+    onReject: ((event: SessionRejectEvent) => void) | undefined,
+  ): Promise<(LoadedSession<Handle> & { readonly id: string }) | undefined>;
+  /**
+   * The cookie value to send: the session as sealed at its last save or touch in this request;
+   * `''` once destroyed (the cookie is to be cleared); `undefined` while the browser's cookie
+   * still carries the session as it is.
+   */
+  value(handle: Handle): string | undefined;
+}
+
+/**
+ * Where the middleware keeps sessions: an express-session store (`store-backend.ts`), Vessel's
+ * storage through `SessionManager` (`bridge/vessel-backend.ts`), or the cookie itself
+ * (`bridge/cookie-backend.ts`). The middleware holds the semantics
  * (when to save, touch and send the cookie); a backend only moves data.
  */
 export interface SessionBackend<Handle = unknown> {
   /** Exposed as `req.sessionStore`. */
   readonly store: SessionStore;
+  /** Set when the cookie carries the session itself rather than a signed id (cookie-only sessions). */
+  readonly sealed?: SealedCookie<Handle> | undefined;
   /** False while the store reports itself disconnected: requests then go on without a session. */
   isReady(): boolean;
   /** The stored session `id`, or `undefined` when there is none (and `onReject` hears why). */

@@ -1,15 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { assertSigningSecrets, DEFAULT_ID_PATTERN } from '@vessel/core';
+import { useDictionaryProperties } from '../dictionary-properties.js';
 import type { SessionBackend } from './backend.js';
 import { Cookie } from './cookie.js';
-import { useDictionaryProperties } from './dictionary-properties.js';
-import { resolveOptions, type SessionOptions } from './options.js';
+import type { ResolvedOptions } from './options.js';
 import { type Req, RequestSession, type SessionContext } from './request-session.js';
 import { Session } from './session-object.js';
 import { isSecure, signedSessionId } from './signature.js';
-import { storeBackend } from './store-backend.js';
-import { vesselBackend } from './vessel-backend.js';
-import { resolveStorage, VesselStore } from './vessel-store.js';
 
 /** `session()`'s middleware; `close()` closes a storage the middleware opened itself. */
 export interface SessionMiddleware {
@@ -31,41 +28,27 @@ function pathname(req: Req): string {
  * behind the storage's own encoding (hashed into a file name on the file backend), so a
  * `../` in it reaches no path.
  */
-const APP_ID_PATTERN = /^[\s\S]{1,256}$/;
+export const APP_ID_PATTERN = /^[\s\S]{1,256}$/;
+
+/** What `sessionMiddleware` runs on: the resolved options and where sessions live. */
+export interface MiddlewareParts {
+  readonly options: ResolvedOptions;
+  readonly backend: SessionBackend;
+  /** The app gave its own `genid`: ids it hands over (no-cookie mode) may have any shape. */
+  readonly appIds: boolean;
+  /** Closes what the middleware opened itself (a storage from `cacheDir`/`type`/`url`). */
+  readonly close: () => Promise<void>;
+}
 
 /**
- * Session middleware, a drop-in for express-session: the same options, defaults, cookie and
- * `req.session`. Without `store`, sessions live in Vessel's storage (`vessel`, `storage`,
- * `cacheDir`, `type`, `url`; in-process memory when none is given), where a save only writes
- * the keys the request changed.
- *
- * @example
- * app.use(session({ secret: process.env.SESSION_SECRET, cacheDir: './data', resave: false, saveUninitialized: false }))
+ * express-session's request handling over `backend`: generates, loads and commits `req.session`
+ * with express-session's rules (see `request-session.ts`). `session()` picks the backend.
  */
-export function session(options: SessionOptions = {}): SessionMiddleware {
-  // A Vessel instance's own session secret, timeout and maxLifetime apply when the options give none.
-  const vesselSession = options.vessel?.config.session;
-  const resolved = resolveOptions(options, vesselSession?.secret);
-
-  let closeStorage = async () => {};
-  let backend: SessionBackend;
-  if (options.store) {
-    backend = storeBackend(options.store);
-  } else {
-    const { storage, owned } = resolveStorage(options);
-    if (owned) closeStorage = () => storage.close();
-    backend = vesselBackend({
-      storage,
-      store: new VesselStore({ storage }),
-      defaultTimeoutSeconds: options.timeout ?? vesselSession?.timeout ?? 86_400,
-      maxLifetimeSeconds: options.maxLifetime ?? vesselSession?.maxLifetime,
-      idPattern: options.genid ? APP_ID_PATTERN : undefined,
-      touchAfterSeconds: options.touchAfter,
-    });
-  }
+export function sessionMiddleware(parts: MiddlewareParts): SessionMiddleware {
+  const { options: resolved, backend } = parts;
   const { store } = backend;
   // Ids the app hands over (no-cookie mode) are unsigned: only well-formed ones reach the store.
-  const idPattern = options.genid ? APP_ID_PATTERN : DEFAULT_ID_PATTERN;
+  const idPattern = parts.appIds ? APP_ID_PATTERN : DEFAULT_ID_PATTERN;
 
   /** Makes a new session on `req` (also what `store.regenerate` calls, as in express-session). */
   function generate(req: Req): Session {
@@ -124,7 +107,7 @@ export function session(options: SessionOptions = {}): SessionMiddleware {
     const cookiePath = resolved.cookieFor(req).path || '/';
     // Every path starts with "/": only a narrower cookie path needs the request's path.
     if (cookiePath !== '/' && !pathname(req).startsWith(cookiePath)) return next();
-    if (!resolved.sessionId && !resolved.secrets) {
+    if (!resolved.sessionId && !resolved.secrets && !backend.sealed) {
       const requestSecret = req.secret;
       if (!requestSecret) return next(new Error('secret option required for sessions'));
       // cookie-parser's secret, the same on every request: checked as `secret` is, once per value.
@@ -147,6 +130,6 @@ export function session(options: SessionOptions = {}): SessionMiddleware {
     }
     loadNow(req, res, next);
   } as SessionMiddleware;
-  middleware.close = () => closeStorage();
+  middleware.close = parts.close;
   return middleware;
 }

@@ -1,16 +1,18 @@
 import type { IncomingMessage } from 'node:http';
-import { assertSigningSecrets, generateSessionId, type SessionRejectEvent } from '@vessel/core';
+import { assertSigningSecrets, generateSessionId, type SessionRejectEvent, type SessionType } from '@vessel/core';
+import type { VesselStorageOptions } from '../bridge/vessel-store.js';
 import type { CookieOptions } from './cookie.js';
 import type { Secret } from './signature.js';
 import type { SessionStore } from './store.js';
-import type { VesselStorageOptions } from './vessel-store.js';
 
 /**
  * Options of `session()`: express-session 1.19's, with the same defaults, plus where Vessel
- * keeps sessions when no `store` is given and how it behaves when the storage is down.
+ * keeps sessions when no `store` is given and how it behaves when the storage is down. With a
+ * `vessel`, its session config supplies the defaults of `name`, `secret`, `rolling`, `cookie`,
+ * `timeout`, `maxLifetime` and `type`; an option given here wins (see docs/express.md).
  */
-export interface SessionOptions extends VesselStorageOptions {
-  /** Cookie name. Default `connect.sid`. */
+export interface SessionOptions extends Omit<VesselStorageOptions, 'type'> {
+  /** Cookie name. Default: a given `vessel`'s `session.key` (itself `vessel.sid` by default), else `connect.sid`. */
   name?: string;
   /** Old name of `name`. */
   key?: string;
@@ -26,7 +28,7 @@ export interface SessionOptions extends VesselStorageOptions {
   resave?: boolean;
   /** Store sessions that were created and not changed in this request. Default `true` (as express-session's). */
   saveUninitialized?: boolean;
-  /** Send the cookie on every response (its expiry restarts). Default `false`. */
+  /** Send the cookie on every response (its expiry restarts). Default: a given `vessel`'s `session.rolling`, else `false`. */
   rolling?: boolean;
   /** Makes the id of a new session; default 24 random bytes in base64url (32 characters). */
   genid?: (req: IncomingMessage) => string;
@@ -36,8 +38,25 @@ export interface SessionOptions extends VesselStorageOptions {
   unset?: 'keep' | 'destroy';
   /** An express-session store; without one, sessions live in Vessel's storage (see the storage options). */
   store?: SessionStore;
-  /** Cookie settings, or a function of the request returning them. Default `{ path: '/', httpOnly: true, maxAge: null }`. */
+  /**
+   * Cookie settings, or a function of the request returning them. Default `{ path: '/', httpOnly:
+   * true, maxAge: null }`; with a `vessel`, its `session.cookiePath`, `cookieDomain`, `secure`,
+   * `httpOnly`, `sameSite` and `cookieExpires`, each attribute given here winning over the
+   * vessel's (`maxAge` or `expires` given here replaces `cookieExpires`).
+   */
   cookie?: CookieOptions | ((req: IncomingMessage) => CookieOptions);
+  /**
+   * Storage backend; `cookie` keeps the whole session in the cookie, sealed with AES-256-GCM
+   * under `secret` (strings of 32 bytes or more; a vessel's `session.encryptKey` seals first):
+   * nothing is stored server-side. Default: a given `vessel`'s `session.type`, else inferred
+   * from `url`/`cacheDir`, else `memory`.
+   */
+  type?: SessionType;
+  /**
+   * Where the middleware reports what no handler can catch: a cookie-only session too large to
+   * send (one line, no secret, no cookie value; the request itself gets `next(err)`). Default `console`.
+   */
+  logger?: { error(message: string): void };
   /** Vessel storage: lifetime of sessions whose cookie has no `maxAge`, in seconds. Default: a given `vessel`'s `session.timeout`, else 86400. */
   timeout?: number;
   /**
@@ -99,15 +118,27 @@ export interface ResolvedOptions {
   readonly lazy: boolean;
   readonly sessionId: ((req: IncomingMessage) => string | undefined) | undefined;
   readonly onReject: ((event: SessionRejectEvent, req: IncomingMessage) => void) | undefined;
+  readonly logger: { error(message: string): void };
   /** The cookie options for a request (the `cookie` option, called when it is a function). */
   cookieFor(req: IncomingMessage): CookieOptions;
 }
 
 /**
- * Validates `options` as express-session does (the same TypeErrors) and applies its defaults.
- * `vesselSecret` is a given Vessel instance's `session.secret`, used when `secret` is absent.
+ * Defaults that stand in for express-session's own where an option is not given: a vessel's
+ * session config (`bridge/vessel-options.ts`).
  */
-export function resolveOptions(options: SessionOptions, vesselSecret?: readonly string[]): ResolvedOptions {
+export interface SessionDefaults {
+  readonly name?: string | undefined;
+  readonly secret?: readonly string[] | undefined;
+  readonly rolling?: boolean | undefined;
+  readonly cookie?: CookieOptions | undefined;
+}
+
+/**
+ * Validates `options` as express-session does (the same TypeErrors) and applies `defaults`
+ * (a vessel's session config), then express-session's: an option given explicitly wins.
+ */
+export function resolveOptions(options: SessionOptions, defaults: SessionDefaults = {}): ResolvedOptions {
   const generateId = options.genid ?? generateSessionId;
   if (typeof generateId !== 'function') throw new TypeError('genid option must be a function');
   if (options.unset && options.unset !== 'destroy' && options.unset !== 'keep') {
@@ -116,22 +147,47 @@ export function resolveOptions(options: SessionOptions, vesselSecret?: readonly 
   if (options.onReject !== undefined && typeof options.onReject !== 'function') {
     throw new TypeError('onReject option must be a function');
   }
-  const cookie = options.cookie ?? {};
+  if (options.logger !== undefined && typeof options.logger?.error !== 'function') {
+    throw new TypeError('logger option must have an error method');
+  }
   return {
-    name: options.name || options.key || 'connect.sid',
-    secrets: signingSecrets(options.secret, vesselSecret),
+    name: options.name || options.key || defaults.name || 'connect.sid',
+    secrets: signingSecrets(options.secret, defaults.secret),
     generateId,
     resave: options.resave ?? true,
     saveUninitialized: options.saveUninitialized ?? true,
-    rolling: Boolean(options.rolling),
+    rolling: Boolean(options.rolling ?? defaults.rolling),
     trustProxy: options.proxy,
     unsetDestroy: options.unset === 'destroy',
     continueWithout: options.storeUnavailable === 'continue',
     lazy: Boolean(options.lazy),
     sessionId: options.sessionId,
     onReject: options.onReject,
-    cookieFor: typeof cookie === 'function' ? cookie : () => cookie,
+    logger: options.logger ?? console,
+    cookieFor: cookieOptionsFor(options.cookie, defaults.cookie),
   };
+}
+
+/**
+ * The cookie options of a request: the `cookie` option over `defaults`, attribute by attribute;
+ * a lifetime given (`maxAge` or `expires`) replaces the defaults' lifetime.
+ */
+function cookieOptionsFor(
+  cookie: SessionOptions['cookie'],
+  defaults: CookieOptions | undefined,
+): (req: IncomingMessage) => CookieOptions {
+  if (!defaults) {
+    const given = cookie ?? {};
+    return typeof given === 'function' ? given : () => given;
+  }
+  const over = (given: CookieOptions): CookieOptions => {
+    if (!('maxAge' in given) && !('expires' in given)) return { ...defaults, ...given };
+    const { maxAge: _maxAge, expires: _expires, ...attributes } = defaults;
+    return { ...attributes, ...given };
+  };
+  if (typeof cookie === 'function') return (req) => over(cookie(req));
+  const merged = over(cookie ?? {});
+  return () => merged;
 }
 
 /**

@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SessionRejectEvent } from '@vessel/core';
-import type { LoadedSession, SessionBackend } from './backend.js';
+import type { LoadedSession, SealedCookie, SessionBackend } from './backend.js';
 import { EMPTY_PRINT, type SessionPrint, samePrint, sessionPrint } from './compare.js';
 import { Cookie } from './cookie.js';
+import { readCookie } from './cookie-header.js';
 import type { ResolvedOptions } from './options.js';
 import { type HookedSession, hookResponse } from './response-hooks.js';
 import { type RegenerateOptions, type Session, type SessionController, setController } from './session-object.js';
@@ -38,6 +39,15 @@ function appendSetCookie(res: ServerResponse, value: string): void {
   res.setHeader('Set-Cookie', list);
 }
 
+/** Sets the response's `Date` so that the cookie's `Expires` is exactly `maxAge` after it. */
+function alignDate(res: ServerResponse, cookie: Cookie): void {
+  const { expires, originalMaxAge } = cookie;
+  // `sendDate` first: engine.io's WebSocketResponse has neither it nor `hasHeader`.
+  if (expires instanceof Date && typeof originalMaxAge === 'number' && res.sendDate && !res.hasHeader('Date')) {
+    res.setHeader('Date', new Date(expires.getTime() - originalMaxAge).toUTCString());
+  }
+}
+
 /**
  * One request's session, with express-session's rules: loads or generates it, decides at the
  * end whether the store is written (saved or touched) and whether the cookie is sent, and
@@ -47,8 +57,10 @@ function appendSetCookie(res: ServerResponse, value: string): void {
  * the request, shared by the save/touch decision, the cookie decision and the backend's diff.
  */
 export class RequestSession implements SessionController, HookedSession {
-  /** The id the request's cookie (or the app, in no-cookie mode) named. */
-  readonly #cookieId: string | undefined;
+  /** The id the request's cookie (or the app, in no-cookie mode) named; a sealed cookie's once opened. */
+  #cookieId: string | undefined;
+  /** Cookie-only sessions: the request brought a cookie of the session's name. */
+  readonly #sealedSent: boolean;
   readonly #keys: readonly Secret[];
   /** Why the cookie (or no-cookie id) the request brought cannot be used, if it brought one. */
   readonly #refused: SessionRejectEvent | undefined;
@@ -77,7 +89,13 @@ export class RequestSession implements SessionController, HookedSession {
     const { options, backend } = context;
     this.#keys = options.secrets ?? [req.secret as Secret];
     req.sessionStore = backend.store;
-    const given = options.sessionId ? context.appSessionId(req) : context.signedId.read(req, this.#keys);
+    const header = backend.sealed && req.headers.cookie;
+    this.#sealedSent = header ? readCookie(header, options.name) !== undefined : false;
+    const given = backend.sealed
+      ? undefined
+      : options.sessionId
+        ? context.appSessionId(req)
+        : context.signedId.read(req, this.#keys);
     const id = given === false ? undefined : given;
     this.#refused = given === false ? { reason: options.sessionId ? 'invalid-id' : 'bad-signature' } : undefined;
     this.#cookieId = id;
@@ -92,6 +110,8 @@ export class RequestSession implements SessionController, HookedSession {
    */
   load(then?: (err?: unknown) => void): Promise<Session | undefined> {
     const { req } = this;
+    const { sealed } = this.context.backend;
+    if (sealed) return this.#loadSealed(sealed, then);
     const id = this.#cookieId;
     if (this.#refused) this.#reject(this.#refused);
     if (!id) {
@@ -107,6 +127,35 @@ export class RequestSession implements SessionController, HookedSession {
         let session: Session;
         try {
           session = loaded ? this.#inflateOrStart(id, loaded, heard) : this.#start();
+        } catch (err) {
+          return this.#loadFailed(err, then);
+        }
+        then?.();
+        return session;
+      },
+      (err: unknown) => this.#loadFailed(err, then),
+    );
+  }
+
+  /** `load` for a cookie that carries the session itself: the id comes out of the cookie. */
+  #loadSealed(sealed: SealedCookie<unknown>, then?: (err?: unknown) => void): Promise<Session | undefined> {
+    const { req } = this;
+    if (!this.#sealedSent) {
+      const session = this.#start();
+      if (then) queueMicrotask(() => then());
+      return Promise.resolve(session);
+    }
+    const { onReject } = this.context.options;
+    const heard = onReject ? (event: SessionRejectEvent) => onReject(event, req) : undefined;
+    return sealed.open(req, heard).then(
+      (loaded) => {
+        let session: Session;
+        try {
+          if (loaded) {
+            this.#cookieId = loaded.id;
+            req.sessionID = loaded.id;
+          }
+          session = loaded ? this.#inflateOrStart(loaded.id, loaded, heard) : this.#start();
         } catch (err) {
           return this.#loadFailed(err, then);
         }
@@ -154,21 +203,44 @@ export class RequestSession implements SessionController, HookedSession {
   /** Sets the cookie when the rules say so; runs as the response headers are written. */
   writeHeaders(res: ServerResponse): void {
     const { req } = this;
-    const { options } = this.context;
+    const { options, backend } = this.context;
     if (!this.#active || options.sessionId) return;
+    if (backend.sealed) {
+      this.#writeSealedCookie(res, backend.sealed);
+      return;
+    }
     const s = req.session;
     const id = req.sessionID;
     if (!s || typeof id !== 'string' || !this.#shouldSetCookie(s, id)) return;
     if (s.cookie.secure && !isSecure(req, options.trustProxy)) return;
     this.#touchOnce(s);
-    const { expires, originalMaxAge } = s.cookie;
-    // Expires is then exactly maxAge after the response's Date.
-    // `sendDate` first: engine.io's WebSocketResponse has neither it nor `hasHeader`.
-    if (expires instanceof Date && typeof originalMaxAge === 'number' && res.sendDate && !res.hasHeader('Date')) {
-      res.setHeader('Date', new Date(expires.getTime() - originalMaxAge).toUTCString());
-    }
+    alignDate(res, s.cookie);
     const signed = this.context.signedId.sign(id, this.#keys);
     appendSetCookie(res, s.cookie.serialize(options.name, signed));
+  }
+
+  /**
+   * Cookie-only sessions: the cookie goes out whenever the backend sealed the session in this
+   * request (a save, a touch; `rolling` touches every time), and is cleared once destroyed.
+   */
+  #writeSealedCookie(res: ServerResponse, sealed: SealedCookie<unknown>): void {
+    const { req } = this;
+    const { options } = this.context;
+    const value = sealed.value(this.#handle);
+    if (value === undefined) return;
+    const s = req.session;
+    if (value === '' || !s) {
+      if (!this.#sealedSent) return;
+      const cookie = new Cookie({ ...options.cookieFor(req), maxAge: null, expires: new Date(0) });
+      if (cookie.secure === 'auto') cookie.secure = isSecure(req, options.trustProxy);
+      if (cookie.sameSite === 'auto') cookie.sameSite = cookie.secure ? 'none' : 'lax';
+      appendSetCookie(res, cookie.serialize(options.name, ''));
+      return;
+    }
+    if (s.cookie.secure && !isSecure(req, options.trustProxy)) return;
+    this.#touchOnce(s);
+    alignDate(res, s.cookie);
+    appendSetCookie(res, s.cookie.serialize(options.name, value));
   }
 
   writeHeadersFailed(err: unknown): void {

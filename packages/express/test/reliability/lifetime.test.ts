@@ -188,7 +188,7 @@ describe('session({ vessel }) takes the vessel’s lifetimes', () => {
     const server = await listen(app);
     try {
       const t0 = Date.now();
-      const cookie = cookieFrom(await get(`${server.url}/login`)) as string;
+      const cookie = cookieFrom(await get(`${server.url}/login`), 'vessel.sid') as string;
       const record = () => vessel.sessionStorage.namespace('session').get<SessionRecord>(idOfCookie(cookie));
       expect((await record())?.expires).toBe(t0 + 60_000);
       advance(59);

@@ -79,7 +79,7 @@ describe.each(SERVERS)('a $name outage under load', ({ name, start }) => {
       const user = `user${i}`;
       const login = await sendTimed(app.base, 'POST', `/login/${user}`);
       expect(login.status).toBe(200);
-      const cookie = cookieFrom(login);
+      const cookie = cookieFrom(login, 'vessel.sid');
       expect(cookie).toBeTruthy();
       clients.push({ user, cookie: cookie as string, id: idOfCookie(cookie as string), exchanges: [] });
     }
@@ -182,7 +182,7 @@ describe.each(SERVERS)('a $name outage under load', ({ name, start }) => {
     for (const client of clients) {
       let last = 0;
       for (const exchange of client.exchanges) {
-        const cookie = cookieFrom(exchange);
+        const cookie = cookieFrom(exchange, 'vessel.sid');
         if (cookie !== undefined) expect(idOfCookie(cookie), `${client.user}: same id`).toBe(client.id);
         if (exchange.status !== 200 || exchange.path === '/report') continue; // the report is the same for everyone
         const body = JSON.parse(exchange.body) as { user: string | null; hits?: number };
