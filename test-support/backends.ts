@@ -14,7 +14,7 @@ import { FileAdapter } from '../packages/core/src/storage/file-adapter.js';
  * The stored text Vessel writes for a record (`{ value, expires }`), for `writeRaw`: a well-formed
  * record that holds something other than what a suite expects (not a session, say).
  */
-export { serializeRecord } from '../packages/core/src/storage/record.js';
+export { serializeRecord } from '../packages/core/src/storage/encoding/record.js';
 
 /** Real servers the suites talk to; CI starts them (see .ci/run). */
 export const REDIS_URL = process.env.VESSEL_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';

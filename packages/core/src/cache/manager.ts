@@ -1,8 +1,7 @@
 import { normalizeConfig, resolveCachePolicy } from '../config/normalize.js';
 import type { CacheConfig, CachePolicyConfig, ResolvedCacheConfig, ResolvedRegionConfig } from '../config/types.js';
 import { ConfigError } from '../errors.js';
-import { createStorage } from '../storage/storage.js';
-import type { Storage } from '../storage/types.js';
+import { createStorage, type Storage } from '../storage/index.js';
 import { Cache, type CacheStats, zeroStats } from './cache.js';
 import { type EntryStore, LocalTier, StoredEntries } from './entry-store.js';
 import { type Memoized, memoize } from './memoize.js';

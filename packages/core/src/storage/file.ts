@@ -3,6 +3,7 @@ import { lstat, mkdir, readdir, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { StorageUnavailableError } from '../errors.js';
 import type { BackendDriver, RawEntry, ScanPage, ScanPageRequest } from './driver.js';
+import { readRecordExpiry, withRecordExpiry } from './encoding/record.js';
 import {
   encodeEntryFile,
   entryFileOf,
@@ -22,7 +23,6 @@ import {
 import { LockFolder } from './file-lock.js';
 import type { KeyRange } from './keys.js';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, RealFolders } from './private-paths.js';
-import { readRecordExpiry, withRecordExpiry } from './record.js';
 import { withTimeout } from './timeout.js';
 import type { FileStorageOptions } from './types.js';
 

@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { KeyvStoreAdapter } from 'keyv';
 import type { BackendDriver, ScanPage, ScanPageRequest } from './driver.js';
+import { readRecordExpiry, withRecordExpiry } from './encoding/record.js';
 import type { KeyRange } from './keys.js';
-import { readRecordExpiry, withRecordExpiry } from './record.js';
 import type { MemoryStorageOptions } from './types.js';
 
 /** Records keep their encoded text so callers never share mutable objects with the store. */
