@@ -7,8 +7,8 @@ import { createStorage, type Storage, type StorageInput, type StorageType } from
 import pg from 'pg';
 import sqlite3 from 'sqlite3';
 import { inject } from 'vitest';
-import { createFileDriver } from '../packages/core/src/storage/file.js';
-import { FileAdapter } from '../packages/core/src/storage/file-adapter.js';
+import { FileAdapter } from '../packages/core/src/storage/backends/file/adapter.js';
+import { createFileDriver } from '../packages/core/src/storage/backends/file/file.js';
 
 /**
  * The stored text Vessel writes for a record (`{ value, expires }`), for `writeRaw`: a well-formed
