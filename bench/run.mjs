@@ -10,15 +10,15 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { formatTable, withRatios } from './table.mjs';
+import { formatTable, withRatios } from './common/table.mjs';
 
 /** Every suite, in run order. Adding one is one line: its name and its module. */
 const SUITES = {
-  storage: () => import('./storage.mjs'),
-  sessions: () => import('./sessions.mjs'),
-  cache: () => import('./cache.mjs'),
-  cli: () => import('./cli.mjs'),
-  http: () => import('./http.mjs'),
+  storage: () => import('./storage/index.mjs'),
+  sessions: () => import('./sessions/index.mjs'),
+  cache: () => import('./cache/index.mjs'),
+  cli: () => import('./cli/index.mjs'),
+  http: () => import('./http/index.mjs'),
 };
 
 const DEFAULT_ENTRIES = 1_000_000;

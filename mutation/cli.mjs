@@ -7,27 +7,31 @@
 export default {
   tsconfig: 'packages/cli/tsconfig.json',
   mutate: [
-    // parseFilters, selectsEverything, selects (needsValues is unused; describeSelection is wording).
+    // parseFilters, selectsEverything, selects (describeSelection is wording).
     'packages/cli/src/query.ts:31-49',
-    'packages/cli/src/query.ts:62-78',
+    'packages/cli/src/query.ts:52-71',
     'packages/cli/src/ids.ts',
     // purge(): modes, confirmation, ids, --all, criteria; not the elapsed time or the progress line.
-    'packages/cli/src/commands/purge.ts:72-89',
-    'packages/cli/src/commands/purge.ts:91-138',
-    'packages/cli/src/commands/purge.ts:143-143',
-    'packages/cli/src/commands/purge.ts:145-146',
-    'packages/cli/src/commands/purge.ts:148-152',
-    // expire: moving an expiry by id or prefix, and the record's own expiry.
-    'packages/cli/src/commands/expire.ts:45-73',
-    'packages/cli/src/commands/expire.ts:85-94',
+    'packages/cli/src/commands/purge.ts:75-92',
+    'packages/cli/src/commands/purge.ts:94-141',
+    'packages/cli/src/commands/purge.ts:146-146',
+    'packages/cli/src/commands/purge.ts:148-149',
+    'packages/cli/src/commands/purge.ts:151-155',
+    // expire: moving an expiry by id or prefix, and the record's own expiry (core's setSessionRecordExpiry).
+    'packages/cli/src/commands/expire.ts:53-72',
+    'packages/core/src/session/record.ts:124-140',
     // list(): which records are scanned and selected, and --limit.
-    'packages/cli/src/commands/list.ts:96-96',
-    'packages/cli/src/commands/list.ts:99-102',
-    'packages/cli/src/commands/list.ts:116-122',
+    'packages/cli/src/commands/list.ts:100-100',
+    'packages/cli/src/commands/list.ts:103-106',
+    'packages/cli/src/commands/list.ts:120-126',
     // The selection flags as parsed, and list's live-only default.
-    'packages/cli/src/main.ts:68-75',
-    'packages/cli/src/main.ts:173-173',
+    'packages/cli/src/flags.ts:98-105',
+    'packages/cli/src/commands/list.ts:235-235',
   ],
-  tests: ['packages/cli/test/selection-in-process.test.ts', 'packages/cli/test/ids-in-process.test.ts'],
+  tests: [
+    'packages/cli/test/selection-in-process.test.ts',
+    'packages/cli/test/ids-in-process.test.ts',
+    'packages/cli/test/encrypted.test.ts',
+  ],
   concurrency: 1,
 };

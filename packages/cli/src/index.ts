@@ -8,6 +8,8 @@ export {
   SESSION_FORMATS,
   type SessionFormat,
   type SessionView,
+  sealedRecordFormat,
+  sessionFormats,
   toSessionView,
   vesselRecordFormat,
 } from './session-view.js';

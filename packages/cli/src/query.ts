@@ -48,16 +48,6 @@ export function selectsEverything(selection: Selection): boolean {
   );
 }
 
-/** True when the criteria need the decoded records, not just keys and expiries. */
-export function needsValues(selection: Selection): boolean {
-  return (
-    selection.filters.length > 0 ||
-    selection.olderThanMs !== undefined ||
-    selection.idleLongerThanMs !== undefined ||
-    Boolean(selection.corruptOnly)
-  );
-}
-
 /** Whether `view` is selected at time `now` (ms). A corrupt record matches no data criterion. */
 export function selects(selection: Selection, view: SessionView, now: number): boolean {
   if (selection.corruptOnly && view.corrupt === undefined) return false;
@@ -68,6 +58,8 @@ export function selects(selection: Selection, view: SessionView, now: number): b
     selection.filters.length > 0 || selection.olderThanMs !== undefined || selection.idleLongerThanMs !== undefined;
   if (!needsRecord) return true;
   if (view.corrupt !== undefined || view.created === null || view.accessed === null) return false;
+  // Sealed data cannot be matched: a filter on it selects nothing rather than guessing.
+  if (view.encrypted && selection.filters.length > 0) return false;
   if (selection.olderThanMs !== undefined && now - view.created <= selection.olderThanMs) return false;
   if (selection.idleLongerThanMs !== undefined && now - view.accessed <= selection.idleLongerThanMs) return false;
   for (const filter of selection.filters) {

@@ -1,4 +1,4 @@
-import { isSessionRecord, type StorageEntry } from '@vessel/core';
+import { isSealedSessionRecord, isSessionRecord, type SessionRecordSealer, type StorageEntry } from '@vessel/core';
 
 /** One stored session as the CLI shows it, whatever format it was written in. */
 export interface SessionView {
@@ -19,6 +19,11 @@ export interface SessionView {
   readonly data: Readonly<Record<string, unknown>>;
   /** Why the record cannot be read as a session; absent for readable sessions. */
   readonly corrupt?: string;
+  /**
+   * True when the data is sealed (`session.encrypt_key`) and the config gave no key that opens
+   * it: the times are real, `data` is empty.
+   */
+  readonly encrypted?: true;
 }
 
 /**
@@ -56,8 +61,30 @@ export const vesselRecordFormat: SessionFormat = {
   },
 };
 
-/** The formats tried, in order, on every record of the `session` namespace. */
-export const SESSION_FORMATS: readonly SessionFormat[] = [vesselRecordFormat];
+/**
+ * Vessel's record with its data sealed at rest: opened with the config's `session.encrypt_key`
+ * when it holds the key, else shown with its times and marked `encrypted`.
+ */
+export function sealedRecordFormat(sealer: SessionRecordSealer | undefined): SessionFormat {
+  return {
+    name: 'vessel (sealed)',
+    read(id, entry, value) {
+      if (!isSealedSessionRecord(value)) return undefined;
+      const opened = sealer?.open(id, value)?.record;
+      const { created, accessed, expires } = value;
+      const view = { id, size: entry.size, created, accessed, expires: minExpiry(entry.expiresAt, expires) };
+      return opened ? { ...view, data: opened.data } : { ...view, data: {}, encrypted: true };
+    },
+  };
+}
+
+/** The formats tried, in order, on every record of the `session` namespace; `sealer` opens sealed ones. */
+export function sessionFormats(sealer?: SessionRecordSealer): readonly SessionFormat[] {
+  return [vesselRecordFormat, sealedRecordFormat(sealer)];
+}
+
+/** The formats tried without an encryption key. */
+export const SESSION_FORMATS: readonly SessionFormat[] = sessionFormats();
 
 /**
  * Reads a scanned entry as a session. Undecodable bytes and values of no known format come back
@@ -79,6 +106,6 @@ export function toSessionView(entry: StorageEntry, formats: readonly SessionForm
 function describeKind(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return 'an object without created/accessed/expires/data';
+  if (typeof value === 'object') return 'an object without created/accessed/expires/data or sealed';
   return `a ${typeof value}`;
 }

@@ -4,10 +4,15 @@ import {
   loadConfig,
   type Namespace,
   SESSION_NAMESPACE,
+  SessionRecordSealer,
   type Storage,
+  type StorageInput,
   type StorageType,
+  sessionStorageInput,
+  sharedStorageInput,
 } from '@vessel/core';
 import { UsageError } from './human.js';
+import { type SessionFormat, sessionFormats } from './session-view.js';
 
 /** Flags that say where the store is; each overrides the config file. */
 export interface StoreFlags {
@@ -30,36 +35,34 @@ export interface OpenedStore {
 export interface SessionStore extends OpenedStore {
   /** The `session` namespace: the only one any command reads or changes. */
   readonly sessions: Namespace;
+  /** How its records are read: sealed ones opened with the config's `session.encrypt_key`. */
+  readonly formats: readonly SessionFormat[];
 }
 
 /**
  * Finds the application's session store the way the application does: `--config FILE`, else
- * `vessel.ini` / `vessel.config.json` in the working folder, else SQLite under `./data`.
- * A config's `session.url` / `session.cache_dir` / `session.type` win over the shared storage,
- * as they do in `createVessel`; flags win over both.
+ * `vessel.ini` / `vessel.config.json` in the working folder, else SQLite under `./data`. The
+ * store is the one `createVessel` gives sessions (core's `sessionStorageInput`, else
+ * `sharedStorageInput`); `--url`/`--type`/`--cache-dir` name another store instead, keeping the
+ * config's prefix, timeout and PostgreSQL schema; `--prefix`/`--schema` override those.
  */
 export async function openStore(flags: StoreFlags): Promise<OpenedStore> {
   const config = await loadConfig(flags.config);
-  const session = config.session;
-  const sessionType = session.type === 'cookie' ? undefined : session.type;
   const fromFlags = Boolean(flags.url || flags.type || flags.cacheDir);
-  const url = flags.url ?? (fromFlags ? undefined : (session.url ?? config.url));
-  const type = flags.type ?? (flags.url ? undefined : (sessionType ?? config.type));
-  const cacheDir =
-    flags.cacheDir ??
-    (flags.url ? undefined : (session.cacheDir ?? config.cacheDir)) ??
-    (url || (type && type !== 'sqlite' && type !== 'file') ? undefined : './data');
-  const storage = createStorage({
-    type,
-    url,
-    cacheDir,
-    cluster: fromFlags ? undefined : config.cluster,
-    prefix: flags.prefix ?? config.prefix,
-    timeoutMs: config.timeoutMs,
-    schema: flags.schema ?? config.schema,
-    poolSize: config.poolSize,
-  });
-  return { storage, config };
+  const shared = sharedStorageInput(config);
+  const configured = fromFlags
+    ? { ...shared, cluster: undefined, type: flags.type, url: flags.url, cacheDir: flags.cacheDir }
+    : (sessionStorageInput(config) ?? shared);
+  const folderless = configured.type !== undefined && configured.type !== 'sqlite' && configured.type !== 'file';
+  const namesStore = configured.url || configured.cluster || folderless;
+  const input: StorageInput = {
+    ...configured,
+    // With no store named anywhere, the app's default folder (an app's in-memory store is invisible anyway).
+    cacheDir: configured.cacheDir ?? (namesStore ? undefined : './data'),
+    prefix: flags.prefix ?? configured.prefix,
+    schema: flags.schema ?? configured.schema,
+  };
+  return { storage: createStorage(input), config };
 }
 
 /**
@@ -81,5 +84,7 @@ export async function openSessionStore(flags: StoreFlags): Promise<SessionStore>
       'the memory backend lives inside one application process; there is nothing to inspect from outside (use sqlite, file, redis or postgres)',
     );
   }
-  return { ...opened, sessions: storage.namespace(SESSION_NAMESPACE) };
+  const { encryptKey, validateKey } = config.session;
+  const sealer = encryptKey && new SessionRecordSealer({ keys: encryptKey, validateKey });
+  return { ...opened, sessions: storage.namespace(SESSION_NAMESPACE), formats: sessionFormats(sealer) };
 }

@@ -1,22 +1,29 @@
 import { CacheManager, getDefaultCacheManager, setDefaultCacheManager } from './cache/manager.js';
 import { normalizeConfig } from './config/normalize.js';
-import type { CacheConfig, ResolvedVesselConfig, VesselConfig } from './config/types.js';
+import type { ResolvedVesselConfig, VesselConfig } from './config/types.js';
 import { SessionManager } from './session/manager.js';
 import type { SessionOptions } from './session/types.js';
-import { createStorage, type Storage } from './storage/index.js';
+import { createStorage, type Storage, sessionStorageInput, sharedStorageInput } from './storage/index.js';
 
 /** Code-only session options that configuration files cannot carry. */
 export type VesselSessionExtras = Pick<SessionOptions, 'generateId' | 'idPattern' | 'now'>;
 
-/** Options of `createVessel`: the configuration (object form), plus code-only session options. */
+/**
+ * Options of `createVessel`: the configuration (object form, or what `loadConfig` returned),
+ * plus code-only session options.
+ */
 export interface VesselOptions extends VesselConfig {
   session?: VesselConfig['session'] & VesselSessionExtras;
+  /** The file the configuration came from (`loadConfig` sets it); kept as `vessel.configFile`. */
+  configFile?: string | undefined;
 }
 
 /** Sessions and caches over one storage. */
 export interface Vessel {
   /** The validated configuration. */
   readonly config: ResolvedVesselConfig;
+  /** The file the configuration came from, when `createVessel` got `loadConfig`'s result. */
+  readonly configFile: string | undefined;
   /** The storage under everything (`cacheDir` / `url`). */
   readonly storage: Storage;
   /**
@@ -42,31 +49,25 @@ export interface Vessel {
  * default of the standalone `cacheRegion` decorator unless another one already is.
  *
  * @example
+ * const vessel = createVessel(await loadConfig('development.ini'))
  * const vessel = createVessel({ cacheDir: './data', session: { secret: process.env.SESSION_SECRET, timeout: 3600 } })
  */
 export function createVessel(options: VesselOptions = {}): Vessel {
-  const { generateId, idPattern, now, ...sessionConfig } = options.session ?? {};
-  const config = normalizeConfig({ ...options, session: sessionConfig });
-  const storage = createStorage(config);
-  // session.url / session.cacheDir / a session.type of another backend give sessions a storage of their own.
-  const { url, cacheDir, type } = config.session;
-  const storageType = type === 'cookie' ? undefined : type;
-  const ownSessionStorage =
-    url || cacheDir || (storageType && storageType !== storage.type)
-      ? createStorage({
-          type: storageType,
-          url,
-          cacheDir: cacheDir ?? config.cacheDir,
-          prefix: config.prefix,
-          timeoutMs: config.timeoutMs,
-        })
-      : undefined;
+  const { configFile, ...rest } = options;
+  const { generateId, idPattern, now, ...sessionConfig } = rest.session ?? {};
+  const config = normalizeConfig({ ...rest, session: sessionConfig }, configFile);
+  const shared = sharedStorageInput(config);
+  const storage = createStorage(shared);
+  const ownSessionInput = sessionStorageInput(config);
+  const ownSessionStorage = ownSessionInput && createStorage(ownSessionInput);
   // Made on first use, so an app that only caches needs no session secret.
   let sessions: SessionManager | undefined;
-  const cache = new CacheManager(cacheOptions(config), storage);
+  const { regions, ...cacheDefaults } = config.cache;
+  const cache = new CacheManager({ ...cacheDefaults, regions, storageDefaults: shared }, storage);
   if (getDefaultCacheManager() === undefined) setDefaultCacheManager(cache);
   return {
     config,
+    configFile,
     storage,
     sessionStorage: ownSessionStorage ?? storage,
     get sessions() {
@@ -78,14 +79,4 @@ export function createVessel(options: VesselOptions = {}): Vessel {
       await Promise.all([storage.close(), ownSessionStorage?.close(), cache.close()]);
     },
   };
-}
-
-/** The cache section for `CacheManager`: a region with a file/sqlite backend of its own but no folder uses `cacheDir`. */
-function cacheOptions(config: ResolvedVesselConfig): CacheConfig {
-  const { regions, ...defaults } = config.cache;
-  const withFolders = Object.entries(regions).map(([name, region]) => {
-    const needsFolder = (region.type === 'sqlite' || region.type === 'file') && region.url === undefined;
-    return [name, needsFolder ? { ...region, cacheDir: region.cacheDir ?? config.cacheDir } : region];
-  });
-  return { ...defaults, regions: Object.fromEntries(withFolders) };
 }

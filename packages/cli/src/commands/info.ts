@@ -1,3 +1,6 @@
+import type { ArgumentsCamelCase, Argv } from 'yargs';
+import { runContext, withStore } from '../context.js';
+import type { GlobalArgs } from '../flags.js';
 import { type Io, keyValueTable, write } from '../output.js';
 import type { SessionStore } from '../store.js';
 import { terminalJson } from '../terminal-text.js';
@@ -31,4 +34,19 @@ export async function info(store: SessionStore, json: boolean, io: Io): Promise<
     String(value ?? '(none: defaults)'),
   ]);
   await write(io.out, `${keyValueTable(rows, io.out)}\n`);
+}
+
+/** The yargs command: `info` takes only the global flags. */
+export const command = 'info';
+/** The line `--help` shows for `info`. */
+export const describe = 'where the store is and how many sessions it holds';
+
+/** `info`'s example (it has no flags of its own). */
+export function builder(argv: Argv<GlobalArgs>): Argv<GlobalArgs> {
+  return argv.example('$0 info', 'the store the app in this folder uses');
+}
+
+/** Opens the store, reports on it, closes it. */
+export async function handler(args: ArgumentsCamelCase<GlobalArgs>): Promise<void> {
+  await withStore(args, (store) => info(store, args.json, runContext(args).io));
 }

@@ -1,5 +1,8 @@
 import { CorruptEntryError, type StorageEntry } from '@vessel/core';
-import { formatBytes, formatRelative, formatTime } from '../human.js';
+import type { ArgumentsCamelCase, Argv } from 'yargs';
+import { idsOf, runContext, withStore } from '../context.js';
+import type { GlobalArgs } from '../flags.js';
+import { formatBytes, formatRelative, formatTime, UsageError } from '../human.js';
 import { resolveIds, UnknownIdError } from '../ids.js';
 import { type Io, keyValueTable, write } from '../output.js';
 import { type SessionView, toSessionView } from '../session-view.js';
@@ -33,7 +36,7 @@ export async function readSession(store: SessionStore, id: string): Promise<Sess
     if (!found) throw error;
     entry = found;
   }
-  return toSessionView(entry);
+  return toSessionView(entry, store.formats);
 }
 
 /** The scanned entry of `id`, for records `get` refuses to decode (their size and reason). */
@@ -66,10 +69,45 @@ export async function inspect(store: SessionStore, given: string, json: boolean,
     ['size', formatBytes(view.size)],
   ];
   if (view.corrupt !== undefined) rows.push(['CORRUPT', view.corrupt]);
+  else if (view.encrypted) rows.push(['ENCRYPTED', ENCRYPTED_HINT]);
   else rows.push(['keys', String(Object.keys(view.data).length)]);
   await write(io.out, `${keyValueTable(rows, io.out)}\n`);
-  if (view.corrupt === undefined) {
+  if (view.corrupt === undefined && !view.encrypted) {
     const tree = renderTree(view.data).map(terminalText);
     await write(io.out, `data\n${tree.length === 0 ? '(empty)\n' : `${tree.join('\n')}\n`}`);
   }
+}
+
+/** What `inspect` says of data it cannot open. */
+const ENCRYPTED_HINT =
+  "the data is sealed with session.encrypt_key, and the config read here holds no key that opens it (run with the app's --config)";
+
+/** `inspect`'s arguments: the global flags and one id. */
+interface InspectArgs extends GlobalArgs {
+  id?: string | undefined;
+}
+
+/** The yargs command: `inspect ID`, the id optional to yargs so an id after `--` can stand in for it. */
+export const command = 'inspect [id]';
+/** The line `--help` shows for `inspect`. */
+export const describe = 'one session: metadata, and its data as a tree with types';
+
+/** Declares `inspect`'s id. */
+export function builder(argv: Argv<GlobalArgs>): Argv<InspectArgs> {
+  return argv
+    .positional('id', {
+      type: 'string',
+      demandOption: true,
+      describe: 'session id, or a unique prefix of one (4 to 21 characters)',
+    })
+    .example('$0 inspect 3q2-x9Ab', 'the session whose id starts with 3q2-x9Ab')
+    .example('$0 inspect 3q2-x9Ab --json', 'the same as JSON (dates as ISO strings)')
+    .example('$0 inspect -- -FQQJ9', 'an id that starts with "-" goes after --');
+}
+
+/** Prints the one session named, by whole id or unique prefix. */
+export async function handler(args: ArgumentsCamelCase<InspectArgs>): Promise<void> {
+  const ids = idsOf(args, args.id === undefined ? [] : [args.id]);
+  if (ids.length !== 1) throw new UsageError('name one session: inspect ID (ids starting with "-" go after --)');
+  await withStore(args, (store) => inspect(store, ids[0] as string, args.json, runContext(args).io));
 }

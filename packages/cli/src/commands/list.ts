@@ -1,3 +1,6 @@
+import type { ArgumentsCamelCase, Argv } from 'yargs';
+import { runContext, withStore } from '../context.js';
+import { type GlobalArgs, type SelectionArgs, selectionFrom, selectionOptions } from '../flags.js';
 import { formatBytes, formatRelative, formatTime, sessions as nSessions, UsageError } from '../human.js';
 import { SHORT_ID } from '../ids.js';
 import { ChunkedWriter, type Io, StreamedTable, write } from '../output.js';
@@ -63,6 +66,7 @@ export function sessionJson(view: SessionView): Record<string, unknown> {
   const iso = (at: number | null) => (at === null ? null : new Date(at).toISOString());
   const base = { id: view.id, created: iso(view.created), accessed: iso(view.accessed), expires: iso(view.expires) };
   if (view.corrupt !== undefined) return { ...base, size: view.size, corrupt: view.corrupt };
+  if (view.encrypted) return { ...base, size: view.size, encrypted: true };
   return { ...base, size: view.size, keys: Object.keys(view.data), data: toJsonValue(view.data) };
 }
 
@@ -78,7 +82,7 @@ function tableRow(view: SessionView, options: ListOptions, now: number): string[
     view.accessed === null ? '-' : formatRelative(view.accessed, now),
     formatRelative(view.expires, now),
     formatBytes(view.size),
-    view.corrupt === undefined ? String(Object.keys(view.data).length) : 'CORRUPT',
+    view.corrupt !== undefined ? 'CORRUPT' : view.encrypted ? 'ENCRYPTED' : String(Object.keys(view.data).length),
     ...shown,
   ];
 }
@@ -97,7 +101,7 @@ export async function list(store: SessionStore, options: ListOptions, io: Io): P
   if (options.sort) {
     const top = new TopN<SessionView>(limit ?? DEFAULT_PAGE, sortOrder(options.sort, options.reverse));
     for await (const entry of scan) {
-      const view = toSessionView(entry);
+      const view = toSessionView(entry, store.formats);
       if (selects(selection, view, now)) top.push(view);
     }
     for (const view of top.sorted()) {
@@ -114,7 +118,7 @@ export async function list(store: SessionStore, options: ListOptions, io: Io): P
       );
   } else {
     for await (const entry of scan) {
-      const view = toSessionView(entry);
+      const view = toSessionView(entry, store.formats);
       if (!selects(selection, view, now)) continue;
       if (limit !== undefined && shown >= limit) {
         more = true;
@@ -171,4 +175,78 @@ function createSink(options: ListOptions, io: Io, now: number): Sink {
     row: (view) => table.push(tableRow(view, options, now)),
     end: () => table.flush(),
   };
+}
+
+/** `list`'s arguments. */
+interface ListArgs extends GlobalArgs, SelectionArgs {
+  limit?: number | undefined;
+  sort?: SortKey | undefined;
+  reverse: boolean;
+  expired: boolean;
+  show?: string[] | undefined;
+  'full-ids': boolean;
+  ndjson: boolean;
+}
+
+/** The yargs command: `list` takes no positional arguments. */
+export const command = 'list';
+/** The line `--help` shows for `list`. */
+export const describe = 'table of sessions: id, created, last access, expiry, size, keys';
+
+/** Declares `list`'s flags; the selection flags are `selectionOptions'` (data criterion `--filter`). */
+export function builder(argv: Argv<GlobalArgs>): Argv<ListArgs> {
+  const ordered = argv
+    .option('limit', {
+      type: 'number',
+      describe: `sessions shown at most; 0 for all (default ${DEFAULT_PAGE} on a terminal or with --sort, else all)`,
+    })
+    .option('sort', { choices: SORT_KEYS, describe: 'newest created/accessed, soonest expiry or biggest first' })
+    .option('reverse', { type: 'boolean', default: false, describe: 'flip the --sort order' });
+  return selectionOptions(ordered, { dataFlag: 'filter', narrows: true })
+    .option('expired', { type: 'boolean', default: false, describe: 'only expired sessions not swept yet' })
+    .option('show', { type: 'string', array: true, describe: 'data keys to show as columns (KEY,KEY)' })
+    .option('full-ids', {
+      type: 'boolean',
+      default: false,
+      describe: 'whole ids instead of the first 12 characters',
+    })
+    .option('ndjson', { type: 'boolean', default: false, describe: 'one JSON line per session, streamed' })
+    .example('$0 list', 'the first 50 sessions as a table')
+    .example('$0 list --sort accessed --show user,role', 'most recently used first, with two data keys')
+    .example('$0 list --filter user=ada --json', 'every session of user ada, as one JSON document')
+    .example('$0 list --ndjson --limit 0 > sessions.ndjson', 'export every session, one per line');
+}
+
+/** `--show a,b --show c` → `['a', 'b', 'c']`. */
+function commaList(values: readonly string[] | undefined): string[] {
+  return (values ?? [])
+    .flatMap((value) => value.split(','))
+    .map((key) => key.trim())
+    .filter(Boolean);
+}
+
+/**
+ * Lists the live sessions the flags select (`--expired`: only the expired ones). The page is
+ * `DEFAULT_PAGE` on a terminal or with `--sort`, everything otherwise; `--limit 0` is everything.
+ */
+export async function handler(args: ArgumentsCamelCase<ListArgs>): Promise<void> {
+  const { io } = runContext(args);
+  if (args.json && args.ndjson) throw new UsageError('give --json or --ndjson, not both');
+  const selection = { ...selectionFrom(args).selection, liveOnly: !args.expired };
+  const limit = args.limit === 0 ? undefined : (args.limit ?? (io.interactive || args.sort ? DEFAULT_PAGE : undefined));
+  await withStore(args, (store) =>
+    list(
+      store,
+      {
+        selection,
+        limit,
+        sort: args.sort,
+        reverse: args.reverse,
+        show: commaList(args.show),
+        fullIds: args.fullIds,
+        format: args.ndjson ? 'ndjson' : args.json ? 'json' : 'table',
+      },
+      io,
+    ),
+  );
 }

@@ -1,5 +1,8 @@
 import { VesselError } from '@vessel/core';
+import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { confirm } from '../confirm.js';
+import { idsOf, runContext, withStore } from '../context.js';
+import { type GlobalArgs, type SelectionArgs, selectionFrom, selectionOptions } from '../flags.js';
 import { formatElapsed, sessions as nSessions, UsageError } from '../human.js';
 import { resolveIds, showPrefixMatches } from '../ids.js';
 import { type Io, write } from '../output.js';
@@ -7,7 +10,7 @@ import { Progress } from '../progress.js';
 import { type Selection, selects, selectsEverything } from '../query.js';
 import { toSessionView } from '../session-view.js';
 import type { SessionStore } from '../store.js';
-import { terminalText } from '../terminal-text.js';
+import { terminalJson, terminalText } from '../terminal-text.js';
 
 /** Deletes in flight at once: enough to hide a network round trip, few enough to stay polite. */
 const CONCURRENCY = 32;
@@ -118,7 +121,7 @@ export async function purge(store: SessionStore, options: PurgeOptions, io: Io):
   const now = Date.now();
   const matching = async function* () {
     for await (const entry of sessions.scan({ includeExpired: true })) {
-      const view = toSessionView(entry);
+      const view = toSessionView(entry, store.formats);
       if (selects(options.selection, view, now)) yield view.id;
     }
   };
@@ -142,7 +145,7 @@ export async function purge(store: SessionStore, options: PurgeOptions, io: Io):
   let scanned = 0;
   for await (const entry of sessions.scan({ includeExpired: true })) {
     scanned++;
-    const view = toSessionView(entry);
+    const view = toSessionView(entry, store.formats);
     if (selects(options.selection, view, now)) await pool.add(() => sessions.delete(view.id));
     progress.update(pool.deleted, scanned);
   }
@@ -166,4 +169,63 @@ function aborted(): never {
 export function purgeSummary(report: PurgeReport): string {
   const what = terminalText(`${nSessions(report.purged)} (${report.selection}) from ${report.store}`);
   return report.dryRun ? `would purge ${what}\n` : `purged ${what} in ${formatElapsed(report.seconds)}\n`;
+}
+
+/** `purge`'s arguments. */
+interface PurgeArgs extends GlobalArgs, SelectionArgs {
+  ids?: string[] | undefined;
+  all: boolean;
+  'dry-run': boolean;
+  yes: boolean;
+}
+
+/** The yargs command: `purge` with ids or prefixes, `--all`, or selection flags. */
+export const command = 'purge [ids..]';
+/** The line `--help` shows for `purge`. */
+export const describe = 'delete sessions: by id, --all, or by age, idleness or data';
+
+/** Declares `purge`'s ids and flags; the selection flags are `selectionOptions`' (data criterion `--where`). */
+export function builder(argv: Argv<GlobalArgs>): Argv<PurgeArgs> {
+  const withIds = argv
+    .positional('ids', {
+      type: 'string',
+      array: true,
+      describe: 'session ids, or unique prefixes (4 to 21 characters; asks first)',
+    })
+    .option('all', { type: 'boolean', default: false, describe: 'every session (never caches or other keys)' });
+  return selectionOptions(withIds, { dataFlag: 'where', narrows: false })
+    .option('dry-run', { type: 'boolean', default: false, describe: 'print what would go, delete nothing' })
+    .option('yes', {
+      alias: 'y',
+      type: 'boolean',
+      default: false,
+      describe: 'do not ask (required without a terminal)',
+    })
+    .example('$0 purge --where user=ada', 'log user ada out everywhere (asks first)')
+    .example('$0 purge --idle-longer-than 7d --dry-run', 'which sessions sat unused for a week')
+    .example('$0 purge --all --yes', 'delete every session, from a script')
+    .example('$0 purge --corrupt --yes', 'remove records that cannot be read');
+}
+
+/** Purges what the ids, `--all` or the selection name, and prints the summary. */
+export async function handler(args: ArgumentsCamelCase<PurgeArgs>): Promise<void> {
+  const { io } = runContext(args);
+  const { selection, described } = selectionFrom(args);
+  const ids = idsOf(args, args.ids);
+  const report = await withStore(args, (store) =>
+    purge(
+      store,
+      {
+        ids,
+        all: args.all,
+        selection,
+        described: ids.length > 0 ? 'by id' : args.all ? 'all' : described,
+        dryRun: args.dryRun,
+        yes: args.yes,
+        json: args.json,
+      },
+      io,
+    ),
+  );
+  await write(io.out, args.json ? `${terminalJson(report)}\n` : purgeSummary(report));
 }

@@ -1,8 +1,12 @@
+import type { ArgumentsCamelCase, Argv } from 'yargs';
+import { runContext, withStore } from '../context.js';
+import type { GlobalArgs } from '../flags.js';
 import { formatBytes, formatCount, formatRelative, formatTime } from '../human.js';
 import { type Io, keyValueTable, write } from '../output.js';
 import { Progress } from '../progress.js';
 import { toSessionView } from '../session-view.js';
 import type { SessionStore } from '../store.js';
+import { terminalJson } from '../terminal-text.js';
 
 /** Histogram buckets by upper bound (ms), the last one open-ended. */
 const SPANS: readonly [string, number][] = [
@@ -99,7 +103,7 @@ export async function collectStats(store: SessionStore, io: Io): Promise<StatsRe
   const total = await store.sessions.count({ includeExpired: true });
   const progress = new Progress(io.err, 'read', total);
   for await (const entry of store.sessions.scan({ includeExpired: true })) {
-    const view = toSessionView(entry);
+    const view = toSessionView(entry, store.formats);
     sizes.add(view.size);
     totalBytes += view.size;
     if (view.expires !== null && view.expires <= now) {
@@ -189,4 +193,22 @@ export async function printStats(report: StatsReport, io: Io): Promise<void> {
     ...barChart(report.expiry),
   ];
   await write(io.out, `${lines.join('\n')}\n`);
+}
+
+/** The yargs command: `stats` takes only the global flags. */
+export const command = 'stats';
+/** The line `--help` shows for `stats`. */
+export const describe = 'counts, sizes and percentiles, age and expiry histograms';
+
+/** `stats`' examples (it has no flags of its own). */
+export function builder(argv: Argv<GlobalArgs>): Argv<GlobalArgs> {
+  return argv.example('$0 stats', 'a summary of every session').example('$0 stats --json', 'the same as JSON');
+}
+
+/** Collects the statistics in one scan, then prints them as tables and charts, or as JSON. */
+export async function handler(args: ArgumentsCamelCase<GlobalArgs>): Promise<void> {
+  const { io } = runContext(args);
+  const report = await withStore(args, (store) => collectStats(store, io));
+  if (args.json) await write(io.out, `${terminalJson(report, 2)}\n`);
+  else await printStats(report, io);
 }

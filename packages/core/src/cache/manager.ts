@@ -1,7 +1,7 @@
 import { normalizeConfig, resolveCachePolicy } from '../config/normalize.js';
 import type { CacheConfig, CachePolicyConfig, ResolvedCacheConfig, ResolvedRegionConfig } from '../config/types.js';
 import { ConfigError } from '../errors.js';
-import { createStorage, type Storage } from '../storage/index.js';
+import { createStorage, ownStorageInput, type Storage, type StorageInput } from '../storage/index.js';
 import { Cache, type CacheStats, zeroStats } from './cache.js';
 import { type EntryStore, LocalTier, StoredEntries } from './entry-store.js';
 import { type Memoized, memoize } from './memoize.js';
@@ -14,6 +14,12 @@ export const CACHE_NAMESPACE_PREFIX = 'cache:';
 export interface CacheManagerOptions extends CacheConfig {
   /** The clock freshness is judged by, in ms since the epoch; tests pass a fake one. Default `Date.now`. */
   now?: () => number;
+  /**
+   * What a region's own storage inherits when it does not set it (prefix, timeout, PostgreSQL
+   * schema and pool size, the folder of a `sqlite`/`file` region). `createVessel` passes the
+   * shared storage's settings. Default: the prefix of the manager's storage.
+   */
+  storageDefaults?: StorageInput;
 }
 
 /** Options of `getCache`: a region to start from, and policy options over it. */
@@ -54,6 +60,7 @@ export class CacheManager {
   readonly config: ResolvedCacheConfig;
   readonly #storage: Storage;
   readonly #ownsStorage: boolean;
+  readonly #storageDefaults: StorageInput;
   readonly #now: () => number;
   readonly #regionStorages = new Map<string, Storage>();
   readonly #caches = new Map<string, Cache>();
@@ -63,9 +70,10 @@ export class CacheManager {
 
   /** Without a storage, caches live in this process's memory (Beaker's default). */
   constructor(options: CacheManagerOptions = {}, storage?: Storage) {
-    const { now, ...config } = options;
+    const { now, storageDefaults, ...config } = options;
     this.config = normalizeConfig({ cache: config }).cache;
     this.#storage = storage ?? createStorage({ type: 'memory' });
+    this.#storageDefaults = storageDefaults ?? { prefix: this.#storage.prefix };
     this.#ownsStorage = storage === undefined;
     this.#now = now ?? Date.now;
   }
@@ -210,15 +218,11 @@ export class CacheManager {
 
   /** The shared storage, or the region's own when it names a backend. */
   #storageOf(name: string, region: ResolvedRegionConfig): Storage {
-    if (region.type === undefined && region.url === undefined && region.cacheDir === undefined) return this.#storage;
+    const input = ownStorageInput(region, this.#storageDefaults);
+    if (input === undefined) return this.#storage;
     let storage = this.#regionStorages.get(name);
     if (storage === undefined) {
-      storage = createStorage({
-        type: region.type,
-        url: region.url,
-        cacheDir: region.cacheDir,
-        prefix: this.#storage.prefix,
-      });
+      storage = createStorage(input);
       this.#regionStorages.set(name, storage);
     }
     return storage;

@@ -24,19 +24,34 @@ const PREFIXES = ['vessel.', 'beaker.'] as const;
 /** Where Beaker's flat spelling is not plain snake_case of the object key. */
 const BEAKER_SPELLING: Readonly<Record<string, string>> = { httpOnly: 'httponly', sameSite: 'samesite' };
 
-/** Beaker options that Vessel has under another name, or does not need. */
-const STORAGE_HINT = 'storage is set at the top level (type, url, cache_dir) or per region (cache.<region>.type)';
-const HINTS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
-  top: { datadir: 'use cache_dir', lockdir: 'not needed: locks live in the storage' },
-  session: { datadir: 'use session.cache_dir', lockdir: 'not needed: locks live in the storage' },
+/**
+ * Beaker spellings that Vessel reads under another name, by section (folded keys). The cache
+ * section's storage keys are the shared storage's: Vessel's caches live in it.
+ */
+const ALIASES: Readonly<Record<Section, Readonly<Record<string, { section: Section; key: string }>>>> = {
+  top: { datadir: { section: 'top', key: 'cacheDir' } },
+  session: { datadir: { section: 'session', key: 'cacheDir' } },
   cache: {
-    type: STORAGE_HINT,
-    url: STORAGE_HINT,
-    cachedir: STORAGE_HINT,
-    datadir: STORAGE_HINT,
-    lockdir: 'not needed: locks live in the storage',
+    type: { section: 'top', key: 'type' },
+    url: { section: 'top', key: 'url' },
+    datadir: { section: 'top', key: 'cacheDir' },
+    cachedir: { section: 'top', key: 'cacheDir' },
+    expiretime: { section: 'cache', key: 'expire' },
   },
-  region: { datadir: 'use cache_dir', lockdir: 'not needed: locks live in the storage' },
+  region: { datadir: { section: 'region', key: 'cacheDir' }, expiretime: { section: 'region', key: 'expire' } },
+};
+
+/**
+ * Beaker options Vessel accepts and does not need, with the one value check that keeps them
+ * honest: locks live in the storage, crypto is node:crypto's, and values are always JSON.
+ */
+const NOT_NEEDED: Readonly<Record<string, (value: FlatValue) => string | undefined>> = {
+  lockdir: () => undefined,
+  cryptotype: () => undefined,
+  dataserializer: (value) =>
+    String(value).trim().toLowerCase() === 'json'
+      ? undefined
+      : 'Vessel stores JSON only and never unpickles stored data; set it to json or remove it',
 };
 
 type Section = keyof typeof OPTION_KEYS;
@@ -65,13 +80,11 @@ function unknownOption(
   section: Section,
   extra: readonly string[] = [],
 ): ConfigError {
-  const hint = HINTS[section]?.[fold(name)];
   const camel = /[A-Z]/.test(name);
   const known = [...LOOKUP[section].values()].map((key) => (camel ? key : flatSpelling(key)));
   const suggestion = closestMatch(name, [...known, ...extra]);
-  if (suggestion !== undefined)
-    return new ConfigError(userKey, `unknown option; did you mean ${base}${suggestion}?${hint ? ` (${hint})` : ''}`);
-  return new ConfigError(userKey, `unknown option${hint ? `; ${hint}` : `; known here: ${known.join(', ')}`}`);
+  if (suggestion !== undefined) return new ConfigError(userKey, `unknown option; did you mean ${base}${suggestion}?`);
+  return new ConfigError(userKey, `unknown option; known here: ${known.join(', ')}`);
 }
 
 interface FlatEntry {
@@ -91,29 +104,66 @@ function splitKey(rawKey: string, value: FlatValue): FlatEntry {
   return { userKey, prefix: userKey.slice(0, prefix.length), segments, value };
 }
 
+/** Options of `parseFlatConfig`. */
+export interface FlatConfigOptions {
+  /**
+   * Keys without a `vessel.`/`beaker.` prefix that Vessel does not know belong to another
+   * application sharing the file (a Pylons `[app:main]`), and are ignored: `true` for every
+   * key, or a test per key. Default `false`: every key is Vessel's, so a typo is an error.
+   */
+  shared?: boolean | ((key: string) => boolean);
+}
+
+/** A resolved flat key: where its value goes, or that it is a Beaker option Vessel does not need. */
+type Target = { section: Section; key: string } | { notNeeded: (value: FlatValue) => string | undefined };
+
+/** The target of `name` in `section`: the option itself, a Beaker alias, or a Beaker option Vessel does not need. */
+function targetOf(section: Section, name: string): Target | undefined {
+  const folded = fold(name);
+  const key = LOOKUP[section].get(folded);
+  if (key !== undefined) return { section, key };
+  return ALIASES[section][folded] ?? (NOT_NEEDED[folded] && { notNeeded: NOT_NEEDED[folded] });
+}
+
 /**
  * Reads flat, Beaker-style configuration into the object form, validated.
  *
  * Keys may carry a `vessel.` or `beaker.` prefix; snake_case and camelCase are both accepted.
- * Unprefixed keys outside Vessel's roots (`cache_dir`, `type`, `url`, `prefix`, `cluster`,
- * `timeout_ms`, `schema`, `pool_size`, `session.*`, `cache.*`) are ignored, since a shared INI file holds other
- * applications' keys. Values are coerced (`"15m"` → 900) but no defaults are applied: pass the
- * result to `normalizeConfig` for that. `source` (a file name) is added to error messages.
+ * Beaker's spellings work unchanged: `data_dir` is `cache_dir`, `expiretime` is `expire`,
+ * `beaker.cache.type`/`url`/`data_dir` set the shared storage (where caches live), and
+ * `lock_dir`, `crypto_type` and `data_serializer = json` are accepted and not needed. An unknown
+ * key is an error with the nearest known one suggested, except an unprefixed key that
+ * `options.shared` gives to other applications. Values are coerced (`"15m"` → 900) but no
+ * defaults are applied: pass the result to `normalizeConfig` for that. `source` (a file name)
+ * is added to error messages.
  */
-export function parseFlatConfig(flat: FlatConfig, source?: string): VesselConfig {
+export function parseFlatConfig(flat: FlatConfig, source?: string, options: FlatConfigOptions = {}): VesselConfig {
+  const { shared = false } = options;
+  const isShared = typeof shared === 'function' ? shared : () => shared;
   return withSource(source, () => {
     const entries = Object.entries(flat).map(([key, value]) => splitKey(key, value));
     const spellings = new Map<string, string>();
-    const top: Record<string, unknown> = {};
-    const session: Record<string, unknown> = {};
-    const cache: Record<string, unknown> = {};
+    const sections: Record<Exclude<Section, 'region'>, Record<string, unknown>> = { top: {}, session: {}, cache: {} };
     const regions = new Map<string, Record<string, unknown>>();
 
-    const assign = (target: Record<string, unknown>, key: string, path: string, entry: FlatEntry) => {
+    const assign = (target: Target, region: string | undefined, entry: FlatEntry) => {
+      if ('notNeeded' in target) {
+        const problem = target.notNeeded(entry.value);
+        if (problem !== undefined) throw new ConfigError(entry.userKey, problem);
+        return;
+      }
+      const { section, key } = target;
+      const path = {
+        top: key,
+        session: `session.${key}`,
+        cache: `cache.${key}`,
+        region: `cache.regions.${region}.${key}`,
+      }[section];
       const earlier = spellings.get(path);
       if (earlier !== undefined) throw new ConfigError(entry.userKey, `set twice, also as ${earlier}`);
       spellings.set(path, entry.userKey);
-      target[key] = entry.value;
+      const values = section === 'region' ? (regions.get(region ?? '') ?? {}) : sections[section];
+      values[key] = entry.value;
     };
 
     // cache.regions first: whether `cache.x.expire` is valid depends on it, wherever it appears.
@@ -131,53 +181,54 @@ export function parseFlatConfig(flat: FlatConfig, source?: string): VesselConfig
       const { userKey, prefix, segments } = entry;
       const [root = '', ...rest] = segments;
       const base = `${prefix}${root}.`;
-      const topKey = rest.length === 0 ? LOOKUP.top.get(fold(root)) : undefined;
-      if (topKey !== undefined) {
-        assign(top, topKey, topKey, entry);
+      const topTarget = rest.length === 0 ? targetOf('top', root) : undefined;
+      if (topTarget !== undefined) {
+        assign(topTarget, undefined, entry);
       } else if (fold(root) === 'session' && rest.length > 0) {
         const name = rest.join('.');
-        const key = rest.length === 1 ? LOOKUP.session.get(fold(name)) : undefined;
-        if (key === undefined) throw unknownOption(userKey, base, name, 'session');
-        assign(session, key, `session.${key}`, entry);
+        const target = rest.length === 1 ? targetOf('session', name) : undefined;
+        if (target === undefined) throw unknownOption(userKey, base, name, 'session');
+        assign(target, undefined, entry);
       } else if (fold(root) === 'cache' && rest.length > 0) {
         const [first = '', second, ...more] = rest;
         if (second === undefined) {
-          const key = LOOKUP.cache.get(fold(first));
-          if (key === 'regions') continue;
-          if (key !== undefined) assign(cache, key, `cache.${key}`, entry);
+          if (fold(first) === 'regions') continue;
+          const target = targetOf('cache', first);
+          if (target !== undefined) assign(target, undefined, entry);
           else if (regions.has(first))
             throw new ConfigError(userKey, `expected a region option such as ${base}${first}.expire`);
           else throw unknownOption(userKey, base, first, 'cache', ['regions']);
         } else {
-          const region = regions.get(first);
-          if (region === undefined) {
+          if (!regions.has(first)) {
             throw new ConfigError(
               userKey,
               `region "${first}" is not listed in cache.regions (${listed()}); add it there`,
             );
           }
-          const key = more.length === 0 ? LOOKUP.region.get(fold(second)) : undefined;
-          if (key === undefined)
+          const target = more.length === 0 ? targetOf('region', second) : undefined;
+          if (target === undefined)
             throw unknownOption(userKey, `${base}${first}.`, [second, ...more].join('.'), 'region');
-          assign(region, key, `cache.regions.${first}.${key}`, entry);
+          assign(target, first, entry);
         }
       } else if (prefix !== '' && (fold(root) === 'session' || fold(root) === 'cache')) {
         throw new ConfigError(
           userKey,
           `expected an option under it, such as ${prefix}${root}.${fold(root) === 'session' ? 'timeout' : 'enabled'}`,
         );
-      } else if (prefix !== '') {
+      } else if (prefix !== '' || !isShared(userKey)) {
         const roots = [...OPTION_KEYS.top.map(flatSpelling), 'session', 'cache'];
         const suggestion = closestMatch(root, roots);
-        const hint = HINTS.top?.[fold(root)];
         const guess =
-          suggestion === undefined ? '' : `; did you mean ${[`${prefix}${suggestion}`, ...rest].join('.')}?`;
-        throw new ConfigError(userKey, `unknown option${guess}${hint ? `; ${hint}` : ''}`);
+          suggestion === undefined
+            ? `; known: ${roots.join(', ')}`
+            : `; did you mean ${[`${prefix}${suggestion}`, ...rest].join('.')}?`;
+        throw new ConfigError(userKey, `unknown option${guess}`);
       }
     }
 
-    const tree: Record<string, unknown> = { ...top };
-    if (Object.keys(session).length > 0) tree.session = session;
+    const tree: Record<string, unknown> = { ...sections.top };
+    if (Object.keys(sections.session).length > 0) tree.session = sections.session;
+    const { cache } = sections;
     if (spellings.has('cache.regions')) cache.regions = Object.fromEntries(regions);
     if (Object.keys(cache).length > 0) tree.cache = cache;
     return validateConfig(tree, { spell: (path) => spellings.get(path) ?? path, flat: true });

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { ConfigError } from '../errors.js';
 import { describeValue } from './coerce.js';
 import { type FlatConfig, parseFlatConfig } from './flat.js';
-import { parseIni } from './ini.js';
+import { parseIniSections } from './ini.js';
 import { normalizeConfig } from './normalize.js';
 import type { RegionConfig, ResolvedVesselConfig, VesselConfig } from './types.js';
 
@@ -58,10 +58,32 @@ function parseJson(file: string, text: string): VesselConfig {
   return parseFlatConfig(data as FlatConfig, file);
 }
 
+/** The section whose unprefixed keys are all Vessel's in a file other applications share. */
+const VESSEL_SECTION = 'vessel';
+
+/**
+ * Reads an INI file as Paste Deploy does (`%(here)s` is the file's folder, `%(__file__)s` the
+ * file). In `vessel.ini`, keys outside any section and keys in `[vessel]`, every key is
+ * Vessel's and a typo is an error; elsewhere (a Pylons `[app:main]`) an unprefixed key Vessel
+ * does not know belongs to another application.
+ */
+function parseIniFile(file: string, text: string): VesselConfig {
+  const sections = parseIniSections(text, { source: file, defaults: { here: path.dirname(file), __file__: file } });
+  const ownFile = CONFIG_FILE_NAMES.includes(path.basename(file) as (typeof CONFIG_FILE_NAMES)[number]);
+  const values: Record<string, string> = {};
+  const vesselKeys = new Set<string>();
+  for (const { name, values: sectionValues } of sections) {
+    Object.assign(values, sectionValues);
+    if (ownFile || name === undefined || name.toLowerCase() === VESSEL_SECTION)
+      for (const key of Object.keys(sectionValues)) vesselKeys.add(key);
+  }
+  return parseFlatConfig(values, file, { shared: (key) => !vesselKeys.has(key) });
+}
+
 function parseFile(file: string, text: string): VesselConfig {
   const extension = path.extname(file).toLowerCase();
   if (extension === '.json') return parseJson(file, text);
-  if (INI_EXTENSIONS.has(extension)) return parseFlatConfig(parseIni(text, file), file);
+  if (INI_EXTENSIONS.has(extension)) return parseIniFile(file, text);
   throw new ConfigError('config', `cannot read ${file}: expected a .ini or .json file`);
 }
 

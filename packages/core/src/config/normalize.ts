@@ -6,6 +6,7 @@
  */
 import { ConfigError } from '../errors.js';
 import { MAX_KEY_LENGTH, STORAGE_TYPES, type StorageType } from '../storage/index.js';
+import { translateBeakerStorage } from './beaker-storage.js';
 import {
   closestMatch,
   coerceBoolean,
@@ -41,7 +42,8 @@ export interface ValidationContext {
   readonly flat: boolean;
 }
 
-type Coercer<T> = (option: string, value: unknown, context: ValidationContext, path: string) => T;
+/** A coercer's `undefined` leaves the option unset (an empty `cookie_domain =` in a Pylons ini). */
+type Coercer<T> = (option: string, value: unknown, context: ValidationContext, path: string) => T | undefined;
 type Coercers<T> = { readonly [K in keyof T]-?: Coercer<Exclude<T[K], undefined>> };
 type Validated<T> = { -readonly [K in keyof T]?: Exclude<T[K], undefined> };
 
@@ -127,7 +129,8 @@ const SESSION_COERCERS: Coercers<Validated<ResolvedSessionConfig>> & Record<keyo
   maxLifetime: positiveDuration,
   cookieExpires,
   rolling: boolean,
-  cookieDomain: string,
+  // Beaker's guide writes `cookie_domain =` for "no Domain attribute": empty is unset here.
+  cookieDomain: (option, value) => (value === '' ? undefined : coerceString(option, value)),
   cookiePath,
   secure: boolean,
   httpOnly: boolean,
@@ -139,7 +142,7 @@ const SESSION_COERCERS: Coercers<Validated<ResolvedSessionConfig>> & Record<keyo
   type: (option, value) => coerceEnum(option, value, SESSION_TYPES),
   invalidateCorrupt: boolean,
   revocationList: boolean,
-  encryptKey: secretString,
+  encryptKey: secretList,
   validateKey: secretString,
   url: string,
   cacheDir: string,
@@ -178,7 +181,7 @@ const regions: Coercer<Record<string, Validated<ResolvedRegionConfig>>> = (optio
         `expected region names of letters, digits, "_" and "-", got ${JSON.stringify(name)}`,
       );
     }
-    result[name] = validateSection(region, `${path}.${name}`, REGION_COERCERS, context);
+    result[name] = validateStorageSection(region, `${path}.${name}`, REGION_COERCERS, context);
   }
   return result;
 };
@@ -198,7 +201,7 @@ const TOP_COERCERS: Coercers<ValidatedConfig> & Record<keyof VesselConfig, unkno
   timeoutMs: (option, value) => coerceInteger(option, value, { min: 1, max: MAX_TIMEOUT_MS }),
   schema: string,
   poolSize: (option, value) => coerceInteger(option, value, { min: 1, max: 1000 }),
-  session: (_option, value, context, path) => validateSection(value, path, SESSION_COERCERS, context),
+  session: (_option, value, context, path) => validateStorageSection(value, path, SESSION_COERCERS, context),
   cache: (_option, value, context, path) => validateSection(value, path, CACHE_COERCERS, context),
 };
 
@@ -241,9 +244,22 @@ function validateSection<T>(
           : `; did you mean ${path === '' ? suggestion : `${path}.${suggestion}`}?`;
       throw new ConfigError(context.spell(optionPath), `unknown option${hint}`);
     }
-    if (value !== undefined) result[key] = coerce(context.spell(optionPath), value, context, optionPath);
+    const coerced = value === undefined ? undefined : coerce(context.spell(optionPath), value, context, optionPath);
+    if (coerced !== undefined) result[key] = coerced;
   }
   return result as Validated<T>;
+}
+
+/** `validateSection` for a section that may name a storage, with Beaker's type names translated first. */
+function validateStorageSection<T>(
+  input: unknown,
+  path: string,
+  coercers: Coercers<T>,
+  context: ValidationContext,
+): Validated<T> {
+  const spell = (field: string) => context.spell(path === '' ? field : `${path}.${field}`);
+  const section = isPlainObject(input) ? translateBeakerStorage(input, spell) : input;
+  return validateSection(section, path, coercers, context);
 }
 
 /**
@@ -251,7 +267,7 @@ function validateSection<T>(
  * `parseFlatConfig` are the public doors.
  */
 export function validateConfig(input: unknown, context: ValidationContext): ValidatedConfig {
-  const config: ValidatedConfig = validateSection(input, '', TOP_COERCERS, context);
+  const config: ValidatedConfig = validateStorageSection(input, '', TOP_COERCERS, context);
   // Browsers drop SameSite=None cookies that are not Secure: fail here, not silently in production.
   if (config.session?.sameSite === 'none' && config.session.secure !== true) {
     throw new ConfigError(
@@ -279,8 +295,10 @@ export function withSource<T>(source: string | undefined, work: () => T): T {
 }
 
 function resolveSession(session: Validated<ResolvedSessionConfig> = {}): ResolvedSessionConfig {
-  const secret =
-    session.secret === undefined ? undefined : (Object.freeze([...session.secret]) as unknown as SecretList);
+  const frozen = (list: SecretList | undefined) =>
+    list === undefined ? undefined : (Object.freeze([...list]) as unknown as SecretList);
+  const secret = frozen(session.secret);
+  const encryptKey = frozen(session.encryptKey);
   return Object.freeze({
     key: 'vessel.sid',
     timeout: undefined,
@@ -299,12 +317,12 @@ function resolveSession(session: Validated<ResolvedSessionConfig> = {}): Resolve
     type: undefined,
     invalidateCorrupt: true,
     revocationList: false,
-    encryptKey: undefined,
     validateKey: undefined,
     url: undefined,
     cacheDir: undefined,
     ...session,
     secret,
+    encryptKey,
   });
 }
 

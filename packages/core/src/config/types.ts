@@ -71,9 +71,17 @@ export interface SessionConfig {
    * No effect on stored sessions, whose record is deleted. Default `false`.
    */
   revocationList?: boolean;
-  /** Key material for `type: 'cookie'` sealing (Beaker name), 32 bytes or more; seals before `secret`. */
-  encryptKey?: string;
-  /** Beaker's key for cookie authentication: accepted and ignored, AES-GCM authenticates with the sealing key. */
+  /**
+   * Encryption key (Beaker name), 32 bytes or more; a list rotates (the first seals, all open).
+   * Stored sessions: their data is sealed at rest (AES-256-GCM, bound to the session id).
+   * Cookie-only sessions: seals the cookie before `secret` does. Default: none.
+   */
+  encryptKey?: string | SecretList;
+  /**
+   * Beaker's `validate_key`: mixed into the derivation of every `encryptKey` (and, for
+   * cookie-only sessions, `secret`) key, as Beaker salts its encryption key with it; values then
+   * open only with both. Changing it ends every sealed session. Default: none.
+   */
   validateKey?: string;
   /** Storage URL for sessions only, overriding the top-level `url`. */
   url?: string;
@@ -193,7 +201,7 @@ export interface ResolvedSessionConfig {
   readonly type: SessionType | undefined;
   readonly invalidateCorrupt: boolean;
   readonly revocationList: boolean;
-  readonly encryptKey: string | undefined;
+  readonly encryptKey: SecretList | undefined;
   readonly validateKey: string | undefined;
   readonly url: string | undefined;
   readonly cacheDir: string | undefined;

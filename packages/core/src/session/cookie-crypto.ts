@@ -17,7 +17,7 @@ import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:cr
 const VERSION = 'v2';
 /** Cookies of earlier versions, opened (never sealed) so that upgrading keeps sessions. */
 const LEGACY_VERSION = 'v1';
-const SALT = 'vessel/cookie-session';
+const COOKIE_SALT = 'vessel/cookie-session';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const KEY_ID_BYTES = 6;
@@ -31,22 +31,46 @@ interface DerivedKey {
   readonly key: Buffer;
 }
 
-function derive(secret: string): { current: DerivedKey; legacy: DerivedKey } {
+/** Options of `CookieSealer`. */
+export interface SealerOptions {
+  /**
+   * Beaker's `validate_key`: mixed into every key's derivation (as Beaker salts its encryption
+   * key with it), so a value opens only with both keys. Default: none.
+   */
+  readonly validateKey?: string | undefined;
+  /**
+   * What the sealed values are, kept apart by key derivation: a cookie and a stored record never
+   * open as each other. Default: cookie-only session cookies.
+   */
+  readonly purpose?: 'cookie' | 'stored-session';
+}
+
+function derive(secret: string, options: SealerOptions): { current: DerivedKey; legacy: DerivedKey } {
+  const salt = options.purpose === 'stored-session' ? 'vessel/stored-session' : COOKIE_SALT;
   const material = Buffer.from(secret, 'utf8');
-  const key = Buffer.from(hkdfSync('sha256', material, SALT, 'aes-256-gcm', 32));
-  const id = Buffer.from(hkdfSync('sha256', key, SALT, 'vessel key id', KEY_ID_BYTES)).toString('base64url');
-  const legacyId = Buffer.from(hkdfSync('sha256', material, SALT, 'key-id', KEY_ID_BYTES)).toString('base64url');
+  const keyInfo = options.validateKey === undefined ? 'aes-256-gcm' : `aes-256-gcm\0${options.validateKey}`;
+  const key = Buffer.from(hkdfSync('sha256', material, salt, keyInfo, 32));
+  const id = Buffer.from(hkdfSync('sha256', key, salt, 'vessel key id', KEY_ID_BYTES)).toString('base64url');
+  const legacyId = Buffer.from(hkdfSync('sha256', material, salt, 'key-id', KEY_ID_BYTES)).toString('base64url');
   return { current: { head: `${VERSION}.${id}`, key }, legacy: { head: `${LEGACY_VERSION}.${legacyId}`, key } };
 }
 
-/** Seals and opens cookie payloads with a list of secrets (the first seals, all open). */
+/** Additional authenticated data: the head, plus what the value belongs to (a stored record's id). */
+function aad(head: string, context: string): Buffer {
+  return Buffer.from(context === '' ? head : `${head}\0${context}`);
+}
+
+/**
+ * Seals and opens payloads with a list of secrets (the first seals, all open): cookie-only
+ * session cookies, and with `purpose: 'stored-session'` stored sessions' data at rest.
+ */
 export class CookieSealer {
   readonly #sealing: DerivedKey;
   readonly #byHead: Map<string, DerivedKey>;
 
   /** `secrets` must each hold `MIN_COOKIE_KEY_BYTES` or more; the caller checks and names the option. */
-  constructor(secrets: readonly string[]) {
-    const keys = secrets.map(derive);
+  constructor(secrets: readonly string[], options: SealerOptions = {}) {
+    const keys = secrets.map((secret) => derive(secret, options));
     const [first] = keys;
     if (!first) throw new Error('cookie sessions need at least one secret');
     this.#sealing = first.current;
@@ -55,12 +79,12 @@ export class CookieSealer {
     );
   }
 
-  /** Encrypts and authenticates `plaintext`. */
-  seal(plaintext: string): string {
+  /** Encrypts and authenticates `plaintext`, bound to `context` (which `open` must be given again). */
+  seal(plaintext: string, context = ''): string {
     const { head, key } = this.#sealing;
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', key, iv);
-    cipher.setAAD(Buffer.from(head));
+    cipher.setAAD(aad(head, context));
     const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
     return `${head}.${iv.toString('base64url')}.${body.toString('base64url')}`;
   }
@@ -69,7 +93,7 @@ export class CookieSealer {
    * The plaintext and whether it was sealed with the current (first) key in the current format;
    * `undefined` when the value is malformed, tampered with, or under an unknown key.
    */
-  open(sealed: string): { plaintext: string; current: boolean } | undefined {
+  open(sealed: string, context = ''): { plaintext: string; current: boolean } | undefined {
     const parts = sealed.split('.');
     if (parts.length !== 4) return undefined;
     const [version = '', id = '', ivText = '', bodyText = ''] = parts;
@@ -81,7 +105,7 @@ export class CookieSealer {
     if (!iv || !body || iv.length !== IV_BYTES || body.length < TAG_BYTES) return undefined;
     try {
       const decipher = createDecipheriv('aes-256-gcm', derived.key, iv);
-      decipher.setAAD(Buffer.from(head));
+      decipher.setAAD(aad(head, context));
       decipher.setAuthTag(body.subarray(body.length - TAG_BYTES));
       const plaintext = Buffer.concat([decipher.update(body.subarray(0, body.length - TAG_BYTES)), decipher.final()]);
       return { plaintext: plaintext.toString('utf8'), current: derived === this.#sealing };

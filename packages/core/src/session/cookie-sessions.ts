@@ -1,7 +1,8 @@
 import { ConfigError, VesselError } from '../errors.js';
 import { deserializeRecord, type Namespace, serializeRecord } from '../storage/index.js';
 import { CookieSealer, MIN_COOKIE_KEY_BYTES } from './cookie-crypto.js';
-import { isSessionRecord, recordFor, type SessionPersistence } from './persistence.js';
+import { recordFor, type SessionPersistence } from './persistence.js';
+import { isSessionRecord } from './record.js';
 
 const ORDINALS = ['first', 'second', 'third', 'fourth', 'fifth'];
 
@@ -11,9 +12,13 @@ const ORDINALS = ['first', 'second', 'third', 'fourth', 'fifth'];
  * rotation, would let one cookie confirm guesses of it offline and forge sessions after.
  * The error names the option and the position in the list, never the value.
  */
-export function cookieSessionKeys(secret: readonly string[] | undefined, encryptKey: string | undefined): string[] {
+export function cookieSessionKeys(
+  secret: readonly string[] | undefined,
+  encryptKey: readonly string[] | undefined,
+): string[] {
   const secrets = secret ?? [];
-  if (encryptKey === undefined && secrets.length === 0) {
+  const encryptKeys = encryptKey ?? [];
+  if (encryptKeys.length === 0 && secrets.length === 0) {
     throw new ConfigError(
       'session.secret',
       'cookie-only sessions need a secret (or session.encryptKey) to encrypt with',
@@ -21,9 +26,7 @@ export function cookieSessionKeys(secret: readonly string[] | undefined, encrypt
   }
   const short = (value: string) => Buffer.byteLength(value, 'utf8') < MIN_COOKIE_KEY_BYTES;
   const needed = `cookie-only sessions need at least ${MIN_COOKIE_KEY_BYTES} bytes of random key material (e.g. \`openssl rand -base64 32\`)`;
-  if (encryptKey !== undefined && short(encryptKey)) {
-    throw new ConfigError('session.encryptKey', `${needed}; the key given is shorter`);
-  }
+  assertEncryptKeys(encryptKeys);
   const index = secrets.findIndex(short);
   if (index >= 0) {
     const ordinal = ORDINALS[index];
@@ -35,7 +38,21 @@ export function cookieSessionKeys(secret: readonly string[] | undefined, encrypt
           : `secret #${index + 1} in the list is`;
     throw new ConfigError('session.secret', `${needed}; ${which} shorter`);
   }
-  return encryptKey === undefined ? [...secrets] : [encryptKey, ...secrets];
+  return [...encryptKeys, ...secrets];
+}
+
+/**
+ * Checks that each `session.encryptKey` holds `MIN_COOKIE_KEY_BYTES`; the error names the
+ * position in the list, never the value.
+ */
+export function assertEncryptKeys(keys: readonly string[]): void {
+  const index = keys.findIndex((key) => Buffer.byteLength(key, 'utf8') < MIN_COOKIE_KEY_BYTES);
+  if (index < 0) return;
+  const which = keys.length === 1 ? 'the key given is' : `key #${index + 1} in the list is`;
+  throw new ConfigError(
+    'session.encryptKey',
+    `needs at least ${MIN_COOKIE_KEY_BYTES} bytes of random key material (e.g. \`openssl rand -base64 32\`); ${which} shorter`,
+  );
 }
 
 /** The storage namespace of the revocation list (`revocationList`): ids of ended cookie-only sessions. */
@@ -45,6 +62,8 @@ export const REVOKED_SESSIONS_NAMESPACE = 'session-revoked';
 export interface CookieSessionsOptions {
   /** Key material from `cookieSessionKeys`: the first seals, all open. */
   readonly keys: readonly string[];
+  /** `session.validateKey`, mixed into every key (Beaker's `validate_key`). */
+  readonly validateKey?: string | undefined;
   /** The revocation list, when on. */
   readonly revoked?:
     | {
@@ -63,7 +82,7 @@ export interface CookieSessionsOptions {
  * copy of its cookie has expired; without it, removing is left to the browser.
  */
 export function cookieSessions(options: CookieSessionsOptions): SessionPersistence {
-  const sealer = new CookieSealer(options.keys);
+  const sealer = new CookieSealer(options.keys, { validateKey: options.validateKey });
   const { revoked } = options;
 
   return {

@@ -12,7 +12,18 @@ export {
   SessionManager,
   type SessionManagerEvents,
 } from './manager.js';
-export { isSessionRecord } from './persistence.js';
+export {
+  isSealedSessionRecord,
+  isSessionRecord,
+  isStoredSessionRecord,
+  type SealedSessionRecord,
+  SessionRecordSealer,
+  type SessionRecordSealerOptions,
+  type StoredSessionRecord,
+  sessionRecord,
+  sessionRecordEnded,
+  setSessionRecordExpiry,
+} from './record.js';
 export { Session } from './session.js';
 export { MAX_COOKIE_BYTES } from './session-cookie.js';
 export { assertSigningSecrets, MIN_SIGNING_SECRET_BYTES } from './signing-secrets.js';

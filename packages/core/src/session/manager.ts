@@ -4,10 +4,11 @@ import type { ResolvedSessionConfig } from '../config/types.js';
 import { ConfigError, VesselError } from '../errors.js';
 import { encodeValue, type Storage, serializeRecord, setOwn } from '../storage/index.js';
 import { readCookieValues } from './cookie-header.js';
-import { cookieSessionKeys, cookieSessions, REVOKED_SESSIONS_NAMESPACE } from './cookie-sessions.js';
+import { assertEncryptKeys, cookieSessionKeys, cookieSessions, REVOKED_SESSIONS_NAMESPACE } from './cookie-sessions.js';
 import { DEFAULT_ID_PATTERN, generateSessionId, isValidSessionId } from './ids.js';
 import { sessionExpiry } from './lifetime.js';
 import type { LoadedSession, RejectedSession, SessionPersistence } from './persistence.js';
+import { SessionRecordSealer } from './record.js';
 import { dirtyKeys, pristineData, Session, type SessionController, type SessionState, stateOf } from './session.js';
 import { SessionCookieWriter } from './session-cookie.js';
 import { assertSigningSecrets } from './signing-secrets.js';
@@ -126,7 +127,7 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
         this.options.revocationList && storage
           ? { namespace: storage.namespace(REVOKED_SESSIONS_NAMESPACE), keepMs, now: this.#now }
           : undefined;
-      this.#persistence = cookieSessions({ keys, revoked });
+      this.#persistence = cookieSessions({ keys, revoked, validateKey: this.options.validateKey });
     } else {
       if (!storage)
         throw new ConfigError('session.type', 'stored sessions need a storage; pass one, or use type "cookie"');
@@ -139,9 +140,16 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
         secrets: secret ?? [],
         idPattern: this.#idPattern,
         invalidateCorrupt: this.options.invalidateCorrupt,
+        sealer: encryptKey && this.#recordSealer(encryptKey),
       });
     }
     this.#cookies = new SessionCookieWriter(this.options, this.#persistence, this.#now);
+  }
+
+  /** Encryption at rest of stored sessions (`session.encryptKey`), its keys checked first. */
+  #recordSealer(keys: readonly string[]): SessionRecordSealer {
+    assertEncryptKeys(keys);
+    return new SessionRecordSealer({ keys, validateKey: this.options.validateKey });
   }
 
   /** The cookie's name (`session.key`). */
@@ -302,7 +310,7 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
     state.touched = false;
     if (wasNew || cookieKind) state.cookieDue = true;
     if (!accessOnly) this.#adoptSaved(state, record.data, dirty);
-    state.pristine = saved.version ?? serializeRecord({ value: record });
+    state.pristine = saved.pristine ?? saved.version ?? serializeRecord({ value: record });
   }
 
   /**
@@ -392,7 +400,7 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
           data: stored.record.data,
           version: stored.version,
           versionKeys: Object.keys(stored.record.data),
-          pristine: stored.version,
+          pristine: stored.pristine ?? stored.version,
         });
     }
     state.changed.clear();
@@ -428,12 +436,13 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
     const { created, accessed, expires, timeout } = result.record;
     const expiresAt = this.#expiry(created, accessed, expires, timeout);
     if (!isLiveAt(expiresAt, now)) return { ok: false, reason: 'expired', id: result.id };
-    const { id, record, stale, version } = result;
+    const { id, record, stale, version, pristine } = result;
     const usable: SessionRecord = { created, accessed, expires: expiresAt, data: record.data };
-    return { ok: true, id, stale, version, record: timeout === undefined ? usable : { ...usable, timeout } };
+    const usableRecord = timeout === undefined ? usable : { ...usable, timeout };
+    return { ok: true, id, stale, version, pristine, record: usableRecord };
   }
 
-  #fromRecord({ id, record, stale, version }: LoadedSession, hadCookie: boolean): Session {
+  #fromRecord({ id, record, stale, version, pristine }: LoadedSession, hadCookie: boolean): Session {
     const session = this.#session({
       id,
       isNew: false,
@@ -447,7 +456,7 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
     state.timeoutSeconds = record.timeout;
     state.version = version;
     state.versionKeys = version === undefined ? undefined : Object.keys(record.data);
-    state.pristine = version;
+    state.pristine = pristine ?? version;
     // Verified with an older secret: re-send the cookie under the current one.
     if (stale && hadCookie) state.cookieDue = true;
     return session;

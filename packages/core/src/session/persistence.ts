@@ -1,3 +1,4 @@
+import { sessionRecord } from './record.js';
 import type { SessionRecord, SessionRejectReason } from './types.js';
 
 /** A session read from a cookie or by id, ready to use. */
@@ -9,12 +10,16 @@ export interface LoadedSession {
   readonly stale?: boolean;
   /** The stored version the record was read at, for a compare-and-set save. */
   readonly version?: string;
+  /** The readable record's text, when `version` is not it (data sealed at rest). */
+  readonly pristine?: string;
 }
 
 /** What a save stored: the record, and its version when the backend reports one. */
 export interface SavedSession {
   readonly record: SessionRecord;
   readonly version?: string | undefined;
+  /** The readable record's text, when `version` is not it (data sealed at rest). */
+  readonly pristine?: string | undefined;
 }
 
 /** Why a cookie or id did not yield a session. */
@@ -79,21 +84,8 @@ export interface SessionPersistence {
 
 /** The record a save writes: accessed now, with the session's own idle timeout when it has one. */
 export function recordFor(request: SaveRequest, created: number, data: Record<string, unknown>): SessionRecord {
-  const record = { created, accessed: request.now, expires: request.expiryFor(created), data };
-  return request.timeout === undefined ? record : { ...record, timeout: request.timeout };
-}
-
-/** True when `value` has the shape of a stored session record. */
-export function isSessionRecord(value: unknown): value is SessionRecord {
-  if (typeof value !== 'object' || value === null) return false;
-  const record = value as Record<string, unknown>;
-  return (
-    typeof record.created === 'number' &&
-    typeof record.accessed === 'number' &&
-    (record.expires === null || typeof record.expires === 'number') &&
-    typeof record.data === 'object' &&
-    record.data !== null &&
-    !Array.isArray(record.data) &&
-    (record.timeout === undefined || (Number.isInteger(record.timeout) && (record.timeout as number) > 0))
+  return sessionRecord(
+    { created, accessed: request.now, expires: request.expiryFor(created), timeout: request.timeout },
+    data,
   );
 }

@@ -1,10 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CorruptEntryError, VesselError } from '../errors.js';
-import { encodeOntoBase, type Namespace, setOwn, type Versioned } from '../storage/index.js';
+import { encodeOntoBase, type Namespace, serializeRecord, setOwn, type Versioned } from '../storage/index.js';
 import { SessionIdVerifier } from './cookie-signing.js';
 import { isValidSessionId } from './ids.js';
 import {
-  isSessionRecord,
   type LoadedSession,
   type RejectedSession,
   recordFor,
@@ -12,6 +11,7 @@ import {
   type SaveRequest,
   type SessionPersistence,
 } from './persistence.js';
+import { isSealedSessionRecord, isSessionRecord, type SessionRecordSealer } from './record.js';
 import type { SessionRecord } from './types.js';
 
 /** Compare-and-set attempts before a save gives up on a session that others keep rewriting. */
@@ -25,6 +25,8 @@ export interface StoredSessionsOptions {
   readonly idPattern: RegExp;
   /** Throw on corrupt records instead of starting fresh sessions. */
   readonly invalidateCorrupt: boolean;
+  /** Seals records' data at rest (`session.encryptKey`); `undefined` stores it readable. */
+  readonly sealer?: SessionRecordSealer | undefined;
 }
 
 /** The storage TTL (ms) for a record written now: what is left of its lifetime, 0 for none. */
@@ -44,7 +46,7 @@ function merge(stored: Record<string, unknown>, data: Record<string, unknown>, d
 
 /** Sessions as records in the storage namespace `session`, named by a signed id in the cookie. */
 export function storedSessions(options: StoredSessionsOptions): SessionPersistence {
-  const { namespace, secrets, idPattern, invalidateCorrupt } = options;
+  const { namespace, secrets, idPattern, invalidateCorrupt, sealer } = options;
   const signatures = new SessionIdVerifier(secrets);
 
   /** The session stored under `id`: one step after the storage read (a load is on every request). */
@@ -60,11 +62,27 @@ export function storedSessions(options: StoredSessionsOptions): SessionPersisten
 
   function loaded(id: string, stored: Versioned<unknown> | undefined): LoadedSession | RejectedSession {
     if (stored === undefined) return { ok: false, reason: 'unknown', id };
-    if (!isSessionRecord(stored.value)) {
-      if (!invalidateCorrupt) throw new CorruptEntryError(namespace.name, id, 'not a session record');
-      return { ok: false, reason: 'corrupt', id, detail: 'not a session record' };
+    const record = sealer ? sealer.open(id, stored.value)?.record : stored.value;
+    if (!isSessionRecord(record)) {
+      const detail = !isSealedSessionRecord(stored.value)
+        ? 'not a session record'
+        : sealer
+          ? 'sealed under a key session.encryptKey does not hold'
+          : 'sealed, and session.encryptKey is not set';
+      if (!invalidateCorrupt) throw new CorruptEntryError(namespace.name, id, detail);
+      return { ok: false, reason: 'corrupt', id, detail };
     }
-    return { ok: true, id, record: stored.value, version: stored.version };
+    return { ok: true, id, record, version: stored.version, pristine: pristineOf(record) };
+  }
+
+  /** The readable text of a record whose stored version is sealed (`undefined`: the version is readable). */
+  function pristineOf(record: SessionRecord): string | undefined {
+    return sealer && serializeRecord({ value: record });
+  }
+
+  /** What storage holds for `record`: sealed when encryption at rest is on. */
+  function atRest(id: string, record: SessionRecord): unknown {
+    return sealer ? sealer.seal(id, record) : record;
   }
 
   function fromId(id: string): Promise<LoadedSession | RejectedSession> {
@@ -96,14 +114,14 @@ export function storedSessions(options: StoredSessionsOptions): SessionPersisten
       const record = recordFor(request, created, data);
       // Keys nobody changed keep their stored text: neither decoded nor encoded again.
       const encoded =
-        version === undefined || versionKeys === undefined
+        version === undefined || versionKeys === undefined || sealer
           ? undefined
           : encodeOntoBase(version, versionKeys, record, request.dirty);
-      const written = await namespace.setIfVersion(id, version ?? '', record, {
+      const written = await namespace.setIfVersion(id, version ?? '', atRest(id, record), {
         ttlMs: ttlFor(record, request),
         encoded,
       });
-      if (written) return { record, version: written.version };
+      if (written) return { record, version: written.version, pristine: pristineOf(record) };
       version = undefined;
       versionKeys = undefined;
       // Others are writing this session right now: a short, growing, jittered pause spreads retries.
@@ -132,7 +150,7 @@ export function storedSessions(options: StoredSessionsOptions): SessionPersisten
       if (!request.isNew) return saveExisting(request);
       // Nobody else knows a fresh id yet: a plain write.
       const record = recordFor(request, request.created, request.data);
-      await namespace.set(request.id, record, { ttlMs: ttlFor(record, request) });
+      await namespace.set(request.id, atRest(request.id, record), { ttlMs: ttlFor(record, request) });
       return { record };
     },
 

@@ -3,6 +3,12 @@
 export { encodeValue, MAX_DECODED_DEPTH, MAX_STORED_DEPTH, setOwn } from './encoding/codec.js';
 export { deserializeRecord, MAX_RECORD_LENGTH, serializeRecord } from './encoding/record.js';
 export { encodeOntoBase } from './encoding/splice.js';
+export {
+  type OwnStorageFields,
+  ownStorageInput,
+  sessionStorageInput,
+  sharedStorageInput,
+} from './from-config.js';
 export { MAX_KEY_LENGTH } from './keys.js';
 export { maskUrl } from './mask-url.js';
 export { resolveStorageOptions, STORAGE_TYPES, type StorageInput } from './resolve-options.js';

@@ -31,7 +31,9 @@ beaker.cache.long_term.url = redis://cache:6379/1
 `;
 
 describe('a Pylons ini with beaker.* keys', () => {
-  const config = parseFlatConfig(parseIni(PYLONS_INI));
+  const config = parseFlatConfig(parseIni(PYLONS_INI, { defaults: { here: '/srv/app' } }), undefined, {
+    shared: true,
+  });
 
   it('reads beaker.session.* into session options', () => {
     expect(config.session).toEqual({
@@ -58,8 +60,8 @@ describe('a Pylons ini with beaker.* keys', () => {
     expect(Object.keys(config).sort()).toEqual(['cache', 'cacheDir', 'session']);
   });
 
-  it('keeps unprefixed keys under Vessel roots (cache_dir here)', () => {
-    expect(config.cacheDir).toBe('%(here)s/data');
+  it('keeps unprefixed keys under Vessel roots (cache_dir here), interpolated', () => {
+    expect(config.cacheDir).toBe('/srv/app/data');
   });
 });
 
@@ -128,7 +130,7 @@ describe('flat key spelling', () => {
       useCookies: false,
       type: 'cookie',
       invalidateCorrupt: false,
-      encryptKey: 'ek',
+      encryptKey: ['ek'],
       validateKey: 'vk',
       url: 'redis://s:6379',
       cacheDir: './sessions',
@@ -268,21 +270,59 @@ describe('unknown keys', () => {
     );
   });
 
-  it('explains Beaker options that Vessel names differently', () => {
-    expect(() => parseFlatConfig({ 'beaker.session.data_dir': '/tmp/s' })).toThrow(
-      /^beaker\.session\.data_dir: unknown option.*session\.cache_dir/,
-    );
-    expect(() => parseFlatConfig({ 'beaker.cache.type': 'file' })).toThrow(
-      /^beaker\.cache\.type: unknown option; storage is set at the top level/,
+  it('reads Beaker spellings as their Vessel names', () => {
+    expect(
+      parseFlatConfig({
+        'beaker.session.data_dir': '/tmp/s',
+        'beaker.cache.type': 'file',
+        'beaker.cache.data_dir': '/tmp/c',
+        'beaker.cache.expiretime': '60',
+        'beaker.cache.regions': 'short',
+        'beaker.cache.short.expiretime': '5',
+        'beaker.cache.short.data_dir': '/tmp/short',
+      }),
+    ).toEqual({
+      type: 'file',
+      cacheDir: '/tmp/c',
+      session: { cacheDir: '/tmp/s' },
+      cache: { expire: 60, regions: { short: { expire: 5, cacheDir: '/tmp/short' } } },
+    });
+  });
+
+  it('accepts Beaker options Vessel does not need, checking the one that could lose data', () => {
+    expect(
+      parseFlatConfig({
+        'beaker.session.lock_dir': '/tmp/lock',
+        'beaker.cache.lock_dir': '/tmp/lock',
+        'beaker.session.crypto_type': 'cryptography',
+        'beaker.session.data_serializer': 'json',
+      }),
+    ).toEqual({});
+    expect(() => parseFlatConfig({ 'beaker.session.data_serializer': 'pickle' })).toThrow(
+      /^beaker\.session\.data_serializer: Vessel stores JSON only and never unpickles/,
     );
   });
 
-  it('refuses unknown keys with a vessel./beaker. prefix, but ignores them without', () => {
+  it('refuses a storage set twice, once under its Beaker cache spelling', () => {
+    expect(() => parseFlatConfig({ cache_dir: '/a', 'beaker.cache.data_dir': '/b' })).toThrow(
+      'beaker.cache.data_dir: set twice, also as cache_dir',
+    );
+  });
+
+  it('refuses unknown keys, with or without a prefix, unless the file is shared', () => {
     expect(() => parseFlatConfig({ 'vessel.cache_dri': './x' })).toThrow(
       'vessel.cache_dri: unknown option; did you mean vessel.cache_dir?',
     );
     expect(() => parseFlatConfig({ 'beaker.sesion.timeout': '1' })).toThrow('did you mean beaker.session.timeout?');
-    expect(parseFlatConfig({ cache_dri: './x', 'sesion.timeout': '1', 'beakerx.y': '1' })).toEqual({});
+    expect(() => parseFlatConfig({ cache_dirr: './x' })).toThrow('cache_dirr: unknown option; did you mean cache_dir?');
+    const shared = { cache_dri: './x', 'sesion.timeout': '1', 'beakerx.y': '1' };
+    expect(parseFlatConfig(shared, undefined, { shared: true })).toEqual({});
+    expect(() => parseFlatConfig(shared, undefined, { shared: (key) => key !== 'cache_dri' })).toThrow(
+      /^cache_dri: unknown option/,
+    );
+    expect(() => parseFlatConfig({ 'vessel.x': '1' }, undefined, { shared: true })).toThrow(
+      /^vessel\.x: unknown option/,
+    );
   });
 
   it('refuses unknown session.* and cache.* keys even without a prefix', () => {

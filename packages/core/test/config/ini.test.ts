@@ -53,3 +53,43 @@ describe('parseIni', () => {
     expect(() => parseIni('ok = 1\n= value\n', 'x.ini')).toThrow(/^x\.ini:2: expected a key before "="/);
   });
 });
+
+describe('interpolation, as configparser and Paste Deploy do it', () => {
+  it('expands %(here)s and %(__file__)s from the defaults', () => {
+    const defaults = { here: '/srv/app', __file__: '/srv/app/development.ini' };
+    expect(parseIni('[app:main]\ncache_dir = %(here)s/data\nsource = %(__file__)s\n', { defaults })).toEqual({
+      cache_dir: '/srv/app/data',
+      source: '/srv/app/development.ini',
+    });
+  });
+
+  it('expands keys of the same section and of [DEFAULT], case-insensitively and nested', () => {
+    const text = [
+      '[DEFAULT]',
+      'root = /var/lib',
+      '[app:main]',
+      'Base = %(ROOT)s/app',
+      'cache_dir = %(base)s/data',
+      'percent = 100%% sure',
+    ].join('\n');
+    expect(parseIni(text)).toMatchObject({ cache_dir: '/var/lib/app/data', percent: '100% sure' });
+  });
+
+  it('keeps a lone % as written, so secrets and URLs need no escaping', () => {
+    expect(parseIni('secret = a%b%zz%\nurl = postgres://u:p%40ss@h/db\n')).toEqual({
+      secret: 'a%b%zz%',
+      url: 'postgres://u:p%40ss@h/db',
+    });
+  });
+
+  it('names the file, line and key of a reference to nothing, and of a loop', () => {
+    expect(() => parseIni('[a]\nx = 1\ny = %(nope)s\n', 'app.ini')).toThrow(
+      'app.ini:3: y: %(nope)s names no key of this section, [DEFAULT], here or __file__',
+    );
+    expect(() => parseIni('[a]\nx = %(y)s\ny = %(x)s\n', 'app.ini')).toThrow(/^app\.ini:2: x: .*nest deeper than 10/);
+  });
+
+  it('does not see keys of another section', () => {
+    expect(() => parseIni('[a]\nx = 1\n[b]\ny = %(x)s\n')).toThrow(/names no key/);
+  });
+});
