@@ -12,18 +12,18 @@ export default {
     'packages/core/src/session/cookie-sessions.ts',
     'packages/core/src/session/persistence.ts',
     'packages/core/src/session/stored-sessions.ts',
-    'packages/core/src/session/record-splice.ts',
+    'packages/core/src/storage/encoding/splice.ts',
     'packages/core/src/session/lifetime.ts',
     'packages/core/src/session/session-cookie.ts',
     // recordOf, isLiveAt
-    'packages/core/src/session/manager.ts:19-28',
+    'packages/core/src/session/manager.ts:17-26',
     // the default idle and absolute limits, the revocation list's keep time
-    'packages/core/src/session/manager.ts:110-116',
-    'packages/core/src/session/manager.ts:126-126',
+    'packages/core/src/session/manager.ts:108-114',
+    'packages/core/src/session/manager.ts:124-124',
     // commit, #save, #adoptSaved, #destroy, #invalidate, #regenerate, #vanished
-    'packages/core/src/session/manager.ts:236-383',
+    'packages/core/src/session/manager.ts:234-381',
     // #expiry, #limitsOf, #setIdleTimeout, #usable, #fromRecord, #fresh
-    'packages/core/src/session/manager.ts:406-469',
+    'packages/core/src/session/manager.ts:404-467',
   ],
   tests: [
     'packages/core/test/session/semantics.test.ts',
@@ -33,7 +33,7 @@ export default {
     'packages/core/test/session/cookie-only-keys.test.ts',
     'packages/core/test/session/cookie-only-lifetime.test.ts',
     'packages/core/test/session/cookie-only-revocation.test.ts',
-    'packages/core/test/session/record-splice.test.ts',
+    'packages/core/test/storage/splice.test.ts',
     'packages/core/test/session/hostile-cookies.test.ts',
     'packages/core/test/session/persistence-edges.test.ts',
     'packages/core/test/session/cookie-crypto-edges.test.ts',

@@ -9,23 +9,23 @@ export default {
   tsconfig: 'packages/core/tsconfig.json',
   mutate: [
     // inRange, isLive; count; touch, sweep
-    'packages/core/src/storage/memory.ts:24-30',
-    'packages/core/src/storage/memory.ts:131-136',
-    'packages/core/src/storage/memory.ts:144-160',
+    'packages/core/src/storage/backends/memory.ts:52-58',
+    'packages/core/src/storage/backends/memory.ts:159-164',
+    'packages/core/src/storage/backends/memory.ts:172-188',
     // inRange, isLive; count, touch, sweep, clear
-    'packages/core/src/storage/file.ts:62-68',
-    'packages/core/src/storage/file.ts:194-244',
+    'packages/core/src/storage/backends/file/file.ts:81-87',
+    'packages/core/src/storage/backends/file/file.ts:213-263',
     // count; touch, sweep
-    'packages/core/src/storage/sqlite.ts:264-275',
-    'packages/core/src/storage/sqlite.ts:281-300',
+    'packages/core/src/storage/backends/sqlite.ts:284-295',
+    'packages/core/src/storage/backends/sqlite.ts:301-320',
     // the live clause of scans; count; touch, sweep
-    'packages/core/src/storage/postgres.ts:82-82',
-    'packages/core/src/storage/postgres.ts:154-164',
-    'packages/core/src/storage/postgres.ts:175-193',
+    'packages/core/src/storage/backends/postgres.ts:104-104',
+    'packages/core/src/storage/backends/postgres.ts:176-186',
+    'packages/core/src/storage/backends/postgres.ts:197-215',
     // scanKeys (the key pattern, the cluster cursor); count; touch, sweep
-    'packages/core/src/storage/redis.ts:122-140',
-    'packages/core/src/storage/redis.ts:210-219',
-    'packages/core/src/storage/redis.ts:250-260',
+    'packages/core/src/storage/backends/redis.ts:142-160',
+    'packages/core/src/storage/backends/redis.ts:230-239',
+    'packages/core/src/storage/backends/redis.ts:270-280',
     // validTtl, validPageSize, ttlLeft; set's and setIfVersion's expiry; scan's expiry filter,
     // count, touch, sweep; expired on read
     'packages/core/src/storage/namespace.ts:37-53',

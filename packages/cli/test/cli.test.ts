@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { BACKENDS } from '../../core/test/support/backends.js';
+import { BACKENDS } from '../../../test-support/backends.js';
 import { type App, CLI_BACKENDS, inspect, inspectOnTerminal, openApp, type Population, populate } from './support.js';
 
 const sqlite = CLI_BACKENDS.find((backend) => backend.name === 'sqlite');

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Namespace } from '@vessel/core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { BACKENDS } from '../../core/test/support/backends.js';
+import { BACKENDS } from '../../../test-support/backends.js';
 import { runCli } from './in-process.js';
 import { type App, openApp } from './support.js';
 

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { POSTGRES_URL, runId } from '../../../test-support/backends.js';
 import { freePort } from '../../../test-support/ports.js';
-import { POSTGRES_URL, runId } from '../../core/test/support/backends.js';
 import { inspect } from './support.js';
 
 /** `POSTGRES_URL` with the password moved into the query, as libpq and node-postgres accept it. */

@@ -1,6 +1,6 @@
 import type { Namespace } from '@vessel/core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { BACKENDS } from '../../core/test/support/backends.js';
+import { BACKENDS } from '../../../test-support/backends.js';
 import { runCli } from './in-process.js';
 import { type App, openApp, writeCorrupt } from './support.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BACKENDS } from '../../core/test/support/backends.js';
+import { BACKENDS } from '../../../test-support/backends.js';
 import { type App, inspectOnTerminal, openApp } from './support.js';
 
 const DAY = 86_400_000;

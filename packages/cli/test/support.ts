@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SessionManager, type Storage, type StorageInput } from '@vessel/core';
-import { BACKENDS, type BackendCase, type OpenBackend } from '../../core/test/support/backends.js';
+import { BACKENDS, type BackendCase, type OpenBackend } from '../../../test-support/backends.js';
 
 /** The built binary, run with `node` as a user runs it. */
 export const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));

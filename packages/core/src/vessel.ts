@@ -3,9 +3,7 @@ import { normalizeConfig } from './config/normalize.js';
 import type { ResolvedVesselConfig, VesselConfig } from './config/types.js';
 import { SessionManager } from './session/manager.js';
 import type { SessionOptions } from './session/types.js';
-import { sessionStorageInput, sharedStorageInput } from './storage/from-config.js';
-import { createStorage } from './storage/storage.js';
-import type { Storage } from './storage/types.js';
+import { createStorage, type Storage, sessionStorageInput, sharedStorageInput } from './storage/index.js';
 
 /** Code-only session options that configuration files cannot carry. */
 export type VesselSessionExtras = Pick<SessionOptions, 'generateId' | 'idPattern' | 'now'>;

@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { StorageEntry } from '@vessel/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OpenBackend } from '../../../../test-support/backends.js';
 import { keysOutside, newPathsOutside, treeOf, unhashedPaths } from '../../../../test-support/containment.js';
 import { fuzzRng, hostileId, type Rng, Tally } from '../../../../test-support/fuzz.js';
-import type { OpenBackend } from '../../../core/test/support/backends.js';
 import { type App, BIN, CLI_BACKENDS, inspect, openApp, type Population, populate, type Run } from '../support.js';
 
 const BACKENDS = CLI_BACKENDS.filter((backend) => ['file', 'sqlite', 'redis'].includes(backend.name));

@@ -10,7 +10,7 @@ import {
   LockLostError,
   LockTimeoutError,
 } from '../errors.js';
-import type { Lock } from '../storage/types.js';
+import type { Lock } from '../storage/index.js';
 import {
   type CacheEntry,
   dueForRefresh,

@@ -6,7 +6,7 @@
  * - `LocalTier` in front of `StoredEntries`: a bounded in-process copy trusted for a short TTL.
  */
 import { CorruptEntryError, LockTimeoutError } from '../errors.js';
-import type { Lock, Namespace } from '../storage/types.js';
+import type { Lock, Namespace } from '../storage/index.js';
 import { type CacheEntry, entryFrom, toStoredLayout } from './entry.js';
 import { LruMap } from './lru.js';
 

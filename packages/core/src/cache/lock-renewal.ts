@@ -4,7 +4,7 @@
  * process starts the same creation; without a bound, renewal would let a `createfunc` that never
  * settles hold its key for ever.
  */
-import type { Lock } from '../storage/types.js';
+import type { Lock } from '../storage/index.js';
 
 /** A renewal in progress; `stop` ends it once any renewal in flight has answered. */
 export interface LockRenewal {

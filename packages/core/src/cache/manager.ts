@@ -1,10 +1,7 @@
 import { normalizeConfig, resolveCachePolicy } from '../config/normalize.js';
 import type { CacheConfig, CachePolicyConfig, ResolvedCacheConfig, ResolvedRegionConfig } from '../config/types.js';
 import { ConfigError } from '../errors.js';
-import { ownStorageInput } from '../storage/from-config.js';
-import type { StorageInput } from '../storage/resolve-options.js';
-import { createStorage } from '../storage/storage.js';
-import type { Storage } from '../storage/types.js';
+import { createStorage, ownStorageInput, type Storage, type StorageInput } from '../storage/index.js';
 import { Cache, type CacheStats, zeroStats } from './cache.js';
 import { type EntryStore, LocalTier, StoredEntries } from './entry-store.js';
 import { type Memoized, memoize } from './memoize.js';

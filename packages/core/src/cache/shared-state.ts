@@ -4,7 +4,7 @@
  * one Redis would each run a `createfunc`), and on a memory storage share the same live entries.
  * Namespaces are one object per storage and name, so they key it.
  */
-import type { Namespace } from '../storage/types.js';
+import type { Namespace } from '../storage/index.js';
 import type { CacheParts } from './cache.js';
 import { MemoryEntries } from './entry-store.js';
 

@@ -5,8 +5,7 @@
  * in the message differs: it is the one the user wrote.
  */
 import { ConfigError } from '../errors.js';
-import { MAX_KEY_LENGTH } from '../storage/keys.js';
-import type { StorageType } from '../storage/types.js';
+import { MAX_KEY_LENGTH, STORAGE_TYPES, type StorageType } from '../storage/index.js';
 import { translateBeakerStorage } from './beaker-storage.js';
 import {
   closestMatch,
@@ -56,15 +55,6 @@ export type ValidatedConfig = Validated<Omit<ResolvedVesselConfig, 'session' | '
   };
 };
 
-// A Record over the union makes the compiler flag a backend added to storage but missing here.
-const STORAGE_TYPE_SET: Record<StorageType, true> = {
-  sqlite: true,
-  file: true,
-  redis: true,
-  postgres: true,
-  memory: true,
-};
-const STORAGE_TYPES = Object.keys(STORAGE_TYPE_SET) as StorageType[];
 const SESSION_TYPES = ['cookie', ...STORAGE_TYPES] as const;
 /** Region names become part of storage namespaces (`cache:<region>`) and of flat keys. */
 const REGION_NAME = /^[A-Za-z0-9_-]+$/;

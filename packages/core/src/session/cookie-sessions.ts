@@ -1,6 +1,5 @@
 import { ConfigError, VesselError } from '../errors.js';
-import { deserializeRecord, serializeRecord } from '../storage/record.js';
-import type { Namespace } from '../storage/types.js';
+import { deserializeRecord, type Namespace, serializeRecord } from '../storage/index.js';
 import { CookieSealer, MIN_COOKIE_KEY_BYTES } from './cookie-crypto.js';
 import { recordFor, type SessionPersistence } from './persistence.js';
 import { isSessionRecord } from './record.js';

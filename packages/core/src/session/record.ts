@@ -9,8 +9,7 @@
  * times left readable so lifetimes, listings and sweeps work without the key.
  */
 import { CorruptEntryError } from '../errors.js';
-import { deserializeRecord, serializeRecord } from '../storage/record.js';
-import type { Namespace } from '../storage/types.js';
+import { deserializeRecord, type Namespace, serializeRecord } from '../storage/index.js';
 import { CookieSealer } from './cookie-crypto.js';
 import type { SessionRecord } from './types.js';
 

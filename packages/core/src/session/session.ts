@@ -1,5 +1,4 @@
-import { encodeValue, setOwn } from '../storage/codec.js';
-import { deserializeRecord } from '../storage/record.js';
+import { deserializeRecord, encodeValue, setOwn } from '../storage/index.js';
 
 /** Where a session stands in its request. */
 export type SessionStatus = 'active' | 'destroyed';

@@ -1,8 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CorruptEntryError, VesselError } from '../errors.js';
-import { setOwn } from '../storage/codec.js';
-import { serializeRecord } from '../storage/record.js';
-import type { Namespace, Versioned } from '../storage/types.js';
+import { encodeOntoBase, type Namespace, serializeRecord, setOwn, type Versioned } from '../storage/index.js';
 import { SessionIdVerifier } from './cookie-signing.js';
 import { isValidSessionId } from './ids.js';
 import {
@@ -14,7 +12,6 @@ import {
   type SessionPersistence,
 } from './persistence.js';
 import { isSealedSessionRecord, isSessionRecord, type SessionRecordSealer } from './record.js';
-import { encodeOntoBase } from './record-splice.js';
 import type { SessionRecord } from './types.js';
 
 /** Compare-and-set attempts before a save gives up on a session that others keep rewriting. */

@@ -13,7 +13,8 @@ export function msUntil(expiresAt: number): number {
 }
 
 /**
- * The contract between the generic storage layer and one backend (`memory.ts`, `redis.ts`, …).
+ * The contract between the generic storage layer and one backend (`backends/memory.ts`,
+ * `backends/redis.ts`, …; the registry of them is `backends/index.ts`).
  *
  * Single-key reads and writes go through keyv with the adapter the driver creates; the
  * operations keyv has no notion of (paged listing, bulk expiry, moving a TTL, locks) are the

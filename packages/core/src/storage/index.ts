@@ -1,4 +1,8 @@
-export { MAX_DECODED_DEPTH, MAX_STORED_DEPTH } from './codec.js';
+// The stored encoding, for the session layer (`@internal` in their TSDoc: not part of Vessel's
+// public API, which re-exports this module whole).
+export { encodeValue, MAX_DECODED_DEPTH, MAX_STORED_DEPTH, setOwn } from './encoding/codec.js';
+export { deserializeRecord, MAX_RECORD_LENGTH, serializeRecord } from './encoding/record.js';
+export { encodeOntoBase } from './encoding/splice.js';
 export {
   type OwnStorageFields,
   ownStorageInput,
@@ -7,7 +11,6 @@ export {
 } from './from-config.js';
 export { MAX_KEY_LENGTH } from './keys.js';
 export { maskUrl } from './mask-url.js';
-export { MAX_RECORD_LENGTH } from './record.js';
 export { resolveStorageOptions, STORAGE_TYPES, type StorageInput } from './resolve-options.js';
 export { createStorage } from './storage.js';
 export type * from './types.js';

@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Keyv from 'keyv';
 import { CorruptEntryError, LockTimeoutError, VesselError } from '../errors.js';
-import { encodeValue } from './codec.js';
 import { type BackendDriver, msUntil, type ScanPage } from './driver.js';
-import { type KeyRange, lockKeyFor, namespaceRange, validateKey } from './keys.js';
+import { encodeValue } from './encoding/codec.js';
 import {
   type DecodedRecord,
   deserializeRecord,
@@ -12,7 +11,8 @@ import {
   readRecordExpiry,
   recordOfEncoded,
   serializeRecord,
-} from './record.js';
+} from './encoding/record.js';
+import { type KeyRange, lockKeyFor, namespaceRange, validateKey } from './keys.js';
 import type { OperationDeadlines } from './timeout.js';
 import type {
   Lock,

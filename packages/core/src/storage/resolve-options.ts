@@ -1,7 +1,8 @@
 import { ConfigError } from '../errors.js';
+import { BACKENDS } from './backends/index.js';
+import { DEFAULT_MAX_ENTRIES, DEFAULT_SWEEP_INTERVAL_MS } from './backends/memory.js';
 import { DEFAULT_COOL_DOWN_MS, DEFAULT_FAILURE_THRESHOLD, DEFAULT_MAX_IN_FLIGHT } from './breaker.js';
 import { validatePrefix } from './keys.js';
-import { DEFAULT_MAX_ENTRIES, DEFAULT_SWEEP_INTERVAL_MS } from './memory.js';
 import type { BreakerOptions, StorageOptions, StorageType } from './types.js';
 
 /** The loose input `createStorage` accepts: a type, or a URL or folder the type follows from. */
@@ -30,8 +31,8 @@ export interface StorageInput {
   sweepIntervalMs?: number | undefined;
 }
 
-/** Every backend type, in documentation order. */
-export const STORAGE_TYPES: readonly StorageType[] = ['sqlite', 'file', 'redis', 'postgres', 'memory'];
+/** Every backend type, in documentation order: the keys of the backend registry. */
+export const STORAGE_TYPES: readonly StorageType[] = Object.keys(BACKENDS) as StorageType[];
 
 const SCHEME_TYPES: Record<string, StorageType> = {
   'redis:': 'redis',

@@ -1,31 +1,11 @@
 import { StorageUnavailableError, VesselError } from '../errors.js';
+import { backendOf } from './backends/index.js';
 import { CircuitBreaker, DEFAULT_COOL_DOWN_MS, DEFAULT_FAILURE_THRESHOLD, DEFAULT_MAX_IN_FLIGHT } from './breaker.js';
-import type { BackendDriver } from './driver.js';
-import { createFileDriver } from './file.js';
 import { validateNamespace } from './keys.js';
-import { createMemoryDriver } from './memory.js';
 import { type NamespaceContext, StorageNamespace } from './namespace.js';
-import { createPostgresDriver } from './postgres.js';
-import { createRedisDriver } from './redis.js';
 import { resolveStorageOptions, type StorageInput } from './resolve-options.js';
-import { createSqliteDriver } from './sqlite.js';
 import { OperationDeadlines, withTimeout } from './timeout.js';
-import type { Namespace, Storage, StorageOptions } from './types.js';
-
-function createDriver(options: StorageOptions): BackendDriver {
-  switch (options.type) {
-    case 'memory':
-      return createMemoryDriver(options);
-    case 'file':
-      return createFileDriver(options);
-    case 'sqlite':
-      return createSqliteDriver(options);
-    case 'redis':
-      return createRedisDriver(options);
-    case 'postgres':
-      return createPostgresDriver(options);
-  }
-}
+import type { Namespace, Storage } from './types.js';
 
 /**
  * Creates a storage: one backend connection shared by any number of namespaces.
@@ -39,7 +19,7 @@ function createDriver(options: StorageOptions): BackendDriver {
  */
 export function createStorage(input: StorageInput = {}): Storage {
   const options = resolveStorageOptions(input);
-  const driver = createDriver(options);
+  const driver = backendOf(options.type).create(options);
   const namespaces = new Map<string, StorageNamespace>();
   let connecting: Promise<void> | undefined;
   let connected = false;

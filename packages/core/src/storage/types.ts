@@ -1,3 +1,17 @@
+import type { FileStorageOptions } from './backends/file/file.js';
+import type { MemoryStorageOptions } from './backends/memory.js';
+import type { PostgresStorageOptions } from './backends/postgres.js';
+import type { RedisStorageOptions } from './backends/redis.js';
+import type { SqliteStorageOptions } from './backends/sqlite.js';
+
+export type {
+  FileStorageOptions,
+  MemoryStorageOptions,
+  PostgresStorageOptions,
+  RedisStorageOptions,
+  SqliteStorageOptions,
+};
+
 /** The storage backends Vessel ships. */
 export type StorageType = 'memory' | 'file' | 'sqlite' | 'redis' | 'postgres';
 
@@ -62,60 +76,7 @@ export interface CommonStorageOptions {
   breaker?: BreakerOptions | false;
 }
 
-/** In-process storage: fast, private to one process, gone when it exits. */
-export interface MemoryStorageOptions extends CommonStorageOptions {
-  type: 'memory';
-  /**
-   * Most entries kept, over every namespace of the storage. A write that would pass it first
-   * drops expired entries, then the least recently written or touched ones (with one idle
-   * timeout for every session, those expire soonest). `Infinity` for no bound. Default 100000.
-   */
-  maxEntries?: number;
-  /**
-   * How often expired entries are deleted in the background, in ms (an unref'd timer: it never
-   * keeps the process alive). `0` turns the timer off; reads still drop what they find expired.
-   * Default 60000.
-   */
-  sweepIntervalMs?: number;
-}
-
-/** One JSON file per key under `cacheDir`, written atomically. */
-export interface FileStorageOptions extends CommonStorageOptions {
-  type: 'file';
-  /** Root folder; entries go to `<cacheDir>/<namespace>/ab/cd/<hash>.json`. Required. */
-  cacheDir: string;
-}
-
-/** A SQLite database file in WAL mode, shared safely by the app and the CLI. */
-export interface SqliteStorageOptions extends CommonStorageOptions {
-  type: 'sqlite';
-  /** Folder of `vessel.sqlite` (created when missing). Required unless `url` names the file. */
-  cacheDir?: string;
-  /** `sqlite:///abs/path.sqlite` or `sqlite://relative/path.sqlite`; overrides `cacheDir`. */
-  url?: string;
-}
-
-/** Redis (standalone or cluster); expiry is Redis' own `PX` TTL. */
-export interface RedisStorageOptions extends CommonStorageOptions {
-  type: 'redis';
-  /** `redis://[user:pass@]host:port[/db]` or `rediss://…`. Default `redis://127.0.0.1:6379`. */
-  url?: string;
-  /** Cluster seed nodes (`redis://host:port` each); when set, `url` is ignored. */
-  cluster?: readonly string[];
-}
-
-/** PostgreSQL through one pool per storage; one table holds every namespace. */
-export interface PostgresStorageOptions extends CommonStorageOptions {
-  type: 'postgres';
-  /** `postgres://user:pass@host:port/database`. Required. */
-  url: string;
-  /** Schema of Vessel's tables. Default `public`. */
-  schema?: string;
-  /** Pool size. Default 10. */
-  poolSize?: number;
-}
-
-/** Options for `createStorage`, one shape per backend. */
+/** Options for `createStorage`, one shape per backend (each declared beside its backend). */
 export type StorageOptions =
   | MemoryStorageOptions
   | FileStorageOptions

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CacheManager } from '@vessel/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BACKENDS, type OpenBackend } from '../support/backends.js';
+import { BACKENDS, type OpenBackend } from '../../../../test-support/backends.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/stampede-child.mjs', import.meta.url));
 const BUILT_CORE = fileURLToPath(new URL('../../dist/index.js', import.meta.url));

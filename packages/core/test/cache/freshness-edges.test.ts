@@ -1,8 +1,8 @@
 import { type Cache, CacheManager, CacheMissError, CorruptEntryError, type GetCacheOptions } from '@vessel/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BACKENDS, type OpenBackend } from '../support/backends.js';
-import { FakeClock } from '../support/sessions.js';
-import { deferred, until } from '../support/waiting.js';
+import { BACKENDS, type OpenBackend } from '../../../../test-support/backends.js';
+import { FakeClock } from '../../../../test-support/sessions.js';
+import { deferred, until } from '../../../../test-support/waiting.js';
 
 /** The backends where where the entries live does not matter: live values (memory) and stored records (sqlite). */
 const LOCAL = BACKENDS.filter((backend) => backend.name === 'memory' || backend.name === 'sqlite');

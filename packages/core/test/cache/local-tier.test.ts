@@ -1,8 +1,8 @@
 import { CacheManager, createStorage, type Storage, StorageUnavailableError } from '@vessel/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REDIS_URL, runId } from '../../../../test-support/backends.js';
 import { type PrivateRedis, startPrivateRedis } from '../../../../test-support/private-redis.js';
-import { REDIS_URL, runId } from '../support/backends.js';
-import { FakeClock } from '../support/sessions.js';
+import { FakeClock } from '../../../../test-support/sessions.js';
 
 describe('the in-process tier in front of redis', () => {
   const prefix = runId();

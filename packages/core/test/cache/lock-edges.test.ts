@@ -9,11 +9,11 @@ import {
   StorageUnavailableError,
 } from '@vessel/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { BACKENDS, type OpenBackend, sqliteExec } from '../../../../test-support/backends.js';
 import { freePort } from '../../../../test-support/ports.js';
 import { startPrivateRedis } from '../../../../test-support/private-redis.js';
-import { BACKENDS, type OpenBackend, sqliteExec } from '../support/backends.js';
-import { FakeClock } from '../support/sessions.js';
-import { deferred, until } from '../support/waiting.js';
+import { FakeClock } from '../../../../test-support/sessions.js';
+import { deferred, until } from '../../../../test-support/waiting.js';
 
 /**
  * Starts `get('k')` on `cache` with a createfunc held open until `finish()` (which resolves it with

@@ -12,9 +12,9 @@ import {
   LockTimeoutError,
 } from '@vessel/core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { BACKENDS, type OpenBackend, sqliteExec } from '../support/backends.js';
-import { FakeClock } from '../support/sessions.js';
-import { deferred, until } from '../support/waiting.js';
+import { BACKENDS, type OpenBackend, sqliteExec } from '../../../../test-support/backends.js';
+import { FakeClock } from '../../../../test-support/sessions.js';
+import { deferred, until } from '../../../../test-support/waiting.js';
 
 describe.each(BACKENDS)('cache semantics: $name', (backend) => {
   let open: OpenBackend;

@@ -18,7 +18,7 @@ import { createStorage, isSessionRecord, isValidSessionId } from '@vessel/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { treeOf } from '../../../../test-support/containment.js';
 import { fuzzRng, Tally } from '../../../../test-support/fuzz.js';
-import { deserializeRecord } from '../../src/storage/record.js';
+import { deserializeRecord } from '../../src/storage/encoding/record.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/session-writer.mjs', import.meta.url));
 const BUILT_CORE = fileURLToPath(new URL('../../dist/index.js', import.meta.url));

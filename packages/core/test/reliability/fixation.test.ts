@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { type Session, SessionManager, type SessionOptions } from '@vessel/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BACKENDS, type OpenBackend } from '../support/backends.js';
-import { Browser, EXPIRED, FakeClock, rejectsOf, SECRET, storedRecord } from '../support/sessions.js';
-import { backendTtlMs, sessionsOfUser } from './support.js';
+import { BACKENDS, type OpenBackend } from '../../../../test-support/backends.js';
+import { backendTtlMs, sessionsOfUser } from '../../../../test-support/reliability.js';
+import { Browser, EXPIRED, FakeClock, rejectsOf, SECRET, storedRecord } from '../../../../test-support/sessions.js';
 
 /** The ways a session's id stops being valid, through the core Session API. */
 const ENDINGS = [

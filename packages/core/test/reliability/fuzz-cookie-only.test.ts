@@ -8,7 +8,7 @@
 import { SessionManager, type SessionOptions } from '@vessel/core';
 import { describe, expect, it } from 'vitest';
 import { fuzzRng, type Rng, Tally } from '../../../../test-support/fuzz.js';
-import { Browser, parseSetCookie, rejectsOf } from '../support/sessions.js';
+import { Browser, parseSetCookie, rejectsOf } from '../../../../test-support/sessions.js';
 
 const { seed, rng: root } = fuzzRng('cookie-only sessions');
 

@@ -1,8 +1,8 @@
 import { type Session, SessionManager, type SessionOptions } from '@vessel/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BACKENDS, type OpenBackend } from '../support/backends.js';
-import { Browser, FakeClock, rejectsOf, SECRET, storedRecord } from '../support/sessions.js';
-import { backendTtlMs, OffsetClock } from './support.js';
+import { BACKENDS, type OpenBackend } from '../../../../test-support/backends.js';
+import { backendTtlMs, OffsetClock } from '../../../../test-support/reliability.js';
+import { Browser, FakeClock, rejectsOf, SECRET, storedRecord } from '../../../../test-support/sessions.js';
 
 /**
  * How far the backend's TTL may stray from the session's remaining lifetime, in ms: the time

@@ -1,6 +1,6 @@
 import { createStorage, SessionManager, type SessionOptions, type Storage } from '@vessel/core';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { Browser, EXPIRED, FakeClock, parseSetCookie, SECRET } from '../support/sessions.js';
+import { Browser, EXPIRED, FakeClock, parseSetCookie, SECRET } from '../../../../test-support/sessions.js';
 
 /** Cookie attributes do not depend on the backend: stored sessions on memory, and cookie-only ones. */
 const KINDS = [

@@ -10,7 +10,7 @@ import {
   signSessionId,
 } from '@vessel/core';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { Browser, READS, rejectsOf, SECRET, spyOnCalls } from '../support/sessions.js';
+import { Browser, READS, rejectsOf, SECRET, spyOnCalls } from '../../../../test-support/sessions.js';
 
 describe('several cookies of the session name', () => {
   const storage = createStorage({ type: 'memory' });

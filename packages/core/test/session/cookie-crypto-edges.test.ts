@@ -16,9 +16,9 @@ import {
   VesselError,
 } from '@vessel/core';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { Browser, FakeClock, parseSetCookie, rejectsOf, SECRET } from '../../../../test-support/sessions.js';
 import { CookieSealer } from '../../src/session/cookie-crypto.js';
-import { serializeRecord } from '../../src/storage/record.js';
-import { Browser, FakeClock, parseSetCookie, rejectsOf, SECRET } from '../support/sessions.js';
+import { serializeRecord } from '../../src/storage/encoding/record.js';
 
 const SALT = 'vessel/cookie-session';
 

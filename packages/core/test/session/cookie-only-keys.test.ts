@@ -5,8 +5,8 @@
 import { createCipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { ConfigError, MIN_COOKIE_KEY_BYTES, SessionManager, type SessionOptions } from '@vessel/core';
 import { describe, expect, it } from 'vitest';
-import { serializeRecord } from '../../src/storage/record.js';
-import { Browser, parseSetCookie, SECRET } from '../support/sessions.js';
+import { Browser, parseSetCookie, SECRET } from '../../../../test-support/sessions.js';
+import { serializeRecord } from '../../src/storage/encoding/record.js';
 
 /** Secrets an attacker tries first: tutorials' placeholders and the usual suspects. */
 const DICTIONARY = ['secret', 'keyboard cat', 'changeme', 'dev-secret-change-me', 'i_wear_two_layers_of_socks', SECRET];

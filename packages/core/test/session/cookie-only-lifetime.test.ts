@@ -4,7 +4,7 @@
  */
 import { DEFAULT_COOKIE_MAX_LIFETIME_SECONDS, SessionManager } from '@vessel/core';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { Browser, FakeClock, rejectsOf, SECRET } from '../support/sessions.js';
+import { Browser, FakeClock, rejectsOf, SECRET } from '../../../../test-support/sessions.js';
 
 describe('cookie-only sessions: absolute lifetime', () => {
   let clock: FakeClock;

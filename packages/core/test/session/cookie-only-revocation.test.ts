@@ -14,7 +14,7 @@ import {
   VesselError,
 } from '@vessel/core';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { Browser, FakeClock, rejectsOf, SECRET } from '../support/sessions.js';
+import { Browser, FakeClock, rejectsOf, SECRET } from '../../../../test-support/sessions.js';
 
 describe('cookie-only sessions: revocation list', () => {
   const storage = createStorage({ type: 'memory' });

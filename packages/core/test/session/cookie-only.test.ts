@@ -8,9 +8,9 @@ import {
   VesselError,
 } from '@vessel/core';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { Browser, FakeClock, parseSetCookie, rejectsOf, SECRET } from '../../../../test-support/sessions.js';
 import { CookieSealer } from '../../src/session/cookie-crypto.js';
-import { serializeRecord } from '../../src/storage/record.js';
-import { Browser, FakeClock, parseSetCookie, rejectsOf, SECRET } from '../support/sessions.js';
+import { serializeRecord } from '../../src/storage/encoding/record.js';
 
 const OLD = 'the old secret, thirty-two bytes or more';
 const NEW = 'the new secret, thirty-two bytes or more';

@@ -8,8 +8,8 @@ import {
   signSessionId,
 } from '@vessel/core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { BACKENDS, type OpenBackend } from '../support/backends.js';
-import { Browser, FakeClock, READS, rejectsOf, SECRET, spyOnCalls, WRITES } from '../support/sessions.js';
+import { BACKENDS, type OpenBackend } from '../../../../test-support/backends.js';
+import { Browser, FakeClock, READS, rejectsOf, SECRET, spyOnCalls, WRITES } from '../../../../test-support/sessions.js';
 
 /** The Cookie header a browser sends for a session cookie value (percent-encoded as set). */
 function header(value: string, name = 'vessel.sid'): string {

@@ -1,7 +1,7 @@
 import { SessionManager, type SessionOptions } from '@vessel/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BACKENDS, type BackendCase, type OpenBackend } from '../support/backends.js';
-import { Browser, FakeClock, SECRET, storedRecord } from '../support/sessions.js';
+import { BACKENDS, type BackendCase, type OpenBackend } from '../../../../test-support/backends.js';
+import { Browser, FakeClock, SECRET, storedRecord } from '../../../../test-support/sessions.js';
 
 interface SessionKind {
   readonly name: string;

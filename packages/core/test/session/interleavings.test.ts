@@ -1,8 +1,15 @@
 import { SessionManager } from '@vessel/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { BACKENDS, type OpenBackend } from '../../../../test-support/backends.js';
 import { holdNext } from '../../../../test-support/interleave.js';
-import { BACKENDS, type OpenBackend } from '../support/backends.js';
-import { Browser, browserWith, rejectsOf, SECRET, spyOnCalls, storedRecord } from '../support/sessions.js';
+import {
+  Browser,
+  browserWith,
+  rejectsOf,
+  SECRET,
+  spyOnCalls,
+  storedRecord,
+} from '../../../../test-support/sessions.js';
 
 /**
  * Concurrent requests on one session with every interleaving forced through `holdNext`, so each

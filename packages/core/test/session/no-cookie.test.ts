@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { generateSessionId, SessionManager, type SessionOptions } from '@vessel/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { BACKENDS, type OpenBackend } from '../support/backends.js';
-import { READS, rejectsOf, spyOnCalls, storedRecord } from '../support/sessions.js';
+import { BACKENDS, type OpenBackend } from '../../../../test-support/backends.js';
+import { READS, rejectsOf, spyOnCalls, storedRecord } from '../../../../test-support/sessions.js';
 
 /** Ids an attacker might pass in a header or URL; each must be refused before any storage access. */
 const MALFORMED_IDS = [

@@ -8,7 +8,7 @@ import {
   signSessionId,
 } from '@vessel/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { rejectsOf, SECRET } from '../support/sessions.js';
+import { rejectsOf, SECRET } from '../../../../test-support/sessions.js';
 
 /** A local TCP port nothing listens on (taken, then released). */
 async function freePort(): Promise<number> {

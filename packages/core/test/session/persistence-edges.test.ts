@@ -15,7 +15,7 @@ import {
   spyOnCalls,
   storedRecord,
   WRITES,
-} from '../support/sessions.js';
+} from '../../../../test-support/sessions.js';
 
 const storage = createStorage({ type: 'memory' });
 const OLD = 'the old signing secret, long enough to sign';

@@ -1,6 +1,6 @@
 import { type Session, SessionManager, type SessionOptions, signSessionId } from '@vessel/core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { BACKENDS, type BackendCase, type OpenBackend } from '../support/backends.js';
+import { BACKENDS, type BackendCase, type OpenBackend } from '../../../../test-support/backends.js';
 import {
   Browser,
   browserWith,
@@ -13,7 +13,7 @@ import {
   spyOnCalls,
   storedRecord,
   WRITES,
-} from '../support/sessions.js';
+} from '../../../../test-support/sessions.js';
 
 /** Where sessions live: records on a storage backend, or sealed in the cookie itself. */
 interface SessionKind {

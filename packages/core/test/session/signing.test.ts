@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { createStorage, SessionManager, type SessionOptions, signSessionId, unsignSessionId } from '@vessel/core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { Browser, parseSetCookie, rejectsOf } from '../../../../test-support/sessions.js';
 import { REMEMBERED_SIGNATURES, SessionIdVerifier } from '../../src/session/cookie-signing.js';
-import { Browser, parseSetCookie, rejectsOf } from '../support/sessions.js';
 
 /** A Cookie header exactly as express-session (cookie-signature + cookie) writes one. */
 function expressSessionCookie(name: string, id: string, secret: string): string {

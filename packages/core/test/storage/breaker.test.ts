@@ -3,9 +3,9 @@ import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError, createStorage, StorageUnavailableError } from '@vessel/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runId } from '../../../../test-support/backends.js';
 import { type PrivateRedis, startPrivateRedis } from '../../../../test-support/private-redis.js';
 import { type SilentServer, startSilentServer } from '../../../../test-support/silent-server.js';
-import { runId } from '../support/backends.js';
 
 /** Resolves `'closed'` when `closing` settles within `ms`, else `'hung'`. */
 async function within(closing: Promise<unknown>, ms: number): Promise<'closed' | 'hung'> {

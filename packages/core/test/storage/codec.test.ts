@@ -1,7 +1,7 @@
 import { MAX_DECODED_DEPTH, MAX_RECORD_LENGTH, MAX_STORED_DEPTH } from '@vessel/core';
 import { describe, expect, it } from 'vitest';
-import { decodeValue, encodeValue } from '../../src/storage/codec.js';
-import { deserializeRecord, RecordDecodeError, serializeRecord } from '../../src/storage/record.js';
+import { decodeValue, encodeValue } from '../../src/storage/encoding/codec.js';
+import { deserializeRecord, RecordDecodeError, serializeRecord } from '../../src/storage/encoding/record.js';
 
 const decode = (json: string, tagged: boolean) => decodeValue(JSON.parse(json), tagged);
 

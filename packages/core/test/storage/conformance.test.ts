@@ -1,6 +1,6 @@
 import { CorruptEntryError, createStorage, LockTimeoutError, type Namespace, type StorageEntry } from '@vessel/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { BACKENDS, type OpenBackend } from '../support/backends.js';
+import { BACKENDS, type OpenBackend } from '../../../../test-support/backends.js';
 
 async function collect(iterable: AsyncIterable<StorageEntry>): Promise<StorageEntry[]> {
   const entries: StorageEntry[] = [];

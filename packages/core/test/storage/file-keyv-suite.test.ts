@@ -7,7 +7,7 @@ import { createStorage, type StorageEntry, StorageUnavailableError } from '@vess
 import Keyv, { type KeyvOptions, type KeyvStoreAdapter } from 'keyv';
 import * as Vitest from 'vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFileDriver } from '../../src/storage/file.js';
+import { createFileDriver } from '../../src/storage/backends/file/file.js';
 
 let cacheDir: string;
 

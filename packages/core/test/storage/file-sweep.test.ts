@@ -1,8 +1,8 @@
 import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { entryFileOf } from '../../src/storage/file-adapter.js';
-import { BACKENDS, type OpenBackend } from '../support/backends.js';
+import { BACKENDS, type OpenBackend } from '../../../../test-support/backends.js';
+import { entryFileOf } from '../../src/storage/backends/file/adapter.js';
 
 const fileBackend = BACKENDS.find((backend) => backend.type === 'file');
 if (!fileBackend) throw new Error('the file backend is missing from BACKENDS');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lastMemberBefore } from '../../src/storage/json-scan.js';
+import { lastMemberBefore } from '../../src/storage/encoding/json-scan.js';
 
 /** Every member of the object `text` holds, read backwards from its closing brace. */
 function membersBackwards(text: string): [string, string][] {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createStorage, type Storage, StorageUnavailableError } from '@vessel/core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { entryFileOf } from '../../src/storage/file-adapter.js';
+import { entryFileOf } from '../../src/storage/backends/file/adapter.js';
 
 const modeOf = async (file: string): Promise<number> => (await lstat(file)).mode & 0o777;
 

@@ -1,6 +1,6 @@
 import { createStorage, type Namespace, type Storage, type StorageEntry } from '@vessel/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { BACKENDS, type OpenBackend } from '../support/backends.js';
+import { BACKENDS, type OpenBackend } from '../../../../test-support/backends.js';
 
 async function collect(iterable: AsyncIterable<StorageEntry>): Promise<StorageEntry[]> {
   const entries: StorageEntry[] = [];

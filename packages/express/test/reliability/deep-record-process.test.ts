@@ -8,7 +8,7 @@
 import path from 'node:path';
 import { signSessionId } from '@vessel/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BACKENDS, type OpenBackend } from '../../../core/test/support/backends.js';
+import { BACKENDS, type OpenBackend } from '../../../../test-support/backends.js';
 import { type ChildServer, sendTimed, startChild } from './child-load.js';
 
 const APP = path.join(path.dirname(new URL(import.meta.url).pathname), 'deep-record-app.mjs');

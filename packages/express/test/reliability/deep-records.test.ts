@@ -11,7 +11,7 @@ import { MemoryStore, session, VesselStore } from '@vessel/express';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import expressSession from 'express-session';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BACKENDS, type OpenBackend } from '../../../core/test/support/backends.js';
+import { BACKENDS, type OpenBackend } from '../../../../test-support/backends.js';
 import { type Listening, listen, send, unhandledRejections } from './support.js';
 
 const SECRET = 'deep records suite secret, long enough';

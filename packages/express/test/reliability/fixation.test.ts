@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { type Session, type SessionOptions, session } from '@vessel/express';
 import express, { type Request, type RequestHandler } from 'express';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { backendTtlMs, sessionsOfUser } from '../../../core/test/reliability/support.js';
-import { BACKENDS, type OpenBackend } from '../../../core/test/support/backends.js';
+import { BACKENDS, type OpenBackend } from '../../../../test-support/backends.js';
+import { backendTtlMs, sessionsOfUser } from '../../../../test-support/reliability.js';
 import { SECRET } from '../support.js';
 import { cookieFrom, Gate, get, idOfCookie, type LiveServer, listen, type Reply } from './live-http.js';
 

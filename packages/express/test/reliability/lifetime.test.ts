@@ -2,8 +2,8 @@ import { createVessel, type SessionRecord } from '@vessel/core';
 import { type SessionOptions, session } from '@vessel/express';
 import express from 'express';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { backendTtlMs } from '../../../core/test/reliability/support.js';
-import { BACKENDS, type OpenBackend } from '../../../core/test/support/backends.js';
+import { BACKENDS, type OpenBackend } from '../../../../test-support/backends.js';
+import { backendTtlMs } from '../../../../test-support/reliability.js';
 import { SECRET } from '../support.js';
 import { cookieFrom, get, idOfCookie, type LiveServer, listen } from './live-http.js';
 

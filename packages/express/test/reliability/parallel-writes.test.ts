@@ -6,8 +6,8 @@ import express from 'express';
 import expressSession from 'express-session';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backendTtlMs } from '../../../core/test/reliability/support.js';
-import { BACKENDS, type BackendCase, type OpenBackend, runId } from '../../../core/test/support/backends.js';
+import { BACKENDS, type BackendCase, type OpenBackend, runId } from '../../../../test-support/backends.js';
+import { backendTtlMs } from '../../../../test-support/reliability.js';
 import { REDIS_URL, SECRET } from '../support.js';
 import { cookieFrom, get, idOfCookie, Latch, listen } from './live-http.js';
 

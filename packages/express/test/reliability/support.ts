@@ -7,8 +7,8 @@ import path from 'node:path';
 import type { Storage } from '@vessel/core';
 import type { Express } from 'express';
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
+import { BACKENDS, type BackendCase, type OpenBackend } from '../../../../test-support/backends.js';
 import { keysOutside, newPathsOutside, treeOf, unhashedPaths } from '../../../../test-support/containment.js';
-import { BACKENDS, type BackendCase, type OpenBackend } from '../../../core/test/support/backends.js';
 import { type LiveServer, listen as listenLive, type Reply } from './live-http.js';
 
 export type { Reply } from './live-http.js';

@@ -7,8 +7,14 @@ import { createStorage, type Storage, type StorageInput, type StorageType } from
 import pg from 'pg';
 import sqlite3 from 'sqlite3';
 import { inject } from 'vitest';
-import { createFileDriver } from '../../src/storage/file.js';
-import { FileAdapter } from '../../src/storage/file-adapter.js';
+import { FileAdapter } from '../packages/core/src/storage/backends/file/adapter.js';
+import { createFileDriver } from '../packages/core/src/storage/backends/file/file.js';
+
+/**
+ * The stored text Vessel writes for a record (`{ value, expires }`), for `writeRaw`: a well-formed
+ * record that holds something other than what a suite expects (not a session, say).
+ */
+export { serializeRecord } from '../packages/core/src/storage/encoding/record.js';
 
 /** Real servers the suites talk to; CI starts them (see .ci/run). */
 export const REDIS_URL = process.env.VESSEL_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';

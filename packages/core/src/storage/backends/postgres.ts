@@ -1,11 +1,33 @@
 import type KeyvPostgres from '@keyv/postgres';
 import type pg from 'pg';
-import { ConfigError, StorageUnavailableError } from '../errors.js';
-import type { BackendDriver, RawEntry, ScanPageRequest } from './driver.js';
-import { maskUrl } from './mask-url.js';
-import { NETWORK_ERROR_CODES, reasonOf } from './network-errors.js';
-import { withTimeout } from './timeout.js';
-import type { PostgresStorageOptions } from './types.js';
+import { ConfigError, StorageUnavailableError } from '../../errors.js';
+import type { BackendDriver, RawEntry, ScanPageRequest } from '../driver.js';
+import { maskUrl } from '../mask-url.js';
+import { NETWORK_ERROR_CODES, reasonOf } from '../network-errors.js';
+import { withTimeout } from '../timeout.js';
+import type { CommonStorageOptions, StorageCapabilities } from '../types.js';
+
+/** PostgreSQL through one pool per storage; one table holds every namespace. */
+export interface PostgresStorageOptions extends CommonStorageOptions {
+  type: 'postgres';
+  /** `postgres://user:pass@host:port/database`. Required. */
+  url: string;
+  /** Schema of Vessel's tables. Default `public`. */
+  schema?: string;
+  /** Pool size. Default 10. */
+  poolSize?: number;
+}
+
+/**
+ * What the PostgreSQL backend does natively: expiry is a generated column swept by index, a touch
+ * is one UPDATE of the record's head, and a lock is a row every host of the deployment sees.
+ */
+export const POSTGRES_CAPABILITIES: StorageCapabilities = Object.freeze({
+  nativeTtl: false,
+  touchWithoutRewrite: true,
+  lockScope: 'deployment',
+  persistent: true,
+});
 
 /** The slice of a pooled client `close` needs to drop its socket (pg keeps it at `connection.stream`). */
 interface PoolClientSocket {
@@ -83,7 +105,7 @@ export function createPostgresDriver(options: PostgresStorageOptions): BackendDr
 
   return {
     type: 'postgres',
-    capabilities: { nativeTtl: false, touchWithoutRewrite: true, lockScope: 'deployment', persistent: true },
+    capabilities: POSTGRES_CAPABILITIES,
     location,
     embedsExpiry: true,
 

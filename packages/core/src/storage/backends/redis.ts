@@ -2,13 +2,33 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import type KeyvRedis from '@keyv/redis';
 import type * as RedisLibrary from '@redis/client';
-import { StorageUnavailableError } from '../errors.js';
-import { type BackendDriver, msUntil, type RawEntry, type ScanPageRequest } from './driver.js';
-import type { KeyRange } from './keys.js';
-import { maskUrl } from './mask-url.js';
-import { NETWORK_ERROR_CODES, reasonOf } from './network-errors.js';
-import { withTimeout } from './timeout.js';
-import type { RedisStorageOptions } from './types.js';
+import { StorageUnavailableError } from '../../errors.js';
+import { type BackendDriver, msUntil, type RawEntry, type ScanPageRequest } from '../driver.js';
+import type { KeyRange } from '../keys.js';
+import { maskUrl } from '../mask-url.js';
+import { NETWORK_ERROR_CODES, reasonOf } from '../network-errors.js';
+import { withTimeout } from '../timeout.js';
+import type { CommonStorageOptions, StorageCapabilities } from '../types.js';
+
+/** Redis (standalone or cluster); expiry is Redis' own `PX` TTL. */
+export interface RedisStorageOptions extends CommonStorageOptions {
+  type: 'redis';
+  /** `redis://[user:pass@]host:port[/db]` or `rediss://…`. Default `redis://127.0.0.1:6379`. */
+  url?: string;
+  /** Cluster seed nodes (`redis://host:port` each); when set, `url` is ignored. */
+  cluster?: readonly string[];
+}
+
+/**
+ * What the Redis backend does natively: Redis expires keys itself (`PX`), a touch is one
+ * `PEXPIRE` (or `PERSIST`), and a lock is a key every host of the deployment sees.
+ */
+export const REDIS_CAPABILITIES: StorageCapabilities = Object.freeze({
+  nativeTtl: true,
+  touchWithoutRewrite: true,
+  lockScope: 'deployment',
+  persistent: true,
+});
 
 /** Deletes `KEYS[1]` only while it still holds this holder's token. */
 const UNLOCK_SCRIPT =
@@ -141,7 +161,7 @@ export function createRedisDriver(options: RedisStorageOptions): BackendDriver {
 
   return {
     type: 'redis',
-    capabilities: { nativeTtl: true, touchWithoutRewrite: true, lockScope: 'deployment', persistent: true },
+    capabilities: REDIS_CAPABILITIES,
     location,
     embedsExpiry: false,
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { encodeOntoBase } from '../../src/session/record-splice.js';
 import type { SessionRecord } from '../../src/session/types.js';
-import { encodeValue } from '../../src/storage/codec.js';
-import { deserializeRecord, recordOfEncoded, serializeRecord } from '../../src/storage/record.js';
+import { encodeValue } from '../../src/storage/encoding/codec.js';
+import { deserializeRecord, recordOfEncoded, serializeRecord } from '../../src/storage/encoding/record.js';
+import { encodeOntoBase } from '../../src/storage/encoding/splice.js';
 
 const base = (data: Record<string, unknown>, extra: Partial<SessionRecord> = {}): SessionRecord => ({
   created: 1_700_000_000_000,

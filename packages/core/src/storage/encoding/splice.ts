@@ -1,7 +1,18 @@
-import { type EncodedValue, encodeValue } from '../storage/codec.js';
-import { holdsAt, lastMemberBefore } from '../storage/json-scan.js';
-import { wholeNumberJson, writtenLayout } from '../storage/record.js';
-import type { SessionRecord } from './types.js';
+import { type EncodedValue, encodeValue } from './codec.js';
+import { holdsAt, lastMemberBefore } from './json-scan.js';
+import { wholeNumberJson, writtenLayout } from './record.js';
+
+/**
+ * A session record as the splice reads and writes it: session/'s `SessionRecord` (the one
+ * declaration of that shape) is one; the fields are the ones `recordFor` writes, in its order.
+ */
+export interface SplicedRecord {
+  readonly created: number;
+  readonly accessed: number;
+  readonly expires: number | null;
+  readonly data: Record<string, unknown>;
+  readonly timeout?: number;
+}
 
 const DOLLAR = 36; // '$'
 const ZERO = 48;
@@ -23,11 +34,13 @@ const PLAIN_KEY = /^[\w$.:@-]*$/;
  * `undefined` whenever that shortcut does not apply — `base` not laid out as Vessel writes
  * session records, the first data key changed, keys JavaScript orders as numbers, a changed value
  * that needs the tagged form in untagged text — and then the caller encodes the whole record.
+ *
+ * @internal The session layer's save path; not part of Vessel's public API.
  */
 export function encodeOntoBase(
   base: string,
   baseKeys: readonly string[],
-  record: SessionRecord,
+  record: SplicedRecord,
   dirty: ReadonlySet<string>,
 ): EncodedValue | undefined {
   const { created, accessed, expires, data, timeout } = record;

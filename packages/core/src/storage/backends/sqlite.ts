@@ -2,11 +2,31 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import KeyvSqlite from '@keyv/sqlite';
 import sqlite3 from 'sqlite3';
-import { StorageUnavailableError } from '../errors.js';
-import type { BackendDriver, RawEntry, ScanPageRequest } from './driver.js';
-import type { KeyRange } from './keys.js';
-import { createPrivateFile, isRealPath, PRIVATE_DIR_MODE } from './private-paths.js';
-import type { SqliteStorageOptions } from './types.js';
+import { StorageUnavailableError } from '../../errors.js';
+import type { BackendDriver, RawEntry, ScanPageRequest } from '../driver.js';
+import type { KeyRange } from '../keys.js';
+import { createPrivateFile, isRealPath, PRIVATE_DIR_MODE } from '../private-paths.js';
+import type { CommonStorageOptions, StorageCapabilities } from '../types.js';
+
+/** A SQLite database file in WAL mode, shared safely by the app and the CLI. */
+export interface SqliteStorageOptions extends CommonStorageOptions {
+  type: 'sqlite';
+  /** Folder of `vessel.sqlite` (created when missing). Required unless `url` names the file. */
+  cacheDir?: string;
+  /** `sqlite:///abs/path.sqlite` or `sqlite://relative/path.sqlite`; overrides `cacheDir`. */
+  url?: string;
+}
+
+/**
+ * What the SQLite backend does natively: expiry is a generated column swept by index, a touch
+ * is one UPDATE of the record's head, and a lock is a row every process that opens this file (on this host) sees.
+ */
+export const SQLITE_CAPABILITIES: StorageCapabilities = Object.freeze({
+  nativeTtl: false,
+  touchWithoutRewrite: true,
+  lockScope: 'host',
+  persistent: true,
+});
 
 /** Rows deleted per statement by `sweep` and `clear`, so other writers get the lock in between. */
 const DELETE_BATCH = 10_000;
@@ -195,7 +215,7 @@ export function createSqliteDriver(options: SqliteStorageOptions): BackendDriver
 
   return {
     type: 'sqlite',
-    capabilities: { nativeTtl: false, touchWithoutRewrite: true, lockScope: 'host', persistent: true },
+    capabilities: SQLITE_CAPABILITIES,
     location,
     embedsExpiry: true,
 

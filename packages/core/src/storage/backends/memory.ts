@@ -1,9 +1,37 @@
 import { EventEmitter } from 'node:events';
 import type { KeyvStoreAdapter } from 'keyv';
-import type { BackendDriver, ScanPage, ScanPageRequest } from './driver.js';
-import type { KeyRange } from './keys.js';
-import { readRecordExpiry, withRecordExpiry } from './record.js';
-import type { MemoryStorageOptions } from './types.js';
+import type { BackendDriver, ScanPage, ScanPageRequest } from '../driver.js';
+import { readRecordExpiry, withRecordExpiry } from '../encoding/record.js';
+import type { KeyRange } from '../keys.js';
+import type { CommonStorageOptions, StorageCapabilities } from '../types.js';
+
+/** In-process storage: fast, private to one process, gone when it exits. */
+export interface MemoryStorageOptions extends CommonStorageOptions {
+  type: 'memory';
+  /**
+   * Most entries kept, over every namespace of the storage. A write that would pass it first
+   * drops expired entries, then the least recently written or touched ones (with one idle
+   * timeout for every session, those expire soonest). `Infinity` for no bound. Default 100000.
+   */
+  maxEntries?: number;
+  /**
+   * How often expired entries are deleted in the background, in ms (an unref'd timer: it never
+   * keeps the process alive). `0` turns the timer off; reads still drop what they find expired.
+   * Default 60000.
+   */
+  sweepIntervalMs?: number;
+}
+
+/**
+ * What the memory backend does natively: expiry is checked on read and swept by a timer, a
+ * touch moves the expiry in place, a lock excludes this process only, and nothing outlives it.
+ */
+export const MEMORY_CAPABILITIES: StorageCapabilities = Object.freeze({
+  nativeTtl: false,
+  touchWithoutRewrite: true,
+  lockScope: 'process',
+  persistent: false,
+});
 
 /** Records keep their encoded text so callers never share mutable objects with the store. */
 interface MemoryRecord {
@@ -99,7 +127,7 @@ export function createMemoryDriver(options: MemoryStorageOptions): BackendDriver
 
   return {
     type: 'memory',
-    capabilities: { nativeTtl: false, touchWithoutRewrite: true, lockScope: 'process', persistent: false },
+    capabilities: MEMORY_CAPABILITIES,
     location: 'memory (this process)',
     embedsExpiry: true,
     async connect() {},

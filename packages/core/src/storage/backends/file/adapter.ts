@@ -4,8 +4,8 @@ import { constants } from 'node:fs';
 import { type FileHandle, mkdir, open, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { KeyvStoreAdapter } from 'keyv';
-import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, RealFolders } from './private-paths.js';
-import { readRecordExpiry } from './record.js';
+import { readRecordExpiry } from '../../encoding/record.js';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, RealFolders } from '../../private-paths.js';
 
 /**
  * The on-disk layout of the file backend, and the keyv adapter over it.

@@ -1,6 +1,6 @@
 import type { SessionRecord, Storage, StorageInput } from '@vessel/core';
-import type { OpenBackend } from '../support/backends.js';
-import { sessionEntry } from '../support/sessions.js';
+import type { OpenBackend } from './backends.js';
+import { sessionEntry } from './sessions.js';
 
 /**
  * A clock that runs with real time, plus an offset the test moves by hand (`now: clock.now`).

@@ -33,7 +33,11 @@ function withinLength(record: string): string {
   );
 }
 
-/** Encodes a record; `expires` is ms since the epoch, or null/undefined for never. */
+/**
+ * Encodes a record; `expires` is ms since the epoch, or null/undefined for never.
+ *
+ * @internal Shared with the session layer through `storage/index.ts`; not part of Vessel's public API.
+ */
 export function serializeRecord(record: { value?: unknown; expires?: number | null | undefined }): string {
   return recordOfEncoded(encodeValue(record.value), record.expires);
 }
@@ -62,6 +66,8 @@ export function recordOfEncoded({ json, tagged }: EncodedValue, expiresAt: numbe
 /**
  * Decodes stored text; throws `RecordDecodeError` on anything that is not a record, and on a
  * record longer than `MAX_RECORD_LENGTH` or whose value nests deeper than `MAX_DECODED_DEPTH`.
+ *
+ * @internal Shared with the session layer through `storage/index.ts`; not part of Vessel's public API.
  */
 export function deserializeRecord(raw: string): DecodedRecord {
   if (raw.length > MAX_RECORD_LENGTH) {

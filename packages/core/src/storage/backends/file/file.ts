@@ -1,8 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, readdir, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { StorageUnavailableError } from '../errors.js';
-import type { BackendDriver, RawEntry, ScanPage, ScanPageRequest } from './driver.js';
+import { StorageUnavailableError } from '../../../errors.js';
+import type { BackendDriver, RawEntry, ScanPage, ScanPageRequest } from '../../driver.js';
+import { readRecordExpiry, withRecordExpiry } from '../../encoding/record.js';
+import type { KeyRange } from '../../keys.js';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, RealFolders } from '../../private-paths.js';
+import { withTimeout } from '../../timeout.js';
+import type { CommonStorageOptions, StorageCapabilities } from '../../types.js';
 import {
   encodeEntryFile,
   entryFileOf,
@@ -18,13 +23,27 @@ import {
   readEntryFile,
   removeFile,
   writeAtomically,
-} from './file-adapter.js';
-import { LockFolder } from './file-lock.js';
-import type { KeyRange } from './keys.js';
-import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, RealFolders } from './private-paths.js';
-import { readRecordExpiry, withRecordExpiry } from './record.js';
-import { withTimeout } from './timeout.js';
-import type { FileStorageOptions } from './types.js';
+} from './adapter.js';
+import { LockFolder } from './lock.js';
+
+/** One JSON file per key under `cacheDir`, written atomically. */
+export interface FileStorageOptions extends CommonStorageOptions {
+  type: 'file';
+  /** Root folder; entries go to `<cacheDir>/<namespace>/ab/cd/<hash>.json`. Required. */
+  cacheDir: string;
+}
+
+/**
+ * What the file backend does natively: expiry is written into each entry file (read and swept,
+ * never native), a touch rewrites the file, and a lock is a lock folder every process of this
+ * host sees.
+ */
+export const FILE_CAPABILITIES: StorageCapabilities = Object.freeze({
+  nativeTtl: false,
+  touchWithoutRewrite: false,
+  lockScope: 'host',
+  persistent: true,
+});
 
 /** A temp file this old was left by a writer that crashed between write and rename. */
 const STALE_TEMP_MS = 60_000;
@@ -139,7 +158,7 @@ export function createFileDriver(options: FileStorageOptions): BackendDriver {
 
   return {
     type: 'file',
-    capabilities: { nativeTtl: false, touchWithoutRewrite: false, lockScope: 'host', persistent: true },
+    capabilities: FILE_CAPABILITIES,
     location,
     embedsExpiry: true,
 

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { type FileHandle, mkdir, open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isMissing, openIfExists, removeFile } from './file-adapter.js';
-import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './private-paths.js';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../../private-paths.js';
+import { isMissing, openIfExists, removeFile } from './adapter.js';
 
 /**
  * Host-wide locks as files: `<lockDir>/<sha256 of the lock key>.lock`, created with an

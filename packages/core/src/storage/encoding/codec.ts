@@ -56,6 +56,8 @@ interface EncodeFlags {
  * Encodes `value` as JSON text; throws a `TypeError` naming the path of anything unstorable.
  * `forceTagged` writes the tagged form even when nothing needs a tag: the form of text that
  * goes inside tagged text (where user keys starting with `$` are escaped).
+ *
+ * @internal Shared with the session layer through `storage/index.ts`; not part of Vessel's public API.
  */
 export function encodeValue(value: unknown, forceTagged = false): EncodedValue {
   const flags: EncodeFlags = { tagged: false, escaped: false };
@@ -134,7 +136,11 @@ function pathText(path: readonly string[]): string {
   return `${path.slice(0, SHOWN_PATH_SEGMENTS).join('.')}.… (${path.length - SHOWN_PATH_SEGMENTS} levels more)`;
 }
 
-/** Assigns `target[key] = value` without ever invoking the `__proto__` setter. */
+/**
+ * Assigns `target[key] = value` without ever invoking the `__proto__` setter.
+ *
+ * @internal Shared with the session layer through `storage/index.ts`; not part of Vessel's public API.
+ */
 export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
   if (key === '__proto__') {
     Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
