@@ -19,7 +19,7 @@ export default {
     'packages/cli/src/commands/purge.ts:151-155',
     // expire: moving an expiry by id or prefix, and the record's own expiry (core's setSessionRecordExpiry).
     'packages/cli/src/commands/expire.ts:53-72',
-    'packages/core/src/session/record.ts:124-140',
+    'packages/core/src/session/record.ts:123-139',
     // list(): which records are scanned and selected, and --limit.
     'packages/cli/src/commands/list.ts:100-100',
     'packages/cli/src/commands/list.ts:103-106',

@@ -11,19 +11,21 @@ export default {
     'packages/core/src/session/cookie-crypto.ts',
     'packages/core/src/session/cookie-sessions.ts',
     'packages/core/src/session/persistence.ts',
+    // the record's shape, sealed form and end rule (its expiry move is in the cli group)
+    'packages/core/src/session/record.ts:16-112',
     'packages/core/src/session/stored-sessions.ts',
     'packages/core/src/storage/encoding/splice.ts',
     'packages/core/src/session/lifetime.ts',
     'packages/core/src/session/session-cookie.ts',
     // recordOf, isLiveAt
-    'packages/core/src/session/manager.ts:17-26',
+    'packages/core/src/session/manager.ts:19-27',
     // the default idle and absolute limits, the revocation list's keep time
-    'packages/core/src/session/manager.ts:108-114',
-    'packages/core/src/session/manager.ts:124-124',
+    'packages/core/src/session/manager.ts:109-115',
+    'packages/core/src/session/manager.ts:125-125',
     // commit, #save, #adoptSaved, #destroy, #invalidate, #regenerate, #vanished
-    'packages/core/src/session/manager.ts:234-381',
+    'packages/core/src/session/manager.ts:242-389',
     // #expiry, #limitsOf, #setIdleTimeout, #usable, #fromRecord, #fresh
-    'packages/core/src/session/manager.ts:404-467',
+    'packages/core/src/session/manager.ts:412-503',
   ],
   tests: [
     'packages/core/test/session/semantics.test.ts',
@@ -37,6 +39,7 @@ export default {
     'packages/core/test/session/hostile-cookies.test.ts',
     'packages/core/test/session/persistence-edges.test.ts',
     'packages/core/test/session/cookie-crypto-edges.test.ts',
+    'packages/core/test/session/encryption-at-rest.test.ts',
   ],
   concurrency: 1,
 };

@@ -7,7 +7,7 @@ export default {
     'packages/core/src/session/signing-secrets.ts',
     'packages/core/src/session/ids.ts',
     'packages/core/src/storage/keys.ts',
-    'packages/express/src/signature.ts',
+    'packages/express/src/compat/signature.ts',
   ],
   tests: [
     'packages/core/test/session/signing.test.ts',

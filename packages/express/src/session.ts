@@ -78,13 +78,18 @@ export function session(options: SessionOptions = {}): SessionMiddleware {
     });
   }
   const { storage, owned } = resolveStorage({ ...options, type: options.type === 'cookie' ? undefined : options.type });
+  // A vessel's encryption at rest holds for sessions the adapter stores in its storage.
+  const sealing = options.storage
+    ? {}
+    : { encryptKey: vesselConfig?.encryptKey, validateKey: vesselConfig?.validateKey };
   const backend: SessionBackend = vesselBackend({
     storage,
-    store: new VesselStore({ storage }),
+    store: new VesselStore({ storage, ...sealing }),
     defaultTimeoutSeconds: timeoutSeconds,
     maxLifetimeSeconds,
     idPattern: appIds ? APP_ID_PATTERN : undefined,
     touchAfterSeconds: options.touchAfter,
+    ...sealing,
   });
   return sessionMiddleware({
     options: resolved,

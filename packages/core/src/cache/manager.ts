@@ -239,6 +239,9 @@ function methodNamespace(context: Pick<ClassMethodDecoratorContext, 'kind' | 'na
   return context.name;
 }
 
+// The one process-wide registry in cache/, on purpose: Beaker's `@cache_region` names a region,
+// not a manager, so classes can be declared before any manager exists. Everything else here is
+// per instance (in-process state per namespace lives on the namespace: `Namespace.local`).
 let defaultManager: CacheManager | undefined;
 
 /**
@@ -254,11 +257,13 @@ export function getDefaultCacheManager(): CacheManager | undefined {
   return defaultManager;
 }
 
-/** Decorated methods of the standalone decorator, resolved against a manager on first use. */
-const deferred = new WeakMap<object, (manager: CacheManager) => AnyMemoized>();
+/** Where a method of the standalone decorator keeps how it resolves against a manager. */
+const RESOLVE_AGAINST = Symbol('vessel.cacheRegion.resolve');
+
+type Deferred = { [RESOLVE_AGAINST]?: (manager: CacheManager) => AnyMemoized };
 
 function resolveDeferred(fn: object, manager: CacheManager): AnyMemoized | undefined {
-  return deferred.get(fn)?.(manager);
+  return (fn as Deferred)[RESOLVE_AGAINST]?.(manager);
 }
 
 /**
@@ -299,7 +304,7 @@ export function cacheRegion(regionName: string, namespace?: string): CacheMethod
       return (resolve(defaultManager) as unknown as (this: This, ...args: Args) => Promise<Result>).apply(this, args);
     };
     Object.defineProperty(decorated, 'name', { value: method.name });
-    deferred.set(decorated, resolve);
+    Object.defineProperty(decorated, RESOLVE_AGAINST, { value: resolve });
     return decorated;
   };
 }

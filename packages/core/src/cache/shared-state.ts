@@ -2,31 +2,18 @@
  * In-process state that belongs to a storage namespace rather than to one `Cache` object: every
  * cache over `cache:users` of one storage must join the same creations (or two managers over
  * one Redis would each run a `createfunc`), and on a memory storage share the same live entries.
- * Namespaces are one object per storage and name, so they key it.
+ * The namespace keeps it (`Namespace.local`), so it lives and dies with the storage.
  */
 import type { Namespace } from '../storage/index.js';
 import type { CacheParts } from './cache.js';
 import { MemoryEntries } from './entry-store.js';
 
-interface NamespaceState {
-  readonly flights: CacheParts['flights'];
-  memory: MemoryEntries | undefined;
-}
-
-const states = new WeakMap<Namespace, NamespaceState>();
-
-function stateOf(namespace: Namespace): NamespaceState {
-  let state = states.get(namespace);
-  if (state === undefined) {
-    state = { flights: new Map(), memory: undefined };
-    states.set(namespace, state);
-  }
-  return state;
-}
+const FLIGHTS = Symbol('vessel.cache.flights');
+const MEMORY_ENTRIES = Symbol('vessel.cache.memoryEntries');
 
 /** The creations in progress in this process for `namespace`. */
 export function flightsOf(namespace: Namespace): CacheParts['flights'] {
-  return stateOf(namespace).flights;
+  return namespace.local(FLIGHTS, (): CacheParts['flights'] => new Map());
 }
 
 /**
@@ -34,7 +21,5 @@ export function flightsOf(namespace: Namespace): CacheParts['flights'] {
  * the clock.
  */
 export function memoryEntriesOf(namespace: Namespace, maxEntries: number, now: () => number): MemoryEntries {
-  const state = stateOf(namespace);
-  state.memory ??= new MemoryEntries(maxEntries, now);
-  return state.memory;
+  return namespace.local(MEMORY_ENTRIES, () => new MemoryEntries(maxEntries, now));
 }

@@ -99,6 +99,18 @@ const cookieName: Coercer<string> = (option, value) => {
   return name;
 };
 
+/** A host name, optionally with a leading dot (RFC 6265 domain-value, as the cookie codec checks it). */
+const COOKIE_DOMAIN = /^\.?[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+
+// Beaker's guide writes `cookie_domain =` for "no Domain attribute": empty is unset here.
+const cookieDomain: Coercer<string> = (option, value) => {
+  if (value === '') return undefined;
+  const domain = coerceString(option, value);
+  if (!COOKIE_DOMAIN.test(domain))
+    throw new ConfigError(option, `expected a host name such as example.com, got ${describeValue(value)}`);
+  return domain;
+};
+
 const cookiePath: Coercer<string> = (option, value) => {
   const path = coerceString(option, value);
   if (!path.startsWith('/') || /[;\s]/.test(path))
@@ -129,8 +141,7 @@ const SESSION_COERCERS: Coercers<Validated<ResolvedSessionConfig>> & Record<keyo
   maxLifetime: positiveDuration,
   cookieExpires,
   rolling: boolean,
-  // Beaker's guide writes `cookie_domain =` for "no Domain attribute": empty is unset here.
-  cookieDomain: (option, value) => (value === '' ? undefined : coerceString(option, value)),
+  cookieDomain,
   cookiePath,
   secure: boolean,
   httpOnly: boolean,

@@ -1,4 +1,11 @@
 export { MIN_COOKIE_KEY_BYTES } from './cookie-crypto.js';
+export {
+  afterLastCookie,
+  readCookie,
+  readCookieValues,
+  type SetCookieOptions,
+  serializeCookie,
+} from './cookie-header.js';
 export { REVOKED_SESSIONS_NAMESPACE } from './cookie-sessions.js';
 export { SessionIdVerifier, type SigningSecret, signSessionId, unsignSessionId } from './cookie-signing.js';
 export { developmentSecret } from './development-secret.js';

@@ -8,7 +8,7 @@ import { assertEncryptKeys, cookieSessionKeys, cookieSessions, REVOKED_SESSIONS_
 import { DEFAULT_ID_PATTERN, generateSessionId, isValidSessionId } from './ids.js';
 import { sessionExpiry } from './lifetime.js';
 import type { LoadedSession, RejectedSession, SessionPersistence } from './persistence.js';
-import { SessionRecordSealer } from './record.js';
+import { SessionRecordSealer, sessionRecord } from './record.js';
 import { dirtyKeys, pristineData, Session, type SessionController, type SessionState, stateOf } from './session.js';
 import { SessionCookieWriter } from './session-cookie.js';
 import { assertSigningSecrets } from './signing-secrets.js';
@@ -17,8 +17,8 @@ import type { CommitResult, LoadRequest, SessionOptions, SessionRecord, SessionR
 
 /** The record `state` stands for, holding `data`. */
 function recordOf(state: SessionState, data: Record<string, unknown>): SessionRecord {
-  const record = { created: state.created, accessed: state.accessed, expires: state.expiresAt, data };
-  return state.timeoutSeconds === undefined ? record : { ...record, timeout: state.timeoutSeconds };
+  const { created, accessed, expiresAt: expires, timeoutSeconds: timeout } = state;
+  return sessionRecord({ created, accessed, expires, timeout }, data);
 }
 
 /** A session expiring at `expiresAt` (ms, null for never) is still usable at `now`. */

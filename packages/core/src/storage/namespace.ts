@@ -71,12 +71,18 @@ export class StorageNamespace implements Namespace {
   readonly name: string;
   readonly #context: NamespaceContext;
   readonly #range: KeyRange;
+  readonly #local = new Map<symbol, unknown>();
   #keyv: Keyv | undefined;
 
   constructor(name: string, context: NamespaceContext) {
     this.name = name;
     this.#context = context;
     this.#range = namespaceRange(context.prefix, name);
+  }
+
+  local<Value>(key: symbol, create: () => Value): Value {
+    if (!this.#local.has(key)) this.#local.set(key, create());
+    return this.#local.get(key) as Value;
   }
 
   get<Value = unknown>(key: string): Promise<Value | undefined> {

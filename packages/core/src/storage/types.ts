@@ -164,6 +164,12 @@ export interface SetIfVersionOptions extends SetOptions {
 export interface Namespace {
   /** The namespace's name. */
   readonly name: string;
+  /**
+   * In-process state kept with this namespace, one value per `key` (made by `create` on first
+   * use): what the layers above share between their objects over the same namespace of the same
+   * storage, such as the cache's creations in flight. Never stored; gone with the storage.
+   */
+  local<Value>(key: symbol, create: () => Value): Value;
   /** The decoded value, or `undefined` when missing or expired; a `CorruptEntryError` when undecodable. */
   get<Value = unknown>(key: string): Promise<Value | undefined>;
   /** Stores `value` (see the codec for supported types) with an optional TTL. */

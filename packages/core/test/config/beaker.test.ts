@@ -97,3 +97,13 @@ describe('loadConfig on a Pylons ini', () => {
     );
   });
 });
+
+describe('session.cookie_domain', () => {
+  it('is a host name (a leading dot allowed), or empty for a host-only cookie', () => {
+    expect(parseFlatConfig({ 'session.cookie_domain': '.example.com' }).session?.cookieDomain).toBe('.example.com');
+    expect(parseFlatConfig({ 'session.cookie_domain': '' }).session).toEqual({});
+    expect(() => parseFlatConfig({ 'session.cookie_domain': 'example.com; Path=/x' })).toThrow(
+      'session.cookie_domain: expected a host name such as example.com, got "example.com; Path=/x"',
+    );
+  });
+});

@@ -139,6 +139,6 @@ describe.each(KINDS)('session cookie attributes: $name', (kind) => {
     const browser = new Browser();
     await firstCookie(sessions, browser);
     const { result } = await browser.request(sessions, (s) => s.destroy());
-    expect(result.setCookie).toBe(`sid=; Path=/app; Domain=example.com; ${EXPIRED}; HttpOnly; Secure; SameSite=Lax`);
+    expect(result.setCookie).toBe(`sid=; Domain=example.com; Path=/app; ${EXPIRED}; HttpOnly; Secure; SameSite=Lax`);
   });
 });

@@ -1,4 +1,10 @@
-import { type Session as CoreSession, SessionManager, type SessionRejectEvent, type Storage } from '@vessel/core';
+import {
+  type Session as CoreSession,
+  type SecretList,
+  SessionManager,
+  type SessionRejectEvent,
+  type Storage,
+} from '@vessel/core';
 import type { LoadedSession, SessionBackend } from '../compat/backend.js';
 import { EMPTY_PRINT } from '../compat/compare.js';
 import type { SessionStore } from '../compat/store.js';
@@ -20,6 +26,10 @@ export interface VesselBackendOptions {
    * time); `undefined`: a tenth of the session's lifetime, at most 60 s.
    */
   readonly touchAfterSeconds: number | undefined;
+  /** The vessel's `session.encryptKey`: records' data sealed at rest. */
+  readonly encryptKey?: SecretList | undefined;
+  /** The vessel's `session.validateKey`, mixed into the sealing keys. */
+  readonly validateKey?: string | undefined;
 }
 
 /** One request's session in Vessel's storage. */
@@ -51,6 +61,8 @@ export function vesselBackend(options: VesselBackendOptions): SessionBackend<Ves
       useCookies: false,
       saveAccessedTime: false,
       auto: false,
+      encryptKey: options.encryptKey,
+      validateKey: options.validateKey,
       ...(idPattern ? { idPattern } : {}),
     },
     storage,

@@ -1,9 +1,14 @@
 import {
   CorruptEntryError,
   createStorage,
+  isSessionRecord,
+  type SessionRecord,
+  SessionRecordSealer,
   type SessionRejectEvent,
   type Storage,
   type StorageType,
+  sessionRecord,
+  sessionRecordEnded,
   type Vessel,
 } from '@vessel/core';
 import type { Callback } from '../compat/session-object.js';
@@ -29,6 +34,14 @@ export interface VesselStorageOptions {
 export interface VesselStoreOptions extends VesselStorageOptions {
   /** Lifetime of sessions whose cookie has no expiry, in seconds. Default 86400 (one day). */
   ttl?: number;
+  /**
+   * Seals the sessions' data at rest (AES-256-GCM, bound to the session id), as core's
+   * `session.encryptKey`: 32 bytes or more; a list rotates. Default: a given `vessel`'s
+   * `session.encryptKey`, else none.
+   */
+  encryptKey?: string | readonly string[];
+  /** Beaker's `validate_key`, mixed into the keys. Default: a given `vessel`'s `session.validateKey`. */
+  validateKey?: string;
 }
 
 /** The storage the options name, and whether its owner is the caller (`owned`: we close it). */
@@ -38,23 +51,6 @@ export function resolveStorage(options: VesselStorageOptions): { storage: Storag
   const { cacheDir, type, url, prefix } = options;
   const inferred = type ?? (url || cacheDir ? undefined : 'memory');
   return { storage: createStorage({ type: inferred, cacheDir, url, prefix }), owned: true };
-}
-
-/** The stored record: Vessel's session format, so `session-inspect` lists these sessions. */
-interface StoredRecord {
-  created: number;
-  accessed: number;
-  expires: number | null;
-  data: SessionData;
-}
-
-function isRecord(value: unknown): value is StoredRecord {
-  return typeof value === 'object' && value !== null && typeof (value as StoredRecord).data === 'object';
-}
-
-/** True when `record` ended (expired, or destroyed: see `VesselStore.destroy`) by `now`. */
-function hasEnded(record: StoredRecord, now: number): boolean {
-  return record.expires !== null && record.expires <= now;
 }
 
 /** Compare-and-set rounds a write tries before giving up while other writes keep landing. */
@@ -83,6 +79,7 @@ export class VesselStore extends (Store as unknown as new () => SessionStore) {
   readonly storage: Storage;
   readonly #owned: boolean;
   readonly #ttlMs: number;
+  readonly #sealer: SessionRecordSealer | undefined;
 
   constructor(options: VesselStoreOptions = {}) {
     super();
@@ -90,6 +87,22 @@ export class VesselStore extends (Store as unknown as new () => SessionStore) {
     this.storage = storage;
     this.#owned = owned;
     this.#ttlMs = (options.ttl ?? 86_400) * 1000;
+    const fromVessel = options.vessel?.config.session;
+    const encryptKey = options.encryptKey ?? fromVessel?.encryptKey;
+    const keys = typeof encryptKey === 'string' ? [encryptKey] : encryptKey;
+    const validateKey = options.validateKey ?? fromVessel?.validateKey;
+    this.#sealer = keys && new SessionRecordSealer({ keys, validateKey });
+  }
+
+  /** The readable record of `sid` as stored, or `undefined` when it is none (or does not open). */
+  #open(sid: string, stored: unknown): SessionRecord | undefined {
+    if (this.#sealer) return this.#sealer.open(sid, stored)?.record;
+    return isSessionRecord(stored) ? stored : undefined;
+  }
+
+  /** What storage holds for `record`: sealed when encryption at rest is on. */
+  #atRest(sid: string, record: SessionRecord): unknown {
+    return this.#sealer ? this.#sealer.seal(sid, record) : record;
   }
 
   get #namespace() {
@@ -106,13 +119,13 @@ export class VesselStore extends (Store as unknown as new () => SessionStore) {
    * Writes the session `update` makes of the stored record (`undefined`: none yet): only while
    * the record is live or absent, never over an ended one, and only over the version read.
    */
-  async #update(sid: string, update: (existing: StoredRecord | undefined) => SessionData | undefined): Promise<void> {
+  async #update(sid: string, update: (existing: SessionRecord | undefined) => SessionData | undefined): Promise<void> {
     const namespace = this.#namespace;
     for (let round = 0; round < MAX_WRITE_ROUNDS; round++) {
       const current = await namespace.getVersioned(sid);
-      const existing = current && isRecord(current.value) ? current.value : undefined;
+      const existing = current && this.#open(sid, current.value);
       const now = Date.now();
-      if (existing && hasEnded(existing, now)) return;
+      if (existing && sessionRecordEnded(existing, now)) return;
       const session = update(existing);
       if (!session) return;
       const expires = this.#expiry(session, now);
@@ -122,7 +135,10 @@ export class VesselStore extends (Store as unknown as new () => SessionStore) {
       }
       // The JSON form is what express-session stores keep (cookie.expires as an ISO string).
       const data = JSON.parse(JSON.stringify(session)) as SessionData;
-      const record: StoredRecord = { created: existing?.created ?? now, accessed: now, expires, data };
+      const record = this.#atRest(
+        sid,
+        sessionRecord({ created: existing?.created ?? now, accessed: now, expires }, data),
+      );
       const options = { ttlMs: expires - now };
       if (!current) {
         await namespace.set(sid, record, options);
@@ -133,7 +149,7 @@ export class VesselStore extends (Store as unknown as new () => SessionStore) {
     throw new Error(`session ${sid} was rewritten ${MAX_WRITE_ROUNDS} times while this write tried to land`);
   }
 
-  async #read(sid: string): Promise<StoredRecord | undefined> {
+  async #read(sid: string): Promise<SessionRecord | undefined> {
     let value: unknown;
     try {
       value = await this.#namespace.get(sid);
@@ -145,13 +161,16 @@ export class VesselStore extends (Store as unknown as new () => SessionStore) {
       this.emit('reject', event);
       return undefined;
     }
-    if (!isRecord(value) || hasEnded(value, Date.now())) return undefined;
-    return value;
+    const record = this.#open(sid, value);
+    if (record === undefined && value !== undefined)
+      this.emit('reject', { reason: 'corrupt', id: sid, detail: 'not a session record, or sealed under another key' });
+    if (record === undefined || sessionRecordEnded(record, Date.now())) return undefined;
+    return record;
   }
 
   override get(sid: string, callback: (err: unknown, session?: SessionData | null) => void): void {
     this.#read(sid).then(
-      (record) => callback(null, record?.data ?? null),
+      (record) => callback(null, (record?.data as SessionData | undefined) ?? null),
       (err: unknown) => callback(err),
     );
   }
@@ -202,7 +221,8 @@ export class VesselStore extends (Store as unknown as new () => SessionStore) {
     const sessions: Record<string, SessionData> = {};
     const now = Date.now();
     for await (const entry of this.#namespace.scan()) {
-      if (isRecord(entry.value) && !hasEnded(entry.value, now)) sessions[entry.key] = entry.value.data;
+      const record = this.#open(entry.key, entry.value);
+      if (record && !sessionRecordEnded(record, now)) sessions[entry.key] = record.data as SessionData;
     }
     return sessions;
   }
@@ -211,15 +231,15 @@ export class VesselStore extends (Store as unknown as new () => SessionStore) {
     const namespace = this.#namespace;
     const now = Date.now();
     // A record that cannot be read (corrupt) is simply deleted; an outage still throws below.
-    const value = await namespace.get(sid).catch(() => undefined);
-    const left = isRecord(value) ? (value.expires === null ? this.#ttlMs : value.expires - now) : 0;
-    if (!isRecord(value) || left <= 0) {
+    const record = this.#open(sid, await namespace.get(sid).catch(() => undefined));
+    const left = record ? (record.expires === null ? this.#ttlMs : record.expires - now) : 0;
+    if (!record || left <= 0) {
       await namespace.delete(sid);
       return;
     }
     // Written over whatever version is there: a logout wins over every write it races with.
-    const ended: StoredRecord = { created: value.created, accessed: now, expires: now, data: {} as SessionData };
-    await namespace.set(sid, ended, { ttlMs: left });
+    const ended = sessionRecord({ created: record.created, accessed: now, expires: now }, {});
+    await namespace.set(sid, this.#atRest(sid, ended), { ttlMs: left });
   }
 }
 

@@ -1,4 +1,4 @@
-import { serialize } from './cookie-header.js';
+import { type SetCookieOptions, serializeCookie } from '@vessel/core';
 
 /** `SameSite` as express-session takes it: `true` is `Strict`, `'auto'` picks by the request's protocol. */
 export type SameSiteOption = boolean | 'lax' | 'strict' | 'none' | 'auto';
@@ -114,7 +114,8 @@ export class Cookie {
 
   /** A Set-Cookie value for `name=value` with these attributes. */
   serialize(name: string, value: string): string {
-    return serialize(name, value, this.data);
+    // `data`'s `secure: 'auto'` is resolved per request before a cookie is sent.
+    return serializeCookie(name, value, this.data as SetCookieOptions);
   }
 
   toJSON(): CookieData {

@@ -1,9 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { SessionRejectEvent } from '@vessel/core';
+import { readCookie, type SessionRejectEvent } from '@vessel/core';
 import type { LoadedSession, SealedCookie, SessionBackend } from './backend.js';
 import { EMPTY_PRINT, type SessionPrint, samePrint, sessionPrint } from './compare.js';
 import { Cookie } from './cookie.js';
-import { readCookie } from './cookie-header.js';
 import type { ResolvedOptions } from './options.js';
 import { type HookedSession, hookResponse } from './response-hooks.js';
 import { type RegenerateOptions, type Session, type SessionController, setController } from './session-object.js';

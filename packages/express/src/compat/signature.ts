@@ -1,12 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import {
+  afterLastCookie,
   assertSigningSecrets,
+  readCookie,
   SessionIdVerifier,
   type SigningSecret,
   signSessionId,
   unsignSessionId,
 } from '@vessel/core';
-import { afterLastCookie, readCookie } from './cookie-header.js';
 
 /** A cookie-signing secret: a string or the bytes of one. */
 export type Secret = SigningSecret;

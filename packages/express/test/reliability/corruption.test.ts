@@ -10,8 +10,8 @@ import { session } from '@vessel/express';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, serializeRecord } from '../../../../test-support/backends.js';
+import { type App, openApp } from '../../../../test-support/cli-app.js';
 import { fuzzRng, type Rng } from '../../../../test-support/fuzz.js';
-import { type App, openApp } from '../../../cli/test/support.js';
 import { type Listening, listen, send } from './support.js';
 
 const SECRET = 'corruption suite secret, 32+ bytes';
