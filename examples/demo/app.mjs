@@ -57,12 +57,13 @@ export function createApp(vessel) {
   app.get('/favicon.ico', (_req, res) => res.status(204).end());
   app.use(express.urlencoded({ extended: false }));
   app.use(
+    // The cookie's name and attributes come from the vessel's configuration; the demo's cookie
+    // lasts as long as its session's idle timeout.
     session({
       vessel,
-      name: vessel.config.session.key,
       resave: false,
       saveUninitialized: false,
-      cookie: { maxAge: (vessel.config.session.timeout ?? 1800) * 1000, sameSite: 'lax' },
+      cookie: { maxAge: (vessel.config.session.timeout ?? 1800) * 1000 },
     }),
   );
   app.use((req, res, next) => {

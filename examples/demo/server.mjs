@@ -10,24 +10,28 @@ import { createApp, REPORT_REGION } from './app.mjs';
 const REPORT_SECONDS = 30;
 
 /**
- * Where the demo keeps sessions and caches: `options.cacheDir` / `options.url` when given (tests
- * pass a temporary folder); otherwise a vessel.ini or vessel.config.json in the working folder,
- * or VESSEL_URL, as the app and `session-inspect` both find them; else SQLite under ./data.
+ * The demo's configuration: `options.cacheDir` / `options.url` when given (tests pass a temporary
+ * folder); otherwise a vessel.ini or vessel.config.json in the working folder, as the app and
+ * `session-inspect` both find it, with VESSEL_URL over its storage; else SQLite under ./data.
+ * The demo adds only what a demo needs: a development secret and a 30-minute timeout when the
+ * configuration sets none, and the report's cache region.
  */
-async function vesselOptions(options) {
-  if (options.cacheDir !== undefined || options.url !== undefined) {
-    return { storage: { cacheDir: options.cacheDir, url: options.url, type: options.type }, session: {} };
-  }
-  const config = await loadConfig();
+async function demoConfig(options) {
+  const given = options.cacheDir !== undefined || options.url !== undefined;
+  const config = given
+    ? { cacheDir: options.cacheDir, url: options.url, type: options.type, session: {}, cache: {} }
+    : await loadConfig();
+  const url = given ? config.url : (process.env.VESSEL_URL ?? config.url);
   return {
-    storage: {
-      cacheDir: config.cacheDir ?? './data',
-      url: process.env.VESSEL_URL ?? config.url,
-      type: config.type,
-      prefix: config.prefix,
+    ...config,
+    url,
+    cacheDir: config.cacheDir ?? (url || config.type || config.cluster ? undefined : './data'),
+    session: {
+      ...config.session,
+      secret: process.env.SESSION_SECRET ?? config.session.secret ?? developmentSecret(),
+      timeout: config.session.timeout ?? '30m',
     },
-    session: { key: config.session.key, secret: config.session.secret, timeout: config.session.timeout },
-    configFile: config.configFile,
+    cache: { ...config.cache, regions: { ...config.cache.regions, [REPORT_REGION]: { expire: REPORT_SECONDS } } },
   };
 }
 
@@ -45,16 +49,8 @@ async function vesselOptions(options) {
  */
 export async function startDemo(options = {}) {
   const { port = 3000, host = '127.0.0.1' } = options;
-  const { storage, session, configFile } = await vesselOptions(options);
-  const vessel = createVessel({
-    ...storage,
-    session: {
-      ...session,
-      secret: process.env.SESSION_SECRET ?? session.secret ?? developmentSecret(),
-      timeout: session.timeout ?? '30m',
-    },
-    cache: { regions: { [REPORT_REGION]: { expire: REPORT_SECONDS } } },
-  });
+  const vessel = createVessel(await demoConfig(options));
+  const { configFile } = vessel;
   const server = createServer(createApp(vessel));
   try {
     server.listen(port, host);
