@@ -25,7 +25,7 @@ export default {
     // commit, #save, #adoptSaved, #destroy, #invalidate, #regenerate, #vanished
     'packages/core/src/session/manager.ts:242-389',
     // #expiry, #limitsOf, #setIdleTimeout, #usable, #fromRecord, #fresh
-    'packages/core/src/session/manager.ts:412-503',
+    'packages/core/src/session/manager.ts:412-502',
   ],
   tests: [
     'packages/core/test/session/semantics.test.ts',

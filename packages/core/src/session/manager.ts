@@ -437,9 +437,8 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
     const expiresAt = this.#expiry(created, accessed, expires, timeout);
     if (!isLiveAt(expiresAt, now)) return { ok: false, reason: 'expired', id: result.id };
     const { id, record, stale, version, pristine } = result;
-    const usable: SessionRecord = { created, accessed, expires: expiresAt, data: record.data };
-    const usableRecord = timeout === undefined ? usable : { ...usable, timeout };
-    return { ok: true, id, stale, version, pristine, record: usableRecord };
+    const usable = sessionRecord({ created, accessed, expires: expiresAt, timeout }, record.data);
+    return { ok: true, id, stale, version, pristine, record: usable };
   }
 
   #fromRecord({ id, record, stale, version, pristine }: LoadedSession, hadCookie: boolean): Session {
