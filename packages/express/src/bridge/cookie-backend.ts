@@ -13,7 +13,7 @@ import type { SessionBackend } from '../compat/backend.js';
 import { EMPTY_PRINT } from '../compat/compare.js';
 import type { Session } from '../compat/session-object.js';
 import { type SessionStore, Store } from '../compat/store.js';
-import { expressData, timeoutFor, touchDue, writeInto } from './core-session.js';
+import { expressData, sessionTimes, timeoutFor, touchDue, writeInto } from './core-session.js';
 
 /** Options of the cookie-only backend. */
 export interface CookieBackendOptions {
@@ -205,10 +205,7 @@ export function cookieBackend(options: CookieBackendOptions): SessionBackend<Coo
       return true;
     },
 
-    times: (handle) => ({
-      created: handle.core?.created ?? (handle.created === undefined ? undefined : new Date(handle.created)),
-      lastAccessed: handle.core?.lastAccessed,
-    }),
+    times: sessionTimes,
   };
   return backend;
 }

@@ -121,3 +121,18 @@ export function touchDue(
   const touchAfter = touchAfterSeconds ?? Math.min(DEFAULT_TOUCH_AFTER_SECONDS, lifetime / 10);
   return Date.now() - core.lastAccessed.getTime() >= touchAfter * 1000;
 }
+
+/**
+ * When a request's session was created and last accessed: the core session's, or before its
+ * first save the creation it kept from the session it replaced (`regenerate({ keepData: true })`).
+ */
+export function sessionTimes(handle: { core: CoreSession | undefined; created?: number | undefined }): {
+  created: Date | undefined;
+  lastAccessed: Date | undefined;
+} {
+  const { core, created } = handle;
+  return {
+    created: core?.created ?? (created === undefined ? undefined : new Date(created)),
+    lastAccessed: core?.lastAccessed,
+  };
+}

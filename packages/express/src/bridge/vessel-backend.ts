@@ -8,7 +8,7 @@ import {
 import type { LoadedSession, SessionBackend } from '../compat/backend.js';
 import { EMPTY_PRINT } from '../compat/compare.js';
 import type { SessionStore } from '../compat/store.js';
-import { expressData, timeoutFor, touchDue, writeInto } from './core-session.js';
+import { expressData, sessionTimes, timeoutFor, touchDue, writeInto } from './core-session.js';
 
 /** Options of the Vessel backend. */
 export interface VesselBackendOptions {
@@ -128,10 +128,7 @@ export function vesselBackend(options: VesselBackendOptions): SessionBackend<Ves
       return stillStored;
     },
 
-    times: (handle) => ({
-      created: handle.core?.created ?? (handle.created === undefined ? undefined : new Date(handle.created)),
-      lastAccessed: handle.core?.lastAccessed,
-    }),
+    times: sessionTimes,
   };
   return backend;
 }
