@@ -67,6 +67,18 @@ describe('cookie-only sessions', () => {
     expect(await vessel.storage.namespace('session').count()).toBe(0);
   });
 
+  it('sends the config’s key, domain, Secure and SameSite on the sealed cookie', async () => {
+    const vessel = cookieVessel({ key: 'my_app', cookieDomain: 'example.com', secure: true, sameSite: 'strict' });
+    const res = await request(appOn(vessel, counter, { proxy: true }))
+      .get('/')
+      .set('X-Forwarded-Proto', 'https')
+      .expect(200, { views: 1 });
+    const line = setCookieFor(res, 'my_app') ?? '';
+    const value = line.slice('my_app='.length, line.indexOf(';'));
+    expect(decodeURIComponent(value)).toMatch(/^v2\.[\w-]+\.[\w-]+\.[\w-]+$/);
+    expect(line).toBe(`my_app=${value}; Domain=example.com; Path=/; HttpOnly; Secure; SameSite=Strict`);
+  });
+
   it('keeps the id across requests, and sends no cookie for an unchanged session', async () => {
     const app = appOn(cookieVessel());
     const first = await request(app).get('/');
