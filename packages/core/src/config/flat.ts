@@ -39,6 +39,7 @@ const ALIASES: Readonly<Record<Section, Readonly<Record<string, { section: Secti
     expiretime: { section: 'cache', key: 'expire' },
   },
   region: { datadir: { section: 'region', key: 'cacheDir' }, expiretime: { section: 'region', key: 'expire' } },
+  breaker: {},
 };
 
 /**
@@ -70,6 +71,7 @@ const LOOKUP: Readonly<Record<Section, ReadonlyMap<string, string>>> = {
   session: new Map(OPTION_KEYS.session.map((key) => [fold(key), key])),
   cache: new Map([...OPTION_KEYS.cache, 'regions'].map((key) => [fold(key), key])),
   region: new Map(OPTION_KEYS.region.map((key) => [fold(key), key])),
+  breaker: new Map(OPTION_KEYS.breaker.map((key) => [fold(key), key])),
 };
 
 /** The error for an unknown key, suggesting the nearest known one in the user's own style. */
@@ -143,7 +145,12 @@ export function parseFlatConfig(flat: FlatConfig, source?: string, options: Flat
   return withSource(source, () => {
     const entries = Object.entries(flat).map(([key, value]) => splitKey(key, value));
     const spellings = new Map<string, string>();
-    const sections: Record<Exclude<Section, 'region'>, Record<string, unknown>> = { top: {}, session: {}, cache: {} };
+    const sections: Record<Exclude<Section, 'region'>, Record<string, unknown>> = {
+      top: {},
+      session: {},
+      cache: {},
+      breaker: {},
+    };
     const regions = new Map<string, Record<string, unknown>>();
 
     const assign = (target: Target, region: string | undefined, entry: FlatEntry) => {
@@ -158,6 +165,7 @@ export function parseFlatConfig(flat: FlatConfig, source?: string, options: Flat
         session: `session.${key}`,
         cache: `cache.${key}`,
         region: `cache.regions.${region}.${key}`,
+        breaker: `breaker.${key}`,
       }[section];
       const earlier = spellings.get(path);
       if (earlier !== undefined) throw new ConfigError(entry.userKey, `set twice, also as ${earlier}`);
@@ -184,6 +192,11 @@ export function parseFlatConfig(flat: FlatConfig, source?: string, options: Flat
       const topTarget = rest.length === 0 ? targetOf('top', root) : undefined;
       if (topTarget !== undefined) {
         assign(topTarget, undefined, entry);
+      } else if (fold(root) === 'breaker' && rest.length > 0) {
+        const name = rest.join('.');
+        const target = rest.length === 1 ? targetOf('breaker', name) : undefined;
+        if (target === undefined) throw unknownOption(userKey, base, name, 'breaker');
+        assign(target, undefined, entry);
       } else if (fold(root) === 'session' && rest.length > 0) {
         const name = rest.join('.');
         const target = rest.length === 1 ? targetOf('session', name) : undefined;
@@ -227,6 +240,11 @@ export function parseFlatConfig(flat: FlatConfig, source?: string, options: Flat
     }
 
     const tree: Record<string, unknown> = { ...sections.top };
+    if (Object.keys(sections.breaker).length > 0) {
+      const whole = spellings.get('breaker');
+      if (whole !== undefined) throw new ConfigError(whole, 'set along with breaker.* options; give one or the other');
+      tree.breaker = sections.breaker;
+    }
     if (Object.keys(sections.session).length > 0) tree.session = sections.session;
     const { cache } = sections;
     if (spellings.has('cache.regions')) cache.regions = Object.fromEntries(regions);

@@ -5,7 +5,7 @@
  * in the message differs: it is the one the user wrote.
  */
 import { ConfigError } from '../errors.js';
-import { MAX_KEY_LENGTH, STORAGE_TYPES, type StorageType } from '../storage/index.js';
+import { type BreakerOptions, MAX_KEY_LENGTH, STORAGE_TYPES, type StorageType } from '../storage/index.js';
 import { translateBeakerStorage } from './beaker-storage.js';
 import {
   closestMatch,
@@ -203,6 +203,18 @@ const CACHE_COERCERS: Coercers<NonNullable<ValidatedConfig['cache']>> & Record<k
   regions,
 };
 
+const BREAKER_COERCERS: Coercers<Validated<Required<BreakerOptions>>> & Record<keyof BreakerOptions, unknown> = {
+  failureThreshold: (option, value) => coerceInteger(option, value, { min: 1 }),
+  coolDownMs: (option, value) => coerceInteger(option, value, { min: 1, max: MAX_TIMEOUT_MS }),
+  maxInFlight: (option, value) => coerceInteger(option, value, { min: 1 }),
+};
+
+/** `false` (or `off`, `no`) for no breaker, `true` for the defaults, or an object of its settings. */
+const breaker: Coercer<BreakerOptions | false> = (option, value, context, path) => {
+  if (isBooleanWord(value)) return coerceBoolean(option, value) ? {} : false;
+  return validateSection(value, path, BREAKER_COERCERS, context);
+};
+
 const TOP_COERCERS: Coercers<ValidatedConfig> & Record<keyof VesselConfig, unknown> = {
   cacheDir: string,
   type: storageType,
@@ -212,6 +224,9 @@ const TOP_COERCERS: Coercers<ValidatedConfig> & Record<keyof VesselConfig, unkno
   timeoutMs: (option, value) => coerceInteger(option, value, { min: 1, max: MAX_TIMEOUT_MS }),
   schema: string,
   poolSize: (option, value) => coerceInteger(option, value, { min: 1, max: 1000 }),
+  breaker,
+  maxEntries: (option, value) => coerceInteger(option, value, { min: 1 }),
+  sweepIntervalMs: (option, value) => coerceInteger(option, value, { min: 0, max: MAX_TIMEOUT_MS }),
   session: (_option, value, context, path) => validateStorageSection(value, path, SESSION_COERCERS, context),
   cache: (_option, value, context, path) => validateSection(value, path, CACHE_COERCERS, context),
 };
@@ -222,6 +237,7 @@ export const OPTION_KEYS = {
   session: Object.keys(SESSION_COERCERS),
   cache: Object.keys(CACHE_COERCERS).filter((key) => key !== 'regions'),
   region: Object.keys(REGION_COERCERS),
+  breaker: Object.keys(BREAKER_COERCERS),
 } as const;
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -409,6 +425,10 @@ export function normalizeConfig(input: VesselConfig, source?: string): ResolvedV
     timeoutMs: config.timeoutMs,
     schema: config.schema,
     poolSize: config.poolSize,
+    breaker:
+      config.breaker === undefined || config.breaker === false ? config.breaker : Object.freeze({ ...config.breaker }),
+    maxEntries: config.maxEntries,
+    sweepIntervalMs: config.sweepIntervalMs,
     session: resolveSession(config.session),
     cache: resolveCache(config.cache),
   });

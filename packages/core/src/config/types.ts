@@ -4,7 +4,7 @@
  * integer seconds, defaults applied, read-only). Each option's unit and default is stated
  * where it is declared; `docs/configuration.md` has the same table with the flat key names.
  */
-import type { StorageType } from '../storage/types.js';
+import type { BreakerOptions, StorageType } from '../storage/index.js';
 
 /** Seconds as a number (`90`) or a string with units (`"90s"`, `"15m"`, `"2h"`, `"1d"`, `"1h30m"`). */
 export type Duration = number | string;
@@ -169,6 +169,16 @@ export interface VesselConfig {
   schema?: string;
   /** PostgreSQL pool size (`pool_size`); default 10. */
   poolSize?: number;
+  /**
+   * Circuit breaker of the storage (`breaker.failure_threshold`, `breaker.cool_down_ms`,
+   * `breaker.max_in_flight`), or `false` for none. Default `{ failureThreshold: 5, coolDownMs:
+   * 250, maxInFlight: 1000 }` (applied by `createStorage`; see docs/storage.md, Failures).
+   */
+  breaker?: BreakerOptions | false;
+  /** Memory backend: most entries kept (`max_entries`). Default 100000. */
+  maxEntries?: number;
+  /** Memory backend: background sweep period in ms (`sweep_interval_ms`), 0 for none. Default 60000. */
+  sweepIntervalMs?: number;
   /** Session options. */
   session?: SessionConfig;
   /** Cache options. */
@@ -260,6 +270,10 @@ export interface ResolvedVesselConfig {
   readonly timeoutMs: number | undefined;
   readonly schema: string | undefined;
   readonly poolSize: number | undefined;
+  readonly breaker: Readonly<BreakerOptions> | false | undefined;
+  readonly maxEntries: number | undefined;
+  /** Milliseconds. */
+  readonly sweepIntervalMs: number | undefined;
   readonly session: ResolvedSessionConfig;
   readonly cache: ResolvedCacheConfig;
 }

@@ -1,8 +1,9 @@
 /**
  * The one place that decides which storage a configuration opens for what: the shared storage
  * (caches, and sessions by default), the sessions' own, and each cache region's own. A storage
- * of its own inherits what the shared one sets and it does not (prefix, timeout, PostgreSQL
- * schema and pool size, folder), so the app, its caches and `session-inspect` agree.
+ * of its own inherits what the shared one sets and it does not (prefix, timeout, breaker,
+ * PostgreSQL schema and pool size, memory bounds, folder), so the app, its caches and
+ * `session-inspect` agree.
  */
 import type { ResolvedVesselConfig } from '../config/types.js';
 import { resolveStorageOptions, type StorageInput } from './resolve-options.js';
@@ -17,8 +18,9 @@ export interface OwnStorageFields {
 
 /** The shared storage of `config`: its top-level `cacheDir`/`type`/`url`/`cluster` and their settings. */
 export function sharedStorageInput(config: ResolvedVesselConfig): StorageInput {
-  const { cacheDir, type, url, cluster, prefix, timeoutMs, schema, poolSize } = config;
-  return { cacheDir, type, url, cluster, prefix, timeoutMs, schema, poolSize };
+  const { cacheDir, type, url, cluster, prefix, timeoutMs, schema, poolSize, breaker, maxEntries, sweepIntervalMs } =
+    config;
+  return { cacheDir, type, url, cluster, prefix, timeoutMs, schema, poolSize, breaker, maxEntries, sweepIntervalMs };
 }
 
 /**
@@ -36,6 +38,8 @@ export function ownStorageInput(own: OwnStorageFields, shared: StorageInput): St
     schema: shared.schema,
     poolSize: shared.poolSize,
     breaker: shared.breaker,
+    maxEntries: shared.maxEntries,
+    sweepIntervalMs: shared.sweepIntervalMs,
   };
 }
 

@@ -2,7 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createStorage, createVessel, loadConfig, sessionStorageInput, sharedStorageInput } from '@vessel/core';
+import {
+  createStorage,
+  createVessel,
+  loadConfig,
+  normalizeConfig,
+  parseFlatConfig,
+  resolveStorageOptions,
+  sessionStorageInput,
+  sharedStorageInput,
+} from '@vessel/core';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -102,3 +111,45 @@ function sharedConfig() {
   expect(sharedStorageInput(vessel.config)).toMatchObject({ type: 'memory' });
   return vessel.config;
 }
+
+describe('storage settings from configuration', () => {
+  it('reads the breaker, memory bounds and sweep period, flat and as objects', () => {
+    const flat = parseFlatConfig({
+      'breaker.failure_threshold': '3',
+      'breaker.cool_down_ms': '500',
+      max_entries: '10',
+      sweep_interval_ms: '0',
+    });
+    expect(flat).toEqual({ breaker: { failureThreshold: 3, coolDownMs: 500 }, maxEntries: 10, sweepIntervalMs: 0 });
+    expect(parseFlatConfig({ breaker: 'off' }).breaker).toBe(false);
+    expect(normalizeConfig({ breaker: { maxInFlight: 7 } }).breaker).toEqual({ maxInFlight: 7 });
+  });
+
+  it('refuses bad values and mixed spellings, naming the option', () => {
+    expect(() => parseFlatConfig({ 'breaker.failure_treshold': '3' })).toThrow(
+      'breaker.failure_treshold: unknown option; did you mean breaker.failure_threshold?',
+    );
+    expect(() => parseFlatConfig({ breaker: 'false', 'breaker.max_in_flight': '3' })).toThrow(
+      'breaker: set along with breaker.* options; give one or the other',
+    );
+    expect(() => normalizeConfig({ maxEntries: 0 })).toThrow(/^maxEntries: expected an integer of at least 1/);
+  });
+
+  it('hands them to the storage createVessel opens', async () => {
+    const config = normalizeConfig({ type: 'memory', breaker: false, maxEntries: 2, sweepIntervalMs: 0 });
+    expect(resolveStorageOptions(sharedStorageInput(config))).toMatchObject({
+      type: 'memory',
+      breaker: false,
+      maxEntries: 2,
+      sweepIntervalMs: 0,
+    });
+    const vessel = createVessel({ type: 'memory', maxEntries: 2 });
+    try {
+      const namespace = vessel.storage.namespace('bounded');
+      for (const key of ['a', 'b', 'c']) await namespace.set(key, 1);
+      expect(await namespace.count()).toBeLessThanOrEqual(2);
+    } finally {
+      await vessel.close();
+    }
+  });
+});
