@@ -40,6 +40,7 @@ export default {
     'packages/core/test/session/persistence-edges.test.ts',
     'packages/core/test/session/cookie-crypto-edges.test.ts',
     'packages/core/test/session/encryption-at-rest.test.ts',
+    'packages/core/test/session/record.test.ts',
   ],
   concurrency: 1,
 };

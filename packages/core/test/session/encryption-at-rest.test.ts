@@ -128,8 +128,48 @@ describe('encryption at rest', () => {
     expect(await manager().get(id)).toBeNull();
   });
 
+  it('writes back only what a request changed: a key it only read keeps another request’s write', async () => {
+    const id = await savedWith(manager(), { cart: { items: ['book'] }, note: 'first' });
+    const reader = await manager().get(id);
+    expect(reader?.get('cart')).toEqual({ items: ['book'] });
+    const writer = await manager().get(id);
+    writer?.set('cart', { items: ['book', 'pen'] });
+    await writer?.save();
+    reader?.set('note', 'second');
+    await reader?.save();
+    expect((await manager().get(id))?.toJSON()).toEqual({ cart: { items: ['book', 'pen'] }, note: 'second' });
+  });
+
+  it('writes back only what changed at a second save in the same request too', async () => {
+    const id = await savedWith(manager(), { cart: ['book'] });
+    const reader = await manager().get(id);
+    expect(reader?.get('cart')).toEqual(['book']);
+    reader?.set('note', 'first');
+    await reader?.save();
+    const writer = await manager().get(id);
+    writer?.set('cart', ['book', 'pen']);
+    await writer?.save();
+    reader?.set('note', 'second');
+    await reader?.save();
+    expect((await manager().get(id))?.toJSON()).toEqual({ cart: ['book', 'pen'], note: 'second' });
+  });
+
+  it('mixes validateKey into cookie-only sessions’ keys too', async () => {
+    const validateKey = 'the validate key of a cookie-only app';
+    const sealing = manager({ type: 'cookie', validateKey });
+    const session = sealing.create();
+    session.set('n', 1);
+    await session.save();
+    const { setCookie } = await sealing.commit(session);
+    const cookie = (setCookie ?? '').split(';', 1)[0] ?? '';
+    expect((await manager({ type: 'cookie', validateKey }).load({ cookie })).get('n')).toBe(1);
+    expect((await manager({ type: 'cookie' }).load({ cookie })).isNew).toBe(true);
+  });
+
   it('refuses a short key, naming the option and not the value', () => {
-    expect(() => manager({ encryptKey: 'short-key' })).toThrow(ConfigError);
+    expect(() => manager({ encryptKey: 'short-key' })).toThrow(
+      'session.encryptKey: needs at least 32 bytes of random key material (e.g. `openssl rand -base64 32`); the key given is shorter',
+    );
     expect(() => manager({ encryptKey: [KEY, 'short-key'] })).toThrow(
       /^session\.encryptKey: needs at least 32 bytes .*; key #2 in the list is shorter$/,
     );

@@ -1,0 +1,120 @@
+/**
+ * The session record module: which values are records (readable or sealed), when one has
+ * ended, and what a sealed record opens to — with its edges: foreign values, sealed text that
+ * is not a record, and the key derivation that keeps cookies, stored records and validate keys apart.
+ */
+import {
+  isSealedSessionRecord,
+  isSessionRecord,
+  isStoredSessionRecord,
+  SessionRecordSealer,
+  sessionRecord,
+  sessionRecordEnded,
+} from '@vessel/core';
+import { describe, expect, it } from 'vitest';
+import { CookieSealer } from '../../src/session/cookie-crypto.js';
+import { serializeRecord } from '../../src/storage/index.js';
+
+const KEY = 'a stored-session encryption key, 32+ bytes';
+const ID = 'aDq3k2X9b8ZcV7nM1pL0sT5uW4yR6eQh';
+const TIMES = { created: 1_000, accessed: 2_000, expires: 3_000 };
+
+describe('which values are session records', () => {
+  it('takes readable records, with or without their own timeout', () => {
+    expect(isSessionRecord({ ...TIMES, data: {} })).toBe(true);
+    expect(isSessionRecord({ ...TIMES, expires: null, timeout: 60, data: { a: 1 } })).toBe(true);
+    expect(isStoredSessionRecord({ ...TIMES, data: {} })).toBe(true);
+  });
+
+  it('refuses values that are not objects, or lack a time or the data', () => {
+    for (const value of [null, undefined, 'record', 42, []]) {
+      expect(isSessionRecord(value)).toBe(false);
+      expect(isSealedSessionRecord(value)).toBe(false);
+      expect(isStoredSessionRecord(value)).toBe(false);
+    }
+    expect(isSessionRecord({ ...TIMES, created: '1000', data: {} })).toBe(false);
+    expect(isSessionRecord({ ...TIMES, accessed: '2000', data: {} })).toBe(false);
+    expect(isSessionRecord({ ...TIMES, expires: '3000', data: {} })).toBe(false);
+    expect(isSessionRecord({ ...TIMES, timeout: 0, data: {} })).toBe(false);
+    expect(isSessionRecord({ ...TIMES, data: [] })).toBe(false);
+    expect(isStoredSessionRecord({ ...TIMES })).toBe(false);
+  });
+
+  it('takes sealed records: a string in sealed, and no data beside it', () => {
+    expect(isSealedSessionRecord({ ...TIMES, sealed: 'v2.x.y.z' })).toBe(true);
+    expect(isStoredSessionRecord({ ...TIMES, sealed: 'v2.x.y.z' })).toBe(true);
+    expect(isSessionRecord({ ...TIMES, sealed: 'v2.x.y.z' })).toBe(false);
+    expect(isSealedSessionRecord({ ...TIMES, sealed: 5 })).toBe(false);
+    expect(isSealedSessionRecord({ ...TIMES, sealed: 'v2.x.y.z', data: {} })).toBe(false);
+    expect(isSealedSessionRecord({ ...TIMES, accessed: null, sealed: 'v2.x.y.z' })).toBe(false);
+  });
+});
+
+describe('when a record has ended', () => {
+  it('at its expires instant and after; never with expires null', () => {
+    expect(sessionRecordEnded({ expires: 3_000 }, 2_999)).toBe(false);
+    expect(sessionRecordEnded({ expires: 3_000 }, 3_000)).toBe(true);
+    expect(sessionRecordEnded({ expires: 3_000 }, 3_001)).toBe(true);
+    expect(sessionRecordEnded({ expires: null }, Number.MAX_SAFE_INTEGER)).toBe(false);
+  });
+});
+
+describe('SessionRecordSealer', () => {
+  const sealer = new SessionRecordSealer({ keys: [KEY] });
+
+  it('opens what it sealed for the same id, keeping the times readable', () => {
+    const record = sessionRecord({ ...TIMES, timeout: 90 }, { user: 'ada', at: new Date(5) });
+    const sealed = sealer.seal(ID, record);
+    expect(sealed).toEqual({ ...TIMES, timeout: 90, sealed: expect.stringMatching(/^v2\./) });
+    expect(sealer.open(ID, sealed)).toEqual({ record, current: true });
+  });
+
+  it('passes a readable record through as not sealed under the current key', () => {
+    const record = sessionRecord(TIMES, { a: 1 });
+    expect(sealer.open(ID, record)).toEqual({ record, current: false });
+  });
+
+  it('says "not current" for a record sealed under an older key of the list', () => {
+    const sealed = sealer.seal(ID, sessionRecord(TIMES, { a: 1 }));
+    const rotated = new SessionRecordSealer({ keys: ['the next encryption key, 32 bytes or more', KEY] });
+    expect(rotated.open(ID, sealed)?.current).toBe(false);
+  });
+
+  it('opens nothing that is not a record, or whose sealed text is no record data', () => {
+    const raw = new CookieSealer([KEY], { purpose: 'stored-session' });
+    const sealedText = (plaintext: string) => ({ ...TIMES, sealed: raw.seal(plaintext, ID) });
+    expect(sealer.open(ID, sealedText(serializeRecord({ value: { a: 1 } })))?.record.data).toEqual({ a: 1 });
+    expect(sealer.open(ID, sealedText('not a record'))).toBeUndefined();
+    for (const value of [5, null, [1, 2], 'text'])
+      expect(sealer.open(ID, sealedText(serializeRecord({ value })))).toBeUndefined();
+    expect(sealer.open(ID, { ...TIMES })).toBeUndefined();
+    expect(sealer.open(ID, 'a string')).toBeUndefined();
+  });
+});
+
+describe('key derivation keeps sealed values apart', () => {
+  it('a stored record never opens as a cookie, nor a cookie as a stored record', () => {
+    const cookie = new CookieSealer([KEY]);
+    const stored = new CookieSealer([KEY], { purpose: 'stored-session' });
+    expect(cookie.open(stored.seal('x'))).toBeUndefined();
+    expect(stored.open(cookie.seal('x'))).toBeUndefined();
+    expect(stored.open(stored.seal('x'))?.plaintext).toBe('x');
+  });
+
+  it('two validate keys give two keys, and none gives a third', () => {
+    const a = new CookieSealer([KEY], { validateKey: 'validate key A' });
+    const b = new CookieSealer([KEY], { validateKey: 'validate key B' });
+    const none = new CookieSealer([KEY]);
+    expect(a.open(a.seal('x'))?.plaintext).toBe('x');
+    expect(b.open(a.seal('x'))).toBeUndefined();
+    expect(none.open(a.seal('x'))).toBeUndefined();
+    expect(a.open(none.seal('x'))).toBeUndefined();
+  });
+
+  it('binds a sealed value to its context', () => {
+    const stored = new CookieSealer([KEY], { purpose: 'stored-session' });
+    expect(stored.open(stored.seal('x', ID), ID)?.plaintext).toBe('x');
+    expect(stored.open(stored.seal('x', ID), `${ID}2`)).toBeUndefined();
+    expect(stored.open(stored.seal('x', ID))).toBeUndefined();
+  });
+});
