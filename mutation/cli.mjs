@@ -9,7 +9,7 @@ export default {
   mutate: [
     // parseFilters, selectsEverything, selects (describeSelection is wording).
     'packages/cli/src/query.ts:31-49',
-    'packages/cli/src/query.ts:52-71',
+    'packages/cli/src/query.ts:52-69',
     'packages/cli/src/ids.ts',
     // purge(): modes, confirmation, ids, --all, criteria; not the elapsed time or the progress line.
     'packages/cli/src/commands/purge.ts:75-92',
@@ -32,6 +32,7 @@ export default {
     'packages/cli/test/selection-in-process.test.ts',
     'packages/cli/test/ids-in-process.test.ts',
     'packages/cli/test/encrypted.test.ts',
+    'packages/core/test/session/record.test.ts',
   ],
   concurrency: 1,
 };

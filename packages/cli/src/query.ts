@@ -58,8 +58,6 @@ export function selects(selection: Selection, view: SessionView, now: number): b
     selection.filters.length > 0 || selection.olderThanMs !== undefined || selection.idleLongerThanMs !== undefined;
   if (!needsRecord) return true;
   if (view.corrupt !== undefined || view.created === null || view.accessed === null) return false;
-  // Sealed data cannot be matched: a filter on it selects nothing rather than guessing.
-  if (view.encrypted && selection.filters.length > 0) return false;
   if (selection.olderThanMs !== undefined && now - view.created <= selection.olderThanMs) return false;
   if (selection.idleLongerThanMs !== undefined && now - view.accessed <= selection.idleLongerThanMs) return false;
   for (const filter of selection.filters) {

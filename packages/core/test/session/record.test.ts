@@ -3,15 +3,22 @@
  * ended, and what a sealed record opens to — with its edges: foreign values, sealed text that
  * is not a record, and the key derivation that keeps cookies, stored records and validate keys apart.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import {
+  createStorage,
   isSealedSessionRecord,
   isSessionRecord,
   isStoredSessionRecord,
   SessionRecordSealer,
+  type Storage,
   sessionRecord,
   sessionRecordEnded,
+  setSessionRecordExpiry,
 } from '@vessel/core';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sqliteExec } from '../../../../test-support/backends.js';
 import { CookieSealer } from '../../src/session/cookie-crypto.js';
 import { serializeRecord } from '../../src/storage/index.js';
 
@@ -116,5 +123,79 @@ describe('key derivation keeps sealed values apart', () => {
     expect(stored.open(stored.seal('x', ID), ID)?.plaintext).toBe('x');
     expect(stored.open(stored.seal('x', ID), `${ID}2`)).toBeUndefined();
     expect(stored.open(stored.seal('x', ID))).toBeUndefined();
+  });
+});
+
+describe('setSessionRecordExpiry', () => {
+  let dir: string;
+  let storage: Storage;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'vessel-record-expiry-'));
+    storage = createStorage({ cacheDir: dir });
+  });
+  afterAll(async () => {
+    await storage.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** The storage expiry the scan reports for `key`. */
+  async function storedExpiry(key: string): Promise<number | null | undefined> {
+    for await (const entry of storage.namespace('session').scan({ includeExpired: true }))
+      if (entry.key === key) return entry.expiresAt;
+    return undefined;
+  }
+
+  it("moves a record's own expires and its storage expiry together, sealed or not", async () => {
+    const namespace = storage.namespace('session');
+    const at = Date.now() + 3_600_000;
+    const plain = sessionRecord({ created: 1, accessed: 2, expires: Date.now() + 60_000 }, { a: 1 });
+    await namespace.set('plain', plain, { ttlMs: 60_000 });
+    await namespace.set('sealed', new SessionRecordSealer({ keys: [KEY] }).seal('sealed', plain), { ttlMs: 60_000 });
+    for (const id of ['plain', 'sealed']) {
+      expect(await setSessionRecordExpiry(namespace, id, at)).toBe(true);
+      expect(await namespace.get(id)).toMatchObject({ expires: at });
+      expect(await storedExpiry(id)).toBe(at);
+    }
+    expect(new SessionRecordSealer({ keys: [KEY] }).open('sealed', await namespace.get('sealed'))?.record.data).toEqual(
+      {
+        a: 1,
+      },
+    );
+  });
+
+  it('says false for an id with no entry', async () => {
+    expect(await setSessionRecordExpiry(storage.namespace('session'), 'missing', Date.now() + 1000)).toBe(false);
+  });
+
+  it('moves only the storage expiry of a value that is not a session record, leaving it as it is', async () => {
+    const namespace = storage.namespace('session');
+    const at = Date.now() + 3_600_000;
+    await namespace.set('foreign', { hello: 'world' }, { ttlMs: 60_000 });
+    await namespace.set('text', 'just text', { ttlMs: 60_000 });
+    for (const [id, value] of [
+      ['foreign', { hello: 'world' }],
+      ['text', 'just text'],
+    ] as const) {
+      expect(await setSessionRecordExpiry(namespace, id, at)).toBe(true);
+      expect(await namespace.get(id)).toEqual(value);
+      expect(await storedExpiry(id)).toBe(at);
+    }
+  });
+
+  it('moves the storage expiry of an entry that cannot be decoded, without throwing', async () => {
+    const at = Date.now() + 3_600_000;
+    await sqliteExec(path.join(dir, 'vessel.sqlite'), 'INSERT INTO vessel (key, value) VALUES (?, ?)', [
+      'vessel:session::undecodable',
+      '{"expires":null,"value":{broken',
+    ]);
+    expect(await setSessionRecordExpiry(storage.namespace('session'), 'undecodable', at)).toBe(true);
+    expect(await storedExpiry('undecodable')).toBe(at);
+  });
+
+  it('ends a session now: an expiry that has come leaves nothing to read', async () => {
+    const namespace = storage.namespace('session');
+    await namespace.set('ending', sessionRecord({ created: 1, accessed: 2, expires: null }, {}), { ttlMs: 60_000 });
+    expect(await setSessionRecordExpiry(namespace, 'ending', Date.now() - 1)).toBe(true);
+    expect(await namespace.get('ending')).toBeUndefined();
   });
 });
