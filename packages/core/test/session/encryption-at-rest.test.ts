@@ -7,7 +7,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
-  ConfigError,
   createStorage,
   isSealedSessionRecord,
   SessionManager,
