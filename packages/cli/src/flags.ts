@@ -1,5 +1,5 @@
 import type { ArgumentsCamelCase, Argv } from 'yargs';
-import { durationFlag } from './human.js';
+import { durationFlag, UsageError } from './human.js';
 import { describeSelection, parseFilters, type Selection } from './query.js';
 import type { StoreFlags } from './store.js';
 
@@ -95,6 +95,13 @@ export function selectionOptions<Args>(
 
 /** The selection the flags describe, and the same in words for prompts and summaries. */
 export function selectionFrom(args: ArgumentsCamelCase<SelectionArgs>): { selection: Selection; described: string } {
+  for (const [flag, terms] of [
+    ['--filter', args.filter],
+    ['--where', args.where],
+  ] as const) {
+    // yargs reads a bare `--filter` as an empty list: say so rather than select everything.
+    if (terms !== undefined && terms.length === 0) throw new UsageError(`${flag}: expected KEY=VALUE or KEY after it`);
+  }
   const selection: Selection = {
     filters: [...parseFilters('--filter', args.filter), ...parseFilters('--where', args.where)],
     olderThanMs: args.olderThan === undefined ? undefined : durationFlag('--older-than', args.olderThan),

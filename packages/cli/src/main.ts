@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { StorageUnavailableError, VesselError } from '@vessel/core';
 import yargs from 'yargs';
 import * as expire from './commands/expire.js';
@@ -13,6 +14,11 @@ import { type Io, processIo } from './output.js';
 import { terminalLines, terminalText } from './terminal-text.js';
 
 export type { StoreInfo } from './commands/info.js';
+
+/** This package's version, from its package.json (one folder up from `src/` and `dist/` alike). */
+export const VERSION: string = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 /** Exit codes: 0 done, 1 failure (unreachable store, unknown id, declined prompt), 2 usage error. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
@@ -40,7 +46,12 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
   const separator = argv.indexOf('--');
   const trailingIds = separator < 0 ? [] : argv.slice(separator + 1);
   const flagsAndIds = separator < 0 ? [...argv] : argv.slice(0, separator);
-  const parser = globalOptions(yargs())
+  if (flagsAndIds.includes('--version') || flagsAndIds.includes('-V')) {
+    io.out.write(`session-inspect ${VERSION}\n`);
+    return EXIT.ok;
+  }
+  // `--version` is answered above, on this `io`; yargs' own would print to the console.
+  const parser = globalOptions(yargs().version(false))
     .scriptName('session-inspect')
     .usage('$0 [--config FILE] [--url URL | --type T --cache-dir DIR] [--prefix P] <command>')
     .command(info)
@@ -64,7 +75,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
     })
     .help()
     .wrap(Math.min(110, (io.out as NodeJS.WriteStream).columns ?? 100))
-    .version(false);
+    .option('version', { alias: 'V', type: 'boolean', describe: 'print the version and exit' });
   try {
     await parser.parseAsync(flagsAndIds, parseContext({ io, trailingIds }));
   } catch (error) {

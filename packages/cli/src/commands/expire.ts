@@ -43,7 +43,7 @@ export interface ExpireReport {
  */
 export async function expire(store: SessionStore, options: ExpireOptions, io: Io): Promise<ExpireReport> {
   const { sessions, storage } = store;
-  const started = Date.now();
+  let started = Date.now();
   if (options.mode === 'sweep') {
     const count = await sessions.sweep();
     if (storage.capabilities.nativeTtl)
@@ -64,6 +64,8 @@ export async function expire(store: SessionStore, options: ExpireOptions, io: Io
     const at = Date.now() + options.inMs;
     const when = options.inMs === 0 ? 'now' : `at ${formatTime(at)} UTC (${formatRelative(at, Date.now())})`;
     if (!(await confirm(`Expire ${nSessions(ids.length)} ${when}?`, io))) throw new ExpireDeclinedError();
+    // The time reported is the work's, not the person's at the prompt.
+    started = Date.now();
   }
   const expiresAt = Date.now() + options.inMs;
   const vanished: string[] = [];

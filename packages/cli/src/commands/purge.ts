@@ -84,7 +84,8 @@ export async function purge(store: SessionStore, options: PurgeOptions, io: Io):
       'refusing to delete sessions without confirmation: no terminal to ask on; add --yes (or --dry-run to see what would go)',
     );
   const { sessions, storage } = store;
-  const started = Date.now();
+  // The time reported is the work's, not the person's at the prompt: reset once they said yes.
+  let started = Date.now();
   const report = (purged: number): PurgeReport => ({
     dryRun: options.dryRun,
     purged,
@@ -94,8 +95,12 @@ export async function purge(store: SessionStore, options: PurgeOptions, io: Io):
   });
   const resolved = options.ids.length > 0 ? await resolveIds(sessions, storage.type, options.ids) : [];
   const ids = resolved.map((match) => match.id);
-  const ask = async (count: number): Promise<boolean> =>
-    options.yes || (await confirm(`Delete ${nSessions(count)} (${options.described}) from ${storage.location}?`, io));
+  const ask = async (count: number): Promise<boolean> => {
+    if (options.yes) return true;
+    const yes = await confirm(`Delete ${nSessions(count)} (${options.described}) from ${storage.location}?`, io);
+    started = Date.now();
+    return yes;
+  };
 
   if (options.ids.length > 0) {
     await showPrefixMatches(resolved, io);
@@ -110,8 +115,17 @@ export async function purge(store: SessionStore, options: PurgeOptions, io: Io):
   }
 
   if (options.all) {
+    if (options.dryRun) {
+      // What would go, id by id, as for any other selection.
+      let listed = 0;
+      for await (const entry of sessions.scan({ includeExpired: true })) {
+        listed++;
+        if (!options.json) await write(io.out, `${terminalText(entry.key)}\n`);
+      }
+      return report(listed);
+    }
     const count = await sessions.count({ includeExpired: true });
-    if (options.dryRun || count === 0) return report(count);
+    if (count === 0) return report(count);
     if (!(await ask(count))) return aborted();
     // One bulk statement per page on the backend (SCAN + UNLINK, batched DELETE): the namespace's range only.
     await sessions.clear();
