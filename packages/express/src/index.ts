@@ -7,6 +7,7 @@
  */
 import './express-types.js';
 import { VesselStore } from './bridge/vessel-store.js';
+import { cache, cacheResponse } from './cache/cache.js';
 import { Cookie } from './compat/cookie.js';
 import { MemoryStore } from './compat/memory-store.js';
 import { Session } from './compat/session-object.js';
@@ -23,7 +24,19 @@ export { type Callback, type RegenerateOptions, Session, type SessionRequest } f
 export type { Secret } from './compat/signature.js';
 export { type GetCallback, type SessionData, type SessionStore, Store, type StoreConstructor } from './compat/store.js';
 
-/** `session()` with express-session's constructors as properties, as `require('express-session')` gives them. */
-export const session = Object.assign(createSessionMiddleware, { Store, MemoryStore, Cookie, Session, VesselStore });
+/**
+ * `session()` with express-session's constructors as properties, as `require('express-session')`
+ * gives them, and this package's other exports (`cache`, `cacheResponse`), so that CommonJS's
+ * `require('@vessel/express')` — this function — reaches everything the ES module exports.
+ */
+export const session = Object.assign(createSessionMiddleware, {
+  Store,
+  MemoryStore,
+  Cookie,
+  Session,
+  VesselStore,
+  cache,
+  cacheResponse,
+});
 
 export default session;

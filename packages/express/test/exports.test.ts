@@ -2,7 +2,16 @@ import { execFile } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import defaultSession, { Cookie, MemoryStore, Session, Store, session, VesselStore } from '@vessel/express';
+import defaultSession, {
+  Cookie,
+  cache,
+  cacheResponse,
+  MemoryStore,
+  Session,
+  Store,
+  session,
+  VesselStore,
+} from '@vessel/express';
 import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
@@ -16,24 +25,19 @@ describe('loading @vessel/express as express-session is loaded', () => {
     expect(session.Cookie).toBe(Cookie);
     expect(session.Session).toBe(Session);
     expect(session.VesselStore).toBe(VesselStore);
+    expect(session.cache).toBe(cache);
+    expect(session.cacheResponse).toBe(cacheResponse);
   });
 
   it('require() returns the function itself (built package)', async () => {
     const script = `
       const session = require('@vessel/express');
       const out = [typeof session, typeof session.Store, typeof session.MemoryStore, typeof session.Cookie,
-        typeof session.Session, typeof session.VesselStore, typeof session({ secret: 'x'.repeat(32), resave: false, saveUninitialized: false })];
+        typeof session.Session, typeof session.VesselStore, typeof session({ secret: 'x'.repeat(32), resave: false, saveUninitialized: false }),
+        typeof session.cache, typeof session.cacheResponse];
       console.log(JSON.stringify(out));`;
     const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], { cwd: root });
-    expect(JSON.parse(stdout)).toEqual([
-      'function',
-      'function',
-      'function',
-      'function',
-      'function',
-      'function',
-      'function',
-    ]);
+    expect(JSON.parse(stdout)).toEqual(Array(9).fill('function'));
   });
 
   it('import() of the built package gives the same shape', async () => {
