@@ -10,6 +10,11 @@ const DEFAULT_SECTION = 'DEFAULT';
 /** configparser gives up past this many nested `%(name)s` (a loop, or a chain too deep to mean anything). */
 const MAX_INTERPOLATION_DEPTH = 10;
 const REFERENCE = /%(%|\(([^)]*)\)s)/g;
+/**
+ * The longest a value may grow by interpolation, in characters: ten levels of references that
+ * each name a key several times would otherwise expand a few lines of a file into gigabytes.
+ */
+const MAX_INTERPOLATED_LENGTH = 64 * 1024;
 
 /** One `[section]` of an INI file (`name` undefined for keys before the first header). */
 export interface IniSection {
@@ -94,13 +99,16 @@ function interpolate(
   if (!value.includes('%')) return value;
   if (depth > MAX_INTERPOLATION_DEPTH)
     throw new ConfigError(where, `${key}: %(…)s references nest deeper than ${MAX_INTERPOLATION_DEPTH} (a loop?)`);
-  return value.replace(REFERENCE, (_match, escapeOrReference: string, name: string | undefined) => {
+  const expanded = value.replace(REFERENCE, (_match, escapeOrReference: string, name: string | undefined) => {
     if (escapeOrReference === '%') return '%';
     const target = lookup((name ?? '').toLowerCase());
     if (target === undefined)
       throw new ConfigError(where, `${key}: %(${name})s names no key of this section, [DEFAULT], here or __file__`);
     return interpolate(target, lookup, where, key, depth + 1);
   });
+  if (expanded.length > MAX_INTERPOLATED_LENGTH)
+    throw new ConfigError(where, `${key}: %(…)s references expand past ${MAX_INTERPOLATED_LENGTH} characters`);
+  return expanded;
 }
 
 /**

@@ -89,6 +89,15 @@ describe('interpolation, as configparser and Paste Deploy do it', () => {
     expect(() => parseIni('[a]\nx = %(y)s\ny = %(x)s\n', 'app.ini')).toThrow(/^app\.ini:2: x: .*nest deeper than 10/);
   });
 
+  it('refuses a value that references expand past 64 Ki characters, quickly', () => {
+    // Ten levels, each naming the level below eight times: 8^10 copies of "x" if expanded.
+    const lines = ['[a]', 'k0 = x'];
+    for (let level = 1; level <= 10; level++) lines.push(`k${level} = ${`%(k${level - 1})s`.repeat(8)}`);
+    expect(() => parseIni(lines.join('\n'), 'bomb.ini')).toThrow(
+      /^bomb\.ini:\d+: k\d+: %\(…\)s references expand past 65536 characters$/,
+    );
+  });
+
   it('does not see keys of another section', () => {
     expect(() => parseIni('[a]\nx = 1\n[b]\ny = %(x)s\n')).toThrow(/names no key/);
   });
