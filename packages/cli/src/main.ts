@@ -15,10 +15,10 @@ import { terminalLines, terminalText } from './terminal-text.js';
 
 export type { StoreInfo } from './commands/info.js';
 
-/** This package's version, from its package.json (one folder up from `src/` and `dist/` alike). */
-export const VERSION: string = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+/** This package's version, from its package.json (one folder up from `src/` and `dist/` alike); read when asked. */
+export function cliVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
 
 /** Exit codes: 0 done, 1 failure (unreachable store, unknown id, declined prompt), 2 usage error. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
@@ -47,7 +47,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
   const trailingIds = separator < 0 ? [] : argv.slice(separator + 1);
   const flagsAndIds = separator < 0 ? [...argv] : argv.slice(0, separator);
   if (flagsAndIds.includes('--version') || flagsAndIds.includes('-V')) {
-    io.out.write(`session-inspect ${VERSION}\n`);
+    io.out.write(`session-inspect ${cliVersion()}\n`);
     return EXIT.ok;
   }
   // `--version` is answered above, on this `io`; yargs' own would print to the console.

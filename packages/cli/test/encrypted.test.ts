@@ -5,10 +5,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PassThrough, Writable } from 'node:stream';
 import { createVessel, loadConfig, type Vessel } from '@vessel/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../src/index.js';
+import { runMain } from './in-process.js';
 
 const SECRET = 'correct-horse-battery-staple-the-CLI-edition';
 const KEY = 'the-encryption-key-of-the-CLI-tests-32-bytes';
@@ -19,17 +18,9 @@ let withoutKey: string;
 let vessel: Vessel;
 let id: string;
 
-async function cli(config: string, args: readonly string[]): Promise<{ code: number; stdout: string }> {
-  let stdout = '';
-  const out = new Writable({
-    write(chunk, _encoding, done) {
-      stdout += chunk.toString();
-      done();
-    },
-  });
-  const err = new PassThrough();
-  const code = await main(['--config', config, ...args], { out, err, input: process.stdin, interactive: false });
-  return { code, stdout };
+/** `session-inspect --config <config> …args`, in process. */
+function cli(config: string, args: readonly string[]) {
+  return runMain(['--config', config, ...args]);
 }
 
 beforeAll(async () => {

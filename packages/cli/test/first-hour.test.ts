@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BACKENDS } from '../../../test-support/backends.js';
-import { VERSION } from '../src/main.js';
+import { cliVersion } from '../src/main.js';
 import { runCli } from './in-process.js';
 import { type App, openApp } from './support.js';
 
@@ -26,7 +26,7 @@ afterAll(() => app.close());
 describe('session-inspect --version', () => {
   it("prints the package's version, anywhere before --", async () => {
     const { version } = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
-    expect(VERSION).toBe(version);
+    expect(cliVersion()).toBe(version);
     for (const args of [['--version'], ['-V'], ['list', '--version']]) {
       expect(await runCli(app, args)).toEqual({ code: 0, stdout: `session-inspect ${version}\n`, stderr: '' });
     }

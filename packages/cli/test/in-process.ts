@@ -38,7 +38,12 @@ export interface Terminal {
  * Runs `session-inspect` in this process through its public `main`, against the store named by
  * the app's `vessel.config.json`: what the built binary does, where StrykerJS can see it.
  */
-export async function runCli(app: App, args: readonly string[], terminal: Terminal = {}): Promise<Run> {
+export function runCli(app: App, args: readonly string[], terminal: Terminal = {}): Promise<Run> {
+  return runMain(['--config', path.join(app.dir, 'vessel.config.json'), ...args], terminal);
+}
+
+/** Runs `session-inspect` in this process with exactly `args` (no config added). */
+export async function runMain(args: readonly string[], terminal: Terminal = {}): Promise<Run> {
   const out = new Collected();
   const err = new Collected();
   const input = new PassThrough();
@@ -48,8 +53,7 @@ export async function runCli(app: App, args: readonly string[], terminal: Termin
       await terminal.beforeAnswer?.();
       input.end(`${terminal.answer}\n`);
     });
-  const config = path.join(app.dir, 'vessel.config.json');
-  const code = await main(['--config', config, ...args], {
+  const code = await main(args, {
     out,
     err,
     input,
