@@ -36,7 +36,7 @@ export default defineConfig({
     },
   },
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'test-support/test/*.test.ts'],
+    include: ['packages/*/test/**/*.test.ts', 'test-support/test/*.test.ts', 'consumer/*.test.ts'],
     globalSetup: ['./test-support/global-setup.ts'],
     pool: 'forks',
     // A stray `.only` fails under CI instead of quietly running a fraction of the suite.

@@ -9,6 +9,7 @@ import defaultSession, {
   MemoryStore,
   Session,
   Store,
+  secretFromEnv,
   session,
   VesselStore,
 } from '@vessel/express';
@@ -27,6 +28,7 @@ describe('loading @vessel/express as express-session is loaded', () => {
     expect(session.VesselStore).toBe(VesselStore);
     expect(session.cache).toBe(cache);
     expect(session.cacheResponse).toBe(cacheResponse);
+    expect(session.secretFromEnv).toBe(secretFromEnv);
   });
 
   it('require() returns the function itself (built package)', async () => {
@@ -34,10 +36,10 @@ describe('loading @vessel/express as express-session is loaded', () => {
       const session = require('@vessel/express');
       const out = [typeof session, typeof session.Store, typeof session.MemoryStore, typeof session.Cookie,
         typeof session.Session, typeof session.VesselStore, typeof session({ secret: 'x'.repeat(32), resave: false, saveUninitialized: false }),
-        typeof session.cache, typeof session.cacheResponse];
+        typeof session.cache, typeof session.cacheResponse, typeof session.secretFromEnv];
       console.log(JSON.stringify(out));`;
     const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], { cwd: root });
-    expect(JSON.parse(stdout)).toEqual(Array(9).fill('function'));
+    expect(JSON.parse(stdout)).toEqual(Array(10).fill('function'));
   });
 
   it('import() of the built package gives the same shape', async () => {

@@ -29,6 +29,18 @@ describe('signing secrets', () => {
     expect(() => session({ secret: secret as string })).toThrow(/^secret: .*empty/);
   });
 
+  it('refuses `secret: process.env.SESSION_SECRET` when the variable is unset, at startup, naming the fix', () => {
+    const unset: string | undefined = process.env.VESSEL_TEST_SURELY_UNSET_SECRET;
+    expect(() => session({ secret: unset })).toThrow(ConfigError);
+    expect(() => session({ secret: unset })).toThrow(
+      /^secret: the option is given but undefined .*SESSION_SECRET.*secretFromEnv/,
+    );
+    // Left out, express-session's way stays: the request's `req.secret` (cookie-parser) signs.
+    expect(() => session({})).not.toThrow();
+    // With no cookie to sign, no secret is needed.
+    expect(() => session({ secret: unset, sessionId: () => undefined })).not.toThrow();
+  });
+
   it('refuses a short secret at startup, and says how long it must be', () => {
     expect(() => session({ secret: 'keyboard cat' })).toThrow(
       /^secret: the secret is 12 bytes; use at least 32 random bytes/,

@@ -9,6 +9,7 @@ export {
 export { REVOKED_SESSIONS_NAMESPACE } from './cookie-sessions.js';
 export { SessionIdVerifier, type SigningSecret, signSessionId, unsignSessionId } from './cookie-signing.js';
 export { developmentSecret } from './development-secret.js';
+export { secretFromEnv } from './env-secret.js';
 export { DEFAULT_ID_PATTERN, generateSessionId, isValidSessionId } from './ids.js';
 export {
   DEFAULT_COOKIE_MAX_LIFETIME_SECONDS,

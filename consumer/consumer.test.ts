@@ -1,0 +1,285 @@
+/**
+ * The first hour, from outside the repository: every package is packed as npm would publish it,
+ * installed into a fresh app in a temporary folder with nothing but the registry's dependencies,
+ * and the README's snippets run there — ES modules, CommonJS, TypeScript under `strict` — with
+ * `npx session-inspect` over the store they wrote. What a new user copies is what is tested.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../test-support/ports.js';
+import { until } from '../test-support/waiting.js';
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const SECRET = 'consumer-test secret, 32 bytes or more of it';
+const rootManifest = JSON.parse(await readFile(path.join(repo, 'package.json'), 'utf8')) as {
+  devDependencies: Record<string, string>;
+};
+
+/** What `npm pack --json` says of one package. */
+interface Packed {
+  name: string;
+  version: string;
+  filename: string;
+  files: { path: string }[];
+}
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+let work: string;
+let app: string;
+let packed: Packed[];
+const servers: ChildProcess[] = [];
+
+/**
+ * The environment of a user's shell: without the `npm_*` variables `npm test` sets, which would
+ * make the inner npm act on this repository (its prefix, its workspaces, its lifecycle).
+ */
+function userEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    const npmOwn = /^npm_/i.test(key) && !/^npm_config_(cache|registry|userconfig)$/i.test(key);
+    if (!npmOwn && key !== 'INIT_CWD' && key !== 'SESSION_SECRET') env[key] = value;
+  }
+  return { ...env, NO_COLOR: '1', ...extra };
+}
+
+function run(command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(command, args, { cwd, env: userEnv(env), maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
+      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+async function succeed(command: string, args: readonly string[], cwd: string): Promise<string> {
+  const result = await run(command, args, cwd);
+  if (result.code !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.code}:\n${result.stderr}`);
+  return result.stdout;
+}
+
+/** The README's blocks marked `<!-- consumer-test: FILE -->`, by file name. */
+async function readmeSnippets(): Promise<Map<string, string>> {
+  const readme = await readFile(path.join(repo, 'README.md'), 'utf8');
+  const snippets = new Map<string, string>();
+  for (const match of readme.matchAll(/<!-- consumer-test: (\S+) -->\n```\w*\n([\s\S]*?)```/g)) {
+    snippets.set(match[1] as string, match[2] as string);
+  }
+  return snippets;
+}
+
+/** Starts `node file` in the app with `PORT` set, and resolves its base URL once it answers. */
+async function serve(file: string, env: NodeJS.ProcessEnv = { SESSION_SECRET: SECRET }): Promise<string> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [file], { cwd: app, env: userEnv({ ...env, PORT: String(port) }) });
+  servers.push(child);
+  let stderr = '';
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const base = `http://127.0.0.1:${port}`;
+  await until(async () => {
+    if (child.exitCode !== null) throw new Error(`${file} exited ${child.exitCode}:\n${stderr}`);
+    // A path no snippet routes: probing `/` would start a session.
+    return fetch(`${base}/consumer-test-probe`, { method: 'HEAD' }).then(
+      () => true,
+      () => false,
+    );
+  });
+  return base;
+}
+
+/** A browser's cookie jar of one: GETs `url`, sending and keeping the session cookie. */
+function browser(): (url: string) => Promise<{ status: number; body: string }> {
+  let cookie = '';
+  return async (url) => {
+    const response = await fetch(url, { headers: cookie ? { cookie } : {} });
+    const set = response.headers.getSetCookie()[0];
+    if (set) cookie = set.split(';')[0] as string;
+    return { status: response.status, body: await response.text() };
+  };
+}
+
+beforeAll(async () => {
+  work = await mkdtemp(path.join(tmpdir(), 'vessel-consumer-'));
+  app = path.join(work, 'app');
+  const tarballs = path.join(work, 'tarballs');
+  await mkdir(app);
+  await mkdir(tarballs);
+  // `prepack` builds each package, as `npm publish` would.
+  packed = JSON.parse(
+    await succeed('npm', ['pack', '--workspaces', '--pack-destination', tarballs, '--json'], repo),
+  ) as Packed[];
+  const dependencies = Object.fromEntries(packed.map((pkg) => [pkg.name, `file:${path.join(tarballs, pkg.filename)}`]));
+  const dev = rootManifest.devDependencies;
+  await writeFile(
+    path.join(app, 'package.json'),
+    JSON.stringify({
+      name: 'first-hour',
+      version: '1.0.0',
+      private: true,
+      dependencies: { ...dependencies, express: dev.express },
+      devDependencies: {
+        typescript: dev.typescript,
+        '@types/express': dev['@types/express'],
+        '@types/node': dev['@types/node'],
+      },
+      // As the README's install section says: npm 11 runs sqlite3's build once approved.
+      allowScripts: { sqlite3: true },
+    }),
+  );
+  for (const [file, code] of await readmeSnippets()) await writeFile(path.join(app, file), code);
+  await succeed('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], app);
+}, 900_000);
+
+afterAll(async () => {
+  for (const server of servers) {
+    if (server.exitCode === null) {
+      server.kill();
+      await once(server, 'exit');
+    }
+  }
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe('the packages as npm publishes them', () => {
+  it('each tarball holds its README, LICENSE, built code and types, and no sources, tests or build state', () => {
+    expect(packed.map((pkg) => pkg.name).sort()).toEqual(['@vessel/cli', '@vessel/core', '@vessel/express']);
+    for (const pkg of packed) {
+      const files = pkg.files.map((file) => file.path);
+      expect(files, pkg.name).toEqual(
+        expect.arrayContaining(['README.md', 'LICENSE', 'package.json', 'dist/index.js', 'dist/index.d.ts']),
+      );
+      expect(
+        files.filter((file) => /^(src|test)\/|tsbuildinfo/.test(file)),
+        pkg.name,
+      ).toEqual([]);
+    }
+    const express = packed.find((pkg) => pkg.name === '@vessel/express');
+    expect(express?.files.map((file) => file.path)).toEqual(
+      expect.arrayContaining(['cjs/index.cjs', 'cjs/index.d.cts']),
+    );
+    const cli = packed.find((pkg) => pkg.name === '@vessel/cli');
+    expect(cli?.files.map((file) => file.path)).toEqual(
+      expect.arrayContaining(['bin/session-inspect.js', 'dist/bin.js']),
+    );
+  });
+
+  it('the README has the snippets this suite runs', async () => {
+    expect([...(await readmeSnippets()).keys()].sort()).toEqual(['express.cjs', 'express.mjs', 'server.mts']);
+  });
+});
+
+describe("the README's snippets in a fresh app", () => {
+  it('Express, ES modules: the counter counts, and session-inspect lists the session', async () => {
+    const base = await serve('express.mjs');
+    const get = browser();
+    expect(await get(base)).toEqual({ status: 200, body: '1 views' });
+    expect(await get(base)).toEqual({ status: 200, body: '2 views' });
+
+    const list = await run('npx', ['session-inspect', 'list', '--show', 'views', '--ndjson'], app);
+    expect(list.code, list.stderr).toBe(0);
+    const sessions = list.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(sessions).toHaveLength(1);
+    expect(JSON.stringify(sessions[0])).toContain('"views":2');
+  });
+
+  it('Express, CommonJS: sessions, req.cache and a cached route', async () => {
+    const base = await serve('express.cjs');
+    const get = browser();
+    expect((await get(base)).body).toBe('1 views');
+    expect((await get(base)).body).toBe('2 views');
+    // Anonymous visitors share one copy; a request with a session cookie is never served a shared one.
+    const first = await fetch(`${base}/time`);
+    const second = await fetch(`${base}/time`);
+    expect([first.status, first.headers.get('x-vessel-cache')]).toEqual([200, 'miss']);
+    expect(second.headers.get('x-vessel-cache')).toBe('hit');
+    expect(await second.text()).toBe(await first.text());
+    const withSession = await get(`${base}/time`);
+    expect(withSession.body).not.toBe('');
+  });
+
+  it('without SESSION_SECRET the app stops at startup with an error naming it', async () => {
+    for (const file of ['express.mjs', 'express.cjs']) {
+      const result = await run(process.execPath, [file], app, { PORT: String(await freePort()) });
+      expect(result.code, file).not.toBe(0);
+      expect(result.stderr, file).toContain('SESSION_SECRET: the environment variable is not set');
+      expect(result.stderr, file).toContain('openssl rand -base64 32');
+    }
+  });
+
+  it('TypeScript: the framework-free server type-checks under strict, compiles and serves', async () => {
+    await writeFile(
+      path.join(app, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          target: 'es2022',
+          outDir: 'out',
+          types: ['node'],
+          skipLibCheck: false,
+        },
+        files: ['server.mts'],
+      }),
+    );
+    const tsc = await run('npx', ['tsc', '-p', '.'], app);
+    expect(tsc.code, tsc.stdout + tsc.stderr).toBe(0);
+    const base = await serve('out/server.mjs');
+    const get = browser();
+    expect((await get(base)).body).toMatch(/^hello from \d+: visit 1\n$/);
+    expect((await get(base)).body).toMatch(/^hello from \d+: visit 2\n$/);
+  });
+
+  it('TypeScript: CommonJS requires of both packages are typed', async () => {
+    await writeFile(
+      path.join(app, 'typed.cts'),
+      [
+        "import session = require('@vessel/express');",
+        "import core = require('@vessel/core');",
+        "const vessel = core.createVessel({ cacheDir: './data', session: { secret: session.secretFromEnv() } });",
+        'const middleware: import("express").RequestHandler = session({ vessel });',
+        'const cached: import("express").RequestHandler = session.cacheResponse(vessel, { expire: 30 });',
+        'export { middleware, cached };',
+        '',
+      ].join('\n'),
+    );
+    const tsc = await run(
+      'npx',
+      ['tsc', '--strict', '--module', 'nodenext', '--target', 'es2022', '--types', 'node', '--noEmit', 'typed.cts'],
+      app,
+    );
+    expect(tsc.code, tsc.stdout + tsc.stderr).toBe(0);
+  });
+});
+
+describe('session-inspect, installed', () => {
+  it('--version prints the package version', async () => {
+    const result = await run('npx', ['session-inspect', '--version'], app);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout.trim()).toBe(`session-inspect ${packed.find((pkg) => pkg.name === '@vessel/cli')?.version}`);
+  });
+
+  it('in a folder with no store, says so and creates nothing', async () => {
+    const empty = path.join(work, 'empty');
+    await mkdir(empty);
+    const result = await run(path.join(app, 'node_modules/.bin/session-inspect'), ['list'], empty);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      `no Vessel store found in ${empty}; pass --cache-dir or --url, or run inside your app's folder`,
+    );
+    await expect(readFile(path.join(empty, 'data', 'vessel.sqlite'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
