@@ -39,6 +39,18 @@ export interface Vessel {
   readonly sessions: SessionManager;
   /** Caches, in storage namespaces `cache:<name>`; regions naming a backend of their own open it on first use. */
   readonly cache: CacheManager;
+  /**
+   * The startup check: resolves once `storage` and `sessionStorage` are usable (folder created
+   * and writable, database opened, server answering, each within `timeoutMs`); rejects with the
+   * first `StorageUnavailableError`, naming the location and the option (`cacheDir`,
+   * `session.url`, …). Optional: operations connect by themselves. Cache regions with a backend
+   * of their own open on first use and are not checked here.
+   *
+   * @example
+   * const vessel = createVessel(await loadConfig())
+   * await vessel.ready()   // fails at startup, not at the first request
+   */
+  ready(): Promise<void>;
   /** Closes the storage (and any storage a session override or a region opened). */
   close(): Promise<void>;
 }
@@ -75,6 +87,9 @@ export function createVessel(options: VesselOptions = {}): Vessel {
       return sessions;
     },
     cache,
+    async ready() {
+      await Promise.all([storage.ready(), ownSessionStorage?.ready()]);
+    },
     async close() {
       await Promise.all([storage.close(), ownSessionStorage?.close(), cache.close()]);
     },

@@ -19,7 +19,7 @@ export { type CacheResponseOptions, cache, cacheResponse } from './cache/cache.j
 export { Cookie, type CookieData, type CookieOptions, type SameSiteOption } from './compat/cookie.js';
 export { MemoryStore, type MemoryStoreConstructor } from './compat/memory-store.js';
 export type { SessionMiddleware } from './compat/middleware.js';
-export type { SessionOptions } from './compat/options.js';
+export type { SessionLogger, SessionOptions } from './compat/options.js';
 export { type Callback, type RegenerateOptions, Session, type SessionRequest } from './compat/session-object.js';
 export type { Secret } from './compat/signature.js';
 export { type GetCallback, type SessionData, type SessionStore, Store, type StoreConstructor } from './compat/store.js';

@@ -45,7 +45,9 @@ const SESSION_OPTIONS = {
  * the keys the request changed; with `type: 'cookie'` (or a vessel's `session.type = cookie`)
  * the whole session is sealed into the cookie instead. A `vessel`'s session config supplies the
  * cookie's name and attributes, `secret`, `rolling`, `timeout` and `maxLifetime`; options given
- * here win. An unknown option is a `ConfigError` naming it and the closest known one.
+ * here win. An unknown option is a `ConfigError` naming it and the closest known one. The
+ * storage is checked at once: a failure is one warning through `logger`, and `ready()` is the
+ * check to await (see `SessionMiddleware.ready`).
  *
  * @example
  * app.use(session({ secret: process.env.SESSION_SECRET, cacheDir: './data', resave: false, saveUninitialized: false }))
@@ -62,11 +64,13 @@ export function session(options: SessionOptions = {}): SessionMiddleware {
     (options.type === undefined && !options.store && !options.storage && vesselConfig?.type === 'cookie');
 
   if (sealed) {
+    const revocationStorage = vesselConfig?.revocationList ? options.vessel?.sessionStorage : undefined;
     return sessionMiddleware({
       options: resolved,
       backend: cookieOnly(options, resolved, timeoutSeconds, maxLifetimeSeconds),
       appIds,
       close: async () => {},
+      ready: revocationStorage ? revocationStorage.ready() : Promise.resolve(),
     });
   }
   if (options.store) {
@@ -75,6 +79,7 @@ export function session(options: SessionOptions = {}): SessionMiddleware {
       backend: storeBackend(options.store),
       appIds,
       close: async () => {},
+      ready: options.store instanceof VesselStore ? options.store.storage.ready() : Promise.resolve(),
     });
   }
   const { storage, owned } = resolveStorage({ ...options, type: options.type === 'cookie' ? undefined : options.type });
@@ -96,6 +101,7 @@ export function session(options: SessionOptions = {}): SessionMiddleware {
     backend,
     appIds,
     close: owned ? () => storage.close() : async () => {},
+    ready: storage.ready(),
   });
 }
 

@@ -55,5 +55,7 @@ export function sessionStorageInput(config: ResolvedVesselConfig): StorageInput 
   if (url === undefined && cacheDir === undefined) {
     if (storageType === undefined || storageType === resolveStorageOptions(shared).type) return undefined;
   }
-  return ownStorageInput({ type: storageType, url, cacheDir }, shared);
+  const own = ownStorageInput({ type: storageType, url, cacheDir }, shared);
+  const option = url !== undefined ? 'session.url' : cacheDir !== undefined ? 'session.cacheDir' : undefined;
+  return own && option ? { ...own, option } : own;
 }

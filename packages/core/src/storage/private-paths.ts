@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { lstat, open } from 'node:fs/promises';
+import { lstat, mkdir, open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { StorageUnavailableError } from '../errors.js';
 
@@ -28,6 +28,58 @@ export async function isRealPath(target: string, location: string): Promise<bool
     if ((error as NodeJS.ErrnoException | null)?.code === 'ENOENT') return false;
     throw error;
   }
+}
+
+/**
+ * Creates `folder` and any missing parents with mode 0700 (an existing folder keeps its mode),
+ * one `mkdir` per missing level: at most twice the path's depth in calls, however the
+ * filesystem answers. Node's own `mkdir({ recursive: true })` retries forever when `mkdir`
+ * says ENOENT while the parent exists, as /proc does (one CPU at 100 %, for good); here that
+ * is an error naming the folder, with the code the system gave.
+ */
+export async function makePrivateFolder(folder: string): Promise<void> {
+  const missing: string[] = [];
+  // Up from `folder` to the first level that exists: each step one level shorter.
+  for (let current = path.resolve(folder); ; current = path.dirname(current)) {
+    try {
+      await mkdir(current, { mode: PRIVATE_DIR_MODE });
+      break;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException | null)?.code;
+      if (code === 'EEXIST') {
+        await assertFolder(current, error);
+        break;
+      }
+      if (code !== 'ENOENT' || path.dirname(current) === current) throw error;
+      missing.push(current);
+    }
+  }
+  // Down again, each level once: its parent exists now, so ENOENT means "no folders here".
+  for (const level of missing.reverse()) {
+    try {
+      await mkdir(level, { mode: PRIVATE_DIR_MODE });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException | null)?.code;
+      if (code === 'EEXIST') {
+        await assertFolder(level, error); // made by another process meanwhile
+        continue;
+      }
+      if (code !== 'ENOENT') throw error;
+      throw Object.assign(
+        new Error(
+          `cannot create folder ${level}: ${path.dirname(level)} exists but refuses new folders (ENOENT; /proc and /sys are not for data)`,
+          { cause: error },
+        ),
+        { code },
+      );
+    }
+  }
+}
+
+/** Throws (ENOTDIR, naming it) unless `target`, which exists, is a folder or a link to one. */
+async function assertFolder(target: string, cause: unknown): Promise<void> {
+  if ((await stat(target)).isDirectory()) return;
+  throw Object.assign(new Error(`ENOTDIR: ${target} exists and is not a folder`, { cause }), { code: 'ENOTDIR' });
 }
 
 /**

@@ -29,6 +29,12 @@ export interface StorageInput {
   maxEntries?: number | undefined;
   /** Memory: background sweep period, ms, 0 for none; default 60000. */
   sweepIntervalMs?: number | undefined;
+  /**
+   * The option that chose this storage, as the user spells it (`session.url`), named by
+   * `Storage.ready()` when the storage is unusable. Default: `url`, `cluster` or `cacheDir`,
+   * whichever is set (`url` for a server backend, `cacheDir` for a folder one).
+   */
+  option?: string | undefined;
 }
 
 /** Every backend type, in documentation order: the keys of the backend registry. */

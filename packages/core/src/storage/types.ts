@@ -227,6 +227,14 @@ export interface Storage {
   readonly prefix: string;
   /** The namespace `name`; the same object for the same name. */
   namespace(name: string): Namespace;
+  /**
+   * The startup check: resolves once the storage is usable — its folder created and writable
+   * (file), its database file opened (SQLite), the server answering (Redis, PostgreSQL) — within
+   * `timeoutMs`; rejects with a `StorageUnavailableError` naming the location (password masked)
+   * and the option to fix (`cacheDir`, `url`). Memory resolves at once. Nothing waits for it
+   * (operations connect by themselves) and each call checks again.
+   */
+  ready(): Promise<void>;
   /** Connects (if not yet) and checks the backend answers; throws `StorageUnavailableError`. */
   ping(): Promise<void>;
   /** Closes connections and files. Operations after `close` fail. */

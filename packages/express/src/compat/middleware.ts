@@ -11,6 +11,19 @@ import { isSecure, signedSessionId } from './signature.js';
 /** `session()`'s middleware; `close()` closes a storage the middleware opened itself. */
 export interface SessionMiddleware {
   (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void): void;
+  /**
+   * The startup check `session()` began: resolves once the session storage is usable (folder
+   * created and writable, database opened, server answering within `timeoutMs`); rejects with
+   * the `StorageUnavailableError` naming the location and the option. The same promise on every
+   * call. Awaiting it is optional: a failure is also logged once as a warning, never an
+   * unhandled rejection, and requests do not wait for it. Resolves at once for cookie-only
+   * sessions and for an express-session `store` other than `VesselStore`.
+   *
+   * @example
+   * const sessions = session({ secret, cacheDir: './data' })
+   * await sessions.ready()   // throws at startup when ./data cannot be written
+   */
+  ready(): Promise<void>;
   /** Closes the storage opened from `cacheDir`/`type`/`url` (not a given `vessel`, `storage` or `store`). */
   close(): Promise<void>;
 }
@@ -38,6 +51,8 @@ export interface MiddlewareParts {
   readonly appIds: boolean;
   /** Closes what the middleware opened itself (a storage from `cacheDir`/`type`/`url`). */
   readonly close: () => Promise<void>;
+  /** The startup check of where sessions live, begun by `session()` (see `SessionMiddleware.ready`). */
+  readonly ready: Promise<void>;
 }
 
 /**
@@ -130,6 +145,22 @@ export function sessionMiddleware(parts: MiddlewareParts): SessionMiddleware {
     }
     loadNow(req, res, next);
   } as SessionMiddleware;
-  middleware.close = parts.close;
+  let closed = false;
+  // One warning at startup, and the promise handled, so an app that never awaits it sees no
+  // unhandled rejection. Quiet once closed: a check cut short by closing (this middleware, or
+  // the vessel or storage it was given) reports nothing.
+  parts.ready.catch((err: unknown) => {
+    if (closed || (err as { code?: unknown } | null)?.code === 'VESSEL_CLOSED') return;
+    const message = `@vessel/express: session storage not ready: ${err instanceof Error ? err.message : String(err)}; ${
+      resolved.continueWithout ? 'requests go on without a session' : 'requests fail with 503'
+    } until it is`;
+    if (resolved.logger.warn) resolved.logger.warn(message);
+    else resolved.logger.error(message);
+  });
+  middleware.ready = () => parts.ready;
+  middleware.close = () => {
+    closed = true;
+    return parts.close();
+  };
   return middleware;
 }

@@ -53,10 +53,12 @@ export interface SessionOptions extends Omit<VesselStorageOptions, 'type'> {
    */
   type?: SessionType;
   /**
-   * Where the middleware reports what no handler can catch: a cookie-only session too large to
-   * send (one line, no secret, no cookie value; the request itself gets `next(err)`). Default `console`.
+   * Where the middleware reports what no handler can catch, one line each, never a secret or a
+   * cookie value: a storage that fails the startup check (`warn`, or `error` for a logger
+   * without `warn`; see `ready()`), a cookie-only session too large to send (`error`; the
+   * request itself gets `next(err)`). Default `console`.
    */
-  logger?: { error(message: string): void };
+  logger?: SessionLogger;
   /** Vessel storage: lifetime of sessions whose cookie has no `maxAge`, in seconds. Default: a given `vessel`'s `session.timeout`, else 86400. */
   timeout?: number;
   /**
@@ -100,6 +102,13 @@ export interface SessionOptions extends Omit<VesselStorageOptions, 'type'> {
   onReject?: (event: SessionRejectEvent, req: IncomingMessage) => void;
 }
 
+/** What the `logger` option takes: `console`, pino, winston and most loggers fit. */
+export interface SessionLogger {
+  error(message: string): void;
+  /** Used for the startup check's warning when present; `error` otherwise. */
+  warn?(message: string): void;
+}
+
 /** `session()`'s options after validation, with express-session's defaults applied. */
 export interface ResolvedOptions {
   readonly name: string;
@@ -118,7 +127,7 @@ export interface ResolvedOptions {
   readonly lazy: boolean;
   readonly sessionId: ((req: IncomingMessage) => string | undefined) | undefined;
   readonly onReject: ((event: SessionRejectEvent, req: IncomingMessage) => void) | undefined;
-  readonly logger: { error(message: string): void };
+  readonly logger: SessionLogger;
   /** The cookie options for a request (the `cookie` option, called when it is a function). */
   cookieFor(req: IncomingMessage): CookieOptions;
 }

@@ -1,11 +1,10 @@
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import KeyvSqlite from '@keyv/sqlite';
 import sqlite3 from 'sqlite3';
 import { StorageUnavailableError } from '../../errors.js';
 import type { BackendDriver, RawEntry, ScanPageRequest } from '../driver.js';
 import type { KeyRange } from '../keys.js';
-import { createPrivateFile, isRealPath, PRIVATE_DIR_MODE } from '../private-paths.js';
+import { createPrivateFile, isRealPath, makePrivateFolder } from '../private-paths.js';
 import type { CommonStorageOptions, StorageCapabilities } from '../types.js';
 
 /** A SQLite database file in WAL mode, shared safely by the app and the CLI. */
@@ -189,6 +188,8 @@ export function createSqliteDriver(options: SqliteStorageOptions): BackendDriver
   let connection: Connection | undefined;
   /** Single-key reads run on a connection of their own, beside the writes (WAL lets them). */
   let reader: Connection | undefined;
+  /** Settles when the open in flight does: one open at a time, and `close` waits for it. */
+  let opening: Promise<void> | undefined;
 
   const db = (): Connection => {
     if (!connection) throw new StorageUnavailableError(location, 'not connected');
@@ -220,9 +221,14 @@ export function createSqliteDriver(options: SqliteStorageOptions): BackendDriver
     embedsExpiry: true,
 
     async connect() {
+      while (opening) await opening;
       if (connection) return;
+      let settle = () => {};
+      opening = new Promise((resolve) => {
+        settle = resolve;
+      });
       try {
-        await mkdir(path.dirname(file), { recursive: true, mode: PRIVATE_DIR_MODE });
+        await makePrivateFolder(path.dirname(file));
         // SQLite would create the database 0644 and gives its -wal/-shm/-journal the database's
         // mode, so a database made 0600 here keeps all four private. It follows symlinks: a
         // link planted at any of them is refused instead.
@@ -241,6 +247,9 @@ export function createSqliteDriver(options: SqliteStorageOptions): BackendDriver
         connection = opened;
       } catch (error) {
         throw new StorageUnavailableError(location, (error as Error).message, { cause: error });
+      } finally {
+        opening = undefined;
+        settle();
       }
     },
 
@@ -361,6 +370,7 @@ export function createSqliteDriver(options: SqliteStorageOptions): BackendDriver
     },
 
     async close() {
+      await opening; // a connection an open in flight makes is closed here too
       const open = [connection, reader];
       connection = undefined;
       reader = undefined;

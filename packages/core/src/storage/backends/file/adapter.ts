@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { constants } from 'node:fs';
-import { type FileHandle, mkdir, open, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { type FileHandle, open, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { KeyvStoreAdapter } from 'keyv';
 import { readRecordExpiry } from '../../encoding/record.js';
-import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, RealFolders } from '../../private-paths.js';
+import { makePrivateFolder, PRIVATE_FILE_MODE, RealFolders } from '../../private-paths.js';
 
 /**
  * The on-disk layout of the file backend, and the keyv adapter over it.
@@ -144,7 +144,7 @@ export async function writeAtomically(file: string, text: string, replacing?: nu
     } catch (error) {
       if (!isMissing(error)) throw error;
       // First entry of this leaf folder: the folders made are the owner's only.
-      await mkdir(path.dirname(file), { recursive: true, mode: PRIVATE_DIR_MODE });
+      await makePrivateFolder(path.dirname(file));
       await writeFile(temp, text, { flag: 'wx', mode: PRIVATE_FILE_MODE });
     }
     if (replacing !== undefined && (await inodeOf(file)) !== replacing) {

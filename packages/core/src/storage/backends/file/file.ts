@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, readdir, unlink, writeFile } from 'node:fs/promises';
+import { lstat, readdir, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { StorageUnavailableError } from '../../../errors.js';
 import type { BackendDriver, RawEntry, ScanPage, ScanPageRequest } from '../../driver.js';
 import { readRecordExpiry, withRecordExpiry } from '../../encoding/record.js';
 import type { KeyRange } from '../../keys.js';
-import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, RealFolders } from '../../private-paths.js';
+import { makePrivateFolder, PRIVATE_FILE_MODE, RealFolders } from '../../private-paths.js';
 import { withTimeout } from '../../timeout.js';
 import type { CommonStorageOptions, StorageCapabilities } from '../../types.js';
 import {
@@ -108,6 +108,8 @@ export function createFileDriver(options: FileStorageOptions): BackendDriver {
   // Every folder inside `root` is checked once not to be a symlink (`root` itself may be one).
   const folders = new RealFolders(root, location);
   let connected = false;
+  /** The folder check in flight: `close` waits for it, so no probe file appears after it. */
+  let probing: Promise<void> | undefined;
 
   async function checkFolder(folder: string): Promise<void> {
     const checking = folders.check(folder);
@@ -166,9 +168,10 @@ export function createFileDriver(options: FileStorageOptions): BackendDriver {
       if (connected) return;
       const connecting = (async () => {
         // Only the folders made here are private: an existing cacheDir keeps its mode.
-        await mkdir(root, { recursive: true, mode: PRIVATE_DIR_MODE });
+        await makePrivateFolder(root);
         await checkWritable();
       })();
+      probing = connecting.catch(() => {});
       try {
         await (timeoutMs > 0 ? withTimeout(connecting, timeoutMs, location) : connecting);
       } catch (error) {
@@ -285,6 +288,7 @@ export function createFileDriver(options: FileStorageOptions): BackendDriver {
 
     async close() {
       // Every operation opens and closes its own files; nothing stays open.
+      await probing;
     },
   };
 }

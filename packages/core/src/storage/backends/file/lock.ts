@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { type FileHandle, mkdir, open, readdir, stat } from 'node:fs/promises';
+import { type FileHandle, open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../../private-paths.js';
+import { makePrivateFolder, PRIVATE_FILE_MODE } from '../../private-paths.js';
 import { isMissing, openIfExists, removeFile } from './adapter.js';
 
 /**
@@ -132,7 +132,7 @@ export class LockFolder {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EEXIST') return false;
       if (code !== 'ENOENT' || folderMade) throw error;
-      await mkdir(this.#dir, { recursive: true, mode: PRIVATE_DIR_MODE }); // first lock, or someone removed the folder
+      await makePrivateFolder(this.#dir); // first lock, or someone removed the folder
       return this.#createExclusive(file, content, true);
     }
     try {
