@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 import './express-types.js';
+import { secretFromEnv } from '@vessel/core';
 import { VesselStore } from './bridge/vessel-store.js';
 import { cache, cacheResponse } from './cache/cache.js';
 import { Cookie } from './compat/cookie.js';
@@ -14,6 +15,8 @@ import { Session } from './compat/session-object.js';
 import { Store } from './compat/store.js';
 import { session as createSessionMiddleware } from './session.js';
 
+/** Core's `secretFromEnv`, here so that an Express app needs one import: `secret: secretFromEnv()`. */
+export { secretFromEnv } from '@vessel/core';
 export { type VesselStorageOptions, VesselStore, type VesselStoreOptions } from './bridge/vessel-store.js';
 export { type CacheResponseOptions, cache, cacheResponse } from './cache/cache.js';
 export { Cookie, type CookieData, type CookieOptions, type SameSiteOption } from './compat/cookie.js';
@@ -26,7 +29,7 @@ export { type GetCallback, type SessionData, type SessionStore, Store, type Stor
 
 /**
  * `session()` with express-session's constructors as properties, as `require('express-session')`
- * gives them, and this package's other exports (`cache`, `cacheResponse`), so that CommonJS's
+ * gives them, and this package's other exports (`cache`, `cacheResponse`, `secretFromEnv`), so that CommonJS's
  * `require('@vessel/express')` — this function — reaches everything the ES module exports.
  */
 export const session = Object.assign(createSessionMiddleware, {
@@ -37,6 +40,7 @@ export const session = Object.assign(createSessionMiddleware, {
   VesselStore,
   cache,
   cacheResponse,
+  secretFromEnv,
 });
 
 export default session;

@@ -1,5 +1,11 @@
 import type { IncomingMessage } from 'node:http';
-import { assertSigningSecrets, generateSessionId, type SessionRejectEvent, type SessionType } from '@vessel/core';
+import {
+  assertSigningSecrets,
+  ConfigError,
+  generateSessionId,
+  type SessionRejectEvent,
+  type SessionType,
+} from '@vessel/core';
 import type { VesselStorageOptions } from '../bridge/vessel-store.js';
 import type { CookieOptions } from './cookie.js';
 import type { Secret } from './signature.js';
@@ -161,7 +167,7 @@ export function resolveOptions(options: SessionOptions, defaults: SessionDefault
   }
   return {
     name: options.name || options.key || defaults.name || 'connect.sid',
-    secrets: signingSecrets(options.secret, defaults.secret),
+    secrets: signingSecrets(options.secret, defaults.secret, 'secret' in options && !options.sessionId),
     generateId,
     resave: options.resave ?? true,
     saveUninitialized: options.saveUninitialized ?? true,
@@ -203,14 +209,25 @@ function cookieOptionsFor(
  * The secrets that sign cookies: the `secret` option, else the vessel's `session.secret`, else
  * `undefined` (then `req.secret`). An empty list is express-session's TypeError; an empty, blank
  * or short secret is core's `ConfigError` (`assertSigningSecrets`): express-session signs with
- * an empty key, so that anyone can forge a cookie for any session id.
+ * an empty key, so that anyone can forge a cookie for any session id. A `secret` key present
+ * with nothing in it (`secret: process.env.SESSION_SECRET`, unset) is a `ConfigError` at startup:
+ * express-session would answer every request with a 500 instead.
  */
 function signingSecrets(
   secret: Secret | readonly Secret[] | null | undefined,
   vesselSecret: readonly string[] | undefined,
+  secretKeyGiven: boolean,
 ): readonly Secret[] | undefined {
   if (secret === undefined || secret === null) {
-    if (vesselSecret === undefined) return undefined;
+    if (vesselSecret === undefined) {
+      if (secretKeyGiven) {
+        throw new ConfigError(
+          'secret',
+          `the option is given but ${String(secret)} (an unset environment variable such as SESSION_SECRET?): give it 32 or more random bytes, e.g. \`secret: secretFromEnv('SESSION_SECRET')\` from @vessel/core, or leave the option out to sign with cookie-parser's req.secret`,
+        );
+      }
+      return undefined;
+    }
     assertSigningSecrets('session.secret', vesselSecret);
     return vesselSecret;
   }
