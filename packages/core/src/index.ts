@@ -21,6 +21,7 @@ export {
   type StorageInput,
   sessionStorageInput,
   sharedStorageInput,
+  storagePath,
 } from './storage/index.js';
 export type * from './storage/types.js';
 export { createVessel, type Vessel, type VesselOptions, type VesselSessionExtras } from './vessel.js';

@@ -5,10 +5,11 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
+import { parseSqliteUrl } from '../storage/index.js';
 import { describeValue } from './coerce.js';
 import { type FlatConfig, parseFlatConfig } from './flat.js';
 import { parseIniSections } from './ini.js';
-import { normalizeConfig } from './normalize.js';
+import { normalizeConfig, withSource } from './normalize.js';
 import type { RegionConfig, ResolvedVesselConfig, VesselConfig } from './types.js';
 
 /** Files looked for, in this order, when `loadConfig` gets no path. */
@@ -91,12 +92,15 @@ function anchorPath(folder: string, value: string | undefined): string | undefin
   return value === undefined ? undefined : path.resolve(folder, value);
 }
 
-/** `sqlite://data/app.sqlite` is relative too; `sqlite:///abs` and `sqlite://:memory:` are left alone. */
-function anchorUrl(folder: string, url: string | undefined): string | undefined {
-  const match = url === undefined ? null : /^sqlite:\/\/(.+)$/i.exec(url);
-  const file = match?.[1];
-  if (file === undefined || file === ':memory:' || path.isAbsolute(file)) return url;
-  return `sqlite://${path.resolve(folder, file)}`;
+/**
+ * A relative `sqlite:` URL (`sqlite:data/app.sqlite`, `sqlite://data/app.sqlite`) rebased onto
+ * `folder`, as `sqlite:///abs/…`; absolute ones, `sqlite::memory:` and other schemes are left alone.
+ */
+function anchorUrl(folder: string, url: string | undefined, option: string): string | undefined {
+  if (url === undefined || !/^sqlite:/i.test(url)) return url;
+  const target = parseSqliteUrl(url, option);
+  if (target.kind === 'memory' || path.isAbsolute(target.path)) return url;
+  return `sqlite://${path.resolve(folder, target.path)}`;
 }
 
 /**
@@ -109,11 +113,11 @@ function anchorPaths(config: VesselConfig, folder: string): VesselConfig {
   return {
     ...config,
     cacheDir: anchorPath(folder, config.cacheDir),
-    url: anchorUrl(folder, config.url),
+    url: anchorUrl(folder, config.url, 'url'),
     session: config.session && {
       ...config.session,
       cacheDir: anchorPath(folder, config.session.cacheDir),
-      url: anchorUrl(folder, config.session.url),
+      url: anchorUrl(folder, config.session.url, 'session.url'),
     },
     cache: config.cache && {
       ...config.cache,
@@ -122,7 +126,11 @@ function anchorPaths(config: VesselConfig, folder: string): VesselConfig {
         Object.fromEntries(
           Object.entries(regions).map(([name, region]): [string, RegionConfig] => [
             name,
-            { ...region, cacheDir: anchorPath(folder, region.cacheDir), url: anchorUrl(folder, region.url) },
+            {
+              ...region,
+              cacheDir: anchorPath(folder, region.cacheDir),
+              url: anchorUrl(folder, region.url, `cache.${name}.url`),
+            },
           ]),
         ),
     },
@@ -146,7 +154,8 @@ export async function loadConfig(file?: string, options: LoadConfigOptions = {})
   for (const candidate of candidates) {
     const text = await readText(candidate);
     if (text === undefined) continue;
-    const config = anchorPaths(parseFile(candidate, text), path.dirname(candidate));
+    const parsed = parseFile(candidate, text);
+    const config = withSource(candidate, () => anchorPaths(parsed, path.dirname(candidate)));
     return Object.freeze({ ...normalizeConfig(config, candidate), configFile: candidate });
   }
   if (file !== undefined) throw new ConfigError('config', `no such file: ${candidates[0]}`);

@@ -1,3 +1,5 @@
+// The config loader reads sqlite: URLs as the SQLite backend does.
+export { parseSqliteUrl, type SqliteTarget } from './backends/sqlite-url.js';
 // The stored encoding, for the session layer (`@internal` in their TSDoc: not part of Vessel's
 // public API, which re-exports this module whole).
 export { encodeValue, MAX_DECODED_DEPTH, MAX_STORED_DEPTH, setOwn } from './encoding/codec.js';
@@ -11,6 +13,6 @@ export {
 } from './from-config.js';
 export { MAX_KEY_LENGTH } from './keys.js';
 export { maskUrl } from './mask-url.js';
-export { resolveStorageOptions, STORAGE_TYPES, type StorageInput } from './resolve-options.js';
+export { resolveStorageOptions, STORAGE_TYPES, type StorageInput, storagePath } from './resolve-options.js';
 export { createStorage } from './storage.js';
 export type * from './types.js';

@@ -1,6 +1,9 @@
+import path from 'node:path';
 import { ConfigError } from '../errors.js';
 import { BACKENDS } from './backends/index.js';
 import { DEFAULT_MAX_ENTRIES, DEFAULT_SWEEP_INTERVAL_MS } from './backends/memory.js';
+import { sqliteFileOf } from './backends/sqlite.js';
+import { sqliteUrlFile } from './backends/sqlite-url.js';
 import { DEFAULT_COOL_DOWN_MS, DEFAULT_FAILURE_THRESHOLD, DEFAULT_MAX_IN_FLIGHT } from './breaker.js';
 import { validatePrefix } from './keys.js';
 import type { BreakerOptions, StorageOptions, StorageType } from './types.js';
@@ -9,7 +12,7 @@ import type { BreakerOptions, StorageOptions, StorageType } from './types.js';
 export interface StorageInput {
   /** Backend; inferred from `url`'s scheme, else `sqlite` when `cacheDir` is set, else `memory`. */
   type?: StorageType | undefined;
-  /** `redis://`, `rediss://`, `postgres://`, `postgresql://` or `sqlite://` URL. */
+  /** `redis://`, `rediss://`, `postgres://`, `postgresql://` or `sqlite:` URL (`sqlite:data/app.sqlite`, `sqlite:///abs/app.sqlite`). */
   url?: string | undefined;
   /** Folder for `sqlite` (`<cacheDir>/vessel.sqlite`) and `file` backends. */
   cacheDir?: string | undefined;
@@ -126,7 +129,8 @@ export function resolveStorageOptions(input: StorageInput = {}): StorageOptions 
       return { type, cacheDir: input.cacheDir, ...common };
     case 'sqlite':
       if (!input.cacheDir && !input.url)
-        throw new ConfigError('cacheDir', 'the sqlite backend needs a folder (cacheDir) or a sqlite:// url');
+        throw new ConfigError('cacheDir', 'the sqlite backend needs a folder (cacheDir) or a sqlite: url');
+      if (input.url) sqliteUrlFile(input.url);
       return { type, cacheDir: input.cacheDir, url: input.url, ...common };
     case 'redis':
       if (input.cluster !== undefined && input.cluster.length === 0) {
@@ -143,4 +147,17 @@ export function resolveStorageOptions(input: StorageInput = {}): StorageOptions 
         ...common,
       };
   }
+}
+
+/**
+ * The absolute path a `sqlite` storage (its database file) or a `file` storage (its folder) opens
+ * for `input`, relative paths taken from the working directory; `undefined` for redis, postgres
+ * and memory, which have none. Opening creates what is missing; this only says where. Throws the
+ * `ConfigError` `createStorage` would.
+ */
+export function storagePath(input: StorageInput = {}): string | undefined {
+  const options = resolveStorageOptions(input);
+  if (options.type === 'sqlite') return sqliteFileOf(options);
+  if (options.type === 'file') return path.resolve(options.cacheDir);
+  return undefined;
 }

@@ -6,13 +6,18 @@ import type { BackendDriver, RawEntry, ScanPageRequest } from '../driver.js';
 import type { KeyRange } from '../keys.js';
 import { createPrivateFile, isRealPath, makePrivateFolder } from '../private-paths.js';
 import type { CommonStorageOptions, StorageCapabilities } from '../types.js';
+import { sqliteUrlFile } from './sqlite-url.js';
 
 /** A SQLite database file in WAL mode, shared safely by the app and the CLI. */
 export interface SqliteStorageOptions extends CommonStorageOptions {
   type: 'sqlite';
   /** Folder of `vessel.sqlite` (created when missing). Required unless `url` names the file. */
   cacheDir?: string;
-  /** `sqlite:///abs/path.sqlite` or `sqlite://relative/path.sqlite`; overrides `cacheDir`. */
+  /**
+   * The database file as a URL; overrides `cacheDir`. `sqlite:data/app.sqlite` or
+   * `sqlite://data/app.sqlite` (relative to the working directory), `sqlite:/abs/app.sqlite` or
+   * `sqlite:///abs/app.sqlite` (see `parseSqliteUrl`).
+   */
   url?: string;
 }
 
@@ -170,9 +175,9 @@ class Connection {
 const READ_SQL = `SELECT value FROM ${TABLE} WHERE key = ?`;
 const COMPARE_AND_SET_SQL = `UPDATE ${TABLE} SET value = ? WHERE key = ? AND value = ?`;
 
-/** Where the database file is: `sqlite://` URL path, else `<cacheDir>/vessel.sqlite`. */
+/** Where the database file is, absolute: the `sqlite:` URL's path, else `<cacheDir>/vessel.sqlite`. */
 export function sqliteFileOf(options: SqliteStorageOptions): string {
-  if (options.url) return path.resolve(options.url.replace(/^sqlite:\/\//i, ''));
+  if (options.url) return path.resolve(sqliteUrlFile(options.url));
   return path.resolve(options.cacheDir ?? '.', 'vessel.sqlite');
 }
 
