@@ -13,4 +13,11 @@ export {
   toSessionView,
   vesselRecordFormat,
 } from './session-view.js';
-export { type OpenedStore, openSessionStore, openStore, type SessionStore, type StoreFlags } from './store.js';
+export {
+  type OpenedStore,
+  openSessionStore,
+  openStore,
+  type SessionStore,
+  type StoreFlags,
+  StoreNotFoundError,
+} from './store.js';

@@ -20,7 +20,7 @@ export function cliVersion(): string {
   return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
 
-/** Exit codes: 0 done, 1 failure (unreachable store, unknown id, declined prompt), 2 usage error. */
+/** Exit codes: 0 done, 1 failure (no store, unreachable store, unknown id, declined prompt), 2 usage error. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 
 /** The one line printed for an error, with what to try where there is something to try. */
@@ -64,7 +64,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
     .example('$0 --url redis://127.0.0.1:6379 --prefix myapp stats', 'a Redis store')
     .example('$0 --config /srv/app/production.ini purge --older-than 30d', "another app's store")
     .epilogue(
-      'Exit codes: 0 done, 1 failure (store unreachable, unknown id), 2 usage error. NO_COLOR turns colour off.',
+      'Exit codes: 0 done, 1 failure (no store, store unreachable, unknown id), 2 usage error. NO_COLOR turns colour off.',
     )
     .demandCommand(1, 'name a command')
     .strict()
