@@ -14,10 +14,10 @@ export default {
     'packages/core/src/storage/backends/memory.ts:172-188',
     // inRange, isLive; count, touch, sweep, clear
     'packages/core/src/storage/backends/file/file.ts:81-87',
-    'packages/core/src/storage/backends/file/file.ts:213-263',
+    'packages/core/src/storage/backends/file/file.ts:216-266',
     // count; touch, sweep
-    'packages/core/src/storage/backends/sqlite.ts:284-295',
-    'packages/core/src/storage/backends/sqlite.ts:301-320',
+    'packages/core/src/storage/backends/sqlite.ts:298-309',
+    'packages/core/src/storage/backends/sqlite.ts:315-334',
     // the live clause of scans; count; touch, sweep
     'packages/core/src/storage/backends/postgres.ts:104-104',
     'packages/core/src/storage/backends/postgres.ts:176-186',
