@@ -4,77 +4,24 @@
  * and the README's snippets run there — ES modules, CommonJS, TypeScript under `strict` — with
  * `npx session-inspect` over the store they wrote. What a new user copies is what is tested.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../test-support/ports.js';
 import { until } from '../test-support/waiting.js';
+import { awaitConsumerApp, type Packed, prepareConsumerApp, readmeSnippets, run, userEnv } from './app.js';
 
-const repo = fileURLToPath(new URL('..', import.meta.url));
 const SECRET = 'consumer-test secret, 32 bytes or more of it';
-const rootManifest = JSON.parse(await readFile(path.join(repo, 'package.json'), 'utf8')) as {
-  devDependencies: Record<string, string>;
-};
 
-/** What `npm pack --json` says of one package. */
-interface Packed {
-  name: string;
-  version: string;
-  filename: string;
-  files: { path: string }[];
-}
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
+/** The folder this file owns: the global setup's (cleaned up there), else one of its own. */
 let work: string;
+let ownWork = false;
 let app: string;
 let packed: Packed[];
 const servers: ChildProcess[] = [];
-
-/**
- * The environment of a user's shell: without the `npm_*` variables `npm test` sets, which would
- * make the inner npm act on this repository (its prefix, its workspaces, its lifecycle).
- */
-function userEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    const npmOwn = /^npm_/i.test(key) && !/^npm_config_(cache|registry|userconfig)$/i.test(key);
-    if (!npmOwn && key !== 'INIT_CWD' && key !== 'SESSION_SECRET') env[key] = value;
-  }
-  return { ...env, NO_COLOR: '1', ...extra };
-}
-
-function run(command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(command, args, { cwd, env: userEnv(env), maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
-
-async function succeed(command: string, args: readonly string[], cwd: string): Promise<string> {
-  const result = await run(command, args, cwd);
-  if (result.code !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.code}:\n${result.stderr}`);
-  return result.stdout;
-}
-
-/** The README's blocks marked `<!-- consumer-test: FILE -->`, by file name. */
-async function readmeSnippets(): Promise<Map<string, string>> {
-  const readme = await readFile(path.join(repo, 'README.md'), 'utf8');
-  const snippets = new Map<string, string>();
-  for (const match of readme.matchAll(/<!-- consumer-test: (\S+) -->\n```\w*\n([\s\S]*?)```/g)) {
-    snippets.set(match[1] as string, match[2] as string);
-  }
-  return snippets;
-}
 
 /** Starts `node file` in the app with `PORT` set, and resolves its base URL once it answers. */
 async function serve(file: string, env: NodeJS.ProcessEnv = { SESSION_SECRET: SECRET }): Promise<string> {
@@ -109,35 +56,15 @@ function browser(): (url: string) => Promise<{ status: number; body: string }> {
 }
 
 beforeAll(async () => {
-  work = await mkdtemp(path.join(tmpdir(), 'vessel-consumer-'));
-  app = path.join(work, 'app');
-  const tarballs = path.join(work, 'tarballs');
-  await mkdir(app);
-  await mkdir(tarballs);
-  // `prepack` builds each package, as `npm publish` would.
-  packed = JSON.parse(
-    await succeed('npm', ['pack', '--workspaces', '--pack-destination', tarballs, '--json'], repo),
-  ) as Packed[];
-  const dependencies = Object.fromEntries(packed.map((pkg) => [pkg.name, `file:${path.join(tarballs, pkg.filename)}`]));
-  const dev = rootManifest.devDependencies;
-  await writeFile(
-    path.join(app, 'package.json'),
-    JSON.stringify({
-      name: 'first-hour',
-      version: '1.0.0',
-      private: true,
-      dependencies: { ...dependencies, express: dev.express },
-      devDependencies: {
-        typescript: dev.typescript,
-        '@types/express': dev['@types/express'],
-        '@types/node': dev['@types/node'],
-      },
-      // As the README's install section says: npm 11 runs sqlite3's build once approved.
-      allowScripts: { sqlite3: true },
-    }),
-  );
-  for (const [file, code] of await readmeSnippets()) await writeFile(path.join(app, file), code);
-  await succeed('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], app);
+  const provided = inject('consumerWork');
+  if (provided) {
+    work = provided;
+  } else {
+    work = await mkdtemp(path.join(tmpdir(), 'vessel-consumer-'));
+    ownWork = true;
+    await prepareConsumerApp(work);
+  }
+  ({ app, packed } = await awaitConsumerApp(work));
 }, 900_000);
 
 afterAll(async () => {
@@ -147,11 +74,11 @@ afterAll(async () => {
       await once(server, 'exit');
     }
   }
-  if (work) await rm(work, { recursive: true, force: true });
+  if (ownWork) await rm(work, { recursive: true, force: true });
 });
 
 describe('the packages as npm publishes them', () => {
-  it('each tarball holds its README, LICENSE, built code and types, and no sources, tests or build state', () => {
+  it('each tarball holds its README, LICENSE, built code and types, and no tests or build state', () => {
     expect(packed.map((pkg) => pkg.name).sort()).toEqual(['@vessel/cli', '@vessel/core', '@vessel/express']);
     for (const pkg of packed) {
       const files = pkg.files.map((file) => file.path);
@@ -159,7 +86,7 @@ describe('the packages as npm publishes them', () => {
         expect.arrayContaining(['README.md', 'LICENSE', 'package.json', 'dist/index.js', 'dist/index.d.ts']),
       );
       expect(
-        files.filter((file) => /^(src|test)\/|tsbuildinfo/.test(file)),
+        files.filter((file) => /^test\/|\.test\.|tsbuildinfo/.test(file)),
         pkg.name,
       ).toEqual([]);
     }
@@ -171,6 +98,23 @@ describe('the packages as npm publishes them', () => {
     expect(cli?.files.map((file) => file.path)).toEqual(
       expect.arrayContaining(['bin/session-inspect.js', 'dist/bin.js']),
     );
+  });
+
+  it("every source map's sources are in the installed package (stack traces and go-to-definition reach the TypeScript)", async () => {
+    let maps = 0;
+    for (const pkg of packed) {
+      const root = path.join(app, 'node_modules', pkg.name);
+      for (const file of pkg.files.map((entry) => entry.path).filter((name) => name.endsWith('.map'))) {
+        const { sources } = JSON.parse(await readFile(path.join(root, file), 'utf8')) as { sources: string[] };
+        for (const source of sources) {
+          const resolved = path.join(path.dirname(path.join(root, file)), source);
+          expect(resolved.startsWith(root + path.sep), `${pkg.name}/${file} → ${source}`).toBe(true);
+          await expect(readFile(resolved), `${pkg.name}/${file} → ${source}`).resolves.toBeDefined();
+        }
+        maps++;
+      }
+    }
+    expect(maps).toBeGreaterThan(100);
   });
 
   it('the README has the snippets this suite runs', async () => {
