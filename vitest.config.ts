@@ -30,10 +30,18 @@ export default defineConfig({
   plugins: [standardDecorators],
   resolve: {
     // Tests run against the TypeScript sources; the CLI tests spawn the built binary.
-    alias: {
-      '@vessel/core': source('core'),
-      '@vessel/express': source('express'),
-    },
+    // Most specific first: `@vessel/core/http` must not become `…/core/src/index.ts/http`.
+    alias: [
+      {
+        find: '@vessel/core/http',
+        replacement: fileURLToPath(new URL('./packages/core/src/http/index.ts', import.meta.url)),
+      },
+      { find: '@vessel/core', replacement: source('core') },
+      { find: '@vessel/express', replacement: source('express') },
+      { find: '@vessel/fastify', replacement: source('fastify') },
+      { find: '@vessel/hono', replacement: source('hono') },
+      { find: '@vessel/koa', replacement: source('koa') },
+    ],
   },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'test-support/test/*.test.ts', 'consumer/*.test.ts'],

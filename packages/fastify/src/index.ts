@@ -1,0 +1,5 @@
+/**
+ * @vessel/fastify
+ * @packageDocumentation
+ */
+export {};

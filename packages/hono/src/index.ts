@@ -1,0 +1,5 @@
+/**
+ * @vessel/hono
+ * @packageDocumentation
+ */
+export {};

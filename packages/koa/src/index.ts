@@ -1,0 +1,5 @@
+/**
+ * @vessel/koa
+ * @packageDocumentation
+ */
+export {};
