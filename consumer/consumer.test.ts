@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -78,8 +78,9 @@ afterAll(async () => {
 });
 
 describe('the packages as npm publishes them', () => {
-  it('each tarball holds its README, LICENSE, built code and types, and no tests or build state', () => {
-    expect(packed.map((pkg) => pkg.name).sort()).toEqual(['@vessel/cli', '@vessel/core', '@vessel/express']);
+  it('each tarball holds its README, LICENSE, built code and types, and no tests or build state', async () => {
+    const workspaces = (await readdir(new URL('../packages', import.meta.url))).map((dir) => `@vessel/${dir}`);
+    expect(packed.map((pkg) => pkg.name).sort()).toEqual(workspaces.sort());
     for (const pkg of packed) {
       const files = pkg.files.map((file) => file.path);
       expect(files, pkg.name).toEqual(
