@@ -8,6 +8,7 @@ import {
   signSessionId,
   unsignSessionId,
 } from '@vessel/core';
+import { isSecureRequest } from '@vessel/core/http';
 
 /** A cookie-signing secret: a string or the bytes of one. */
 export type Secret = SigningSecret;
@@ -120,11 +121,8 @@ export function signedSessionId(name: string, secrets: readonly Secret[] | undef
  * says no, `proxy: true` trusts the first `X-Forwarded-Proto`, and unset defers to Express's `req.secure`.
  */
 export function isSecure(req: IncomingMessage, trustProxy: boolean | undefined): boolean {
-  if ((req.socket as { encrypted?: boolean } | undefined)?.encrypted) return true;
-  if (trustProxy === false) return false;
-  if (trustProxy !== true) return (req as { secure?: unknown }).secure === true;
+  const encrypted = Boolean((req.socket as { encrypted?: boolean } | undefined)?.encrypted);
+  if (!encrypted && trustProxy === undefined) return (req as { secure?: unknown }).secure === true;
   const header = req.headers['x-forwarded-proto'];
-  const value = (Array.isArray(header) ? header[0] : header) ?? '';
-  const comma = value.indexOf(',');
-  return (comma === -1 ? value : value.slice(0, comma)).toLowerCase().trim() === 'https';
+  return isSecureRequest({ encrypted, forwardedProto: Array.isArray(header) ? header[0] : header, trustProxy });
 }
