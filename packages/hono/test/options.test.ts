@@ -40,7 +40,7 @@ describe('session() options', () => {
 
   it('lists the known options when nothing is close', () => {
     expect(configErrorOf(() => session({ vessel, cookie: { secure: true } } as never)).message).toBe(
-      'session.cookie: unknown option; known options: vessel, lazy, trustProxy, sessionId',
+      'session.cookie: unknown option; known options: vessel, lazy, auto, trustProxy, sessionId',
     );
   });
 
@@ -77,7 +77,7 @@ describe('withSession() options', () => {
       lazy: true,
     } as never);
     await expect(call).rejects.toThrow(
-      'withSession.lazy: unknown option; known options: vessel, trustProxy, sessionId',
+      'withSession.lazy: unknown option; known options: vessel, auto, trustProxy, sessionId',
     );
   });
 });

@@ -162,3 +162,29 @@ describe('no-cookie mode (sessionId)', () => {
     expect(await (await fetch(`${url}/fred`, { headers: { cookie } })).json()).toBe(null);
   });
 });
+
+describe('saving', () => {
+  it("stores the request's changes when it ends, without save(), as hono-sessions does; auto: false waits for save()", async () => {
+    const counts: Record<string, string[]> = {};
+    for (const auto of [undefined, false] as const) {
+      const app = new Hono<{ Variables: SessionVariables }>();
+      app.use(session({ vessel, ...(auto === undefined ? {} : { auto }) }));
+      app.get('/', (c) => {
+        const s = c.get('session');
+        s.set('views', (s.get<number>('views') ?? 0) + 1);
+        return c.text(String(s.get('views')));
+      });
+      const url = await serve(app);
+      let cookie: string | undefined;
+      const seen: string[] = [];
+      for (let i = 0; i < 2; i++) {
+        const response = await fetch(url, { headers: cookie ? { cookie } : {} });
+        const header = sessionCookieOf(response.headers);
+        if (header) cookie = cookiePair(header);
+        seen.push(await response.text());
+      }
+      counts[String(auto)] = seen;
+    }
+    expect(counts).toEqual({ undefined: ['1', '2'], false: ['1', '1'] });
+  });
+});

@@ -10,6 +10,11 @@ export interface HttpSessionOptions {
    * never touch it cost no storage read and send no cookie. Default false.
    */
   readonly lazy?: boolean | undefined;
+  /**
+   * Save what a request changed when it commits, without an explicit `session.save()`: `true`
+   * for frameworks whose sessions save by themselves. Default: the manager's `session.auto`.
+   */
+  readonly auto?: boolean | undefined;
 }
 
 /** What to write at the end of a request. */
@@ -48,11 +53,15 @@ export class HttpSessions {
   readonly manager: SessionManager;
   /** Whether sessions load on first use. */
   readonly lazy: boolean;
+  /** Whether commits save changes without `save()`; `undefined`: as the manager's `session.auto` says. */
+  readonly auto: boolean | undefined;
 
   constructor(manager: SessionManager, options: HttpSessionOptions = {}) {
     assertOptionalBoolean('lazy', options.lazy);
+    assertOptionalBoolean('auto', options.auto);
     this.manager = manager;
     this.lazy = options.lazy ?? false;
+    this.auto = options.auto;
   }
 
   /** The cookie's name (`session.key`). */
@@ -62,7 +71,7 @@ export class HttpSessions {
 
   /** Starts one request's session. Nothing is read until `load()` (which eager adapters call at once). */
   begin(facts: HttpRequestFacts): HttpRequestSession {
-    return new HttpRequestSession(this.manager, facts);
+    return new HttpRequestSession(this.manager, facts, this.auto);
   }
 }
 
@@ -70,13 +79,15 @@ export class HttpSessions {
 export class HttpRequestSession {
   readonly #manager: SessionManager;
   readonly #facts: HttpRequestFacts;
+  readonly #auto: boolean | undefined;
   #loading: Promise<Session> | undefined;
   #session: Session | undefined;
 
   /** Use `HttpSessions.begin`. */
-  constructor(manager: SessionManager, facts: HttpRequestFacts) {
+  constructor(manager: SessionManager, facts: HttpRequestFacts, auto?: boolean) {
     this.#manager = manager;
     this.#facts = facts;
+    this.#auto = auto;
   }
 
   /**
@@ -108,7 +119,7 @@ export class HttpRequestSession {
   }
 
   /**
-   * Ends the request: saves what changed (with `session.auto`), stores the access time when due,
+   * Ends the request: saves what changed (with `auto`), stores the access time when due,
    * and returns the `Set-Cookie` values to append. A session never loaded commits nothing. A
    * `Secure` cookie is held back on a request known to be plain HTTP. Rejects like `load()` on an
    * outage; the session's changes are then not stored, and the response must say so (503).
@@ -116,7 +127,7 @@ export class HttpRequestSession {
   async commit(): Promise<HttpCommit> {
     if (this.#loading === undefined) return NOTHING;
     const session = await this.#loading;
-    const { setCookie, saved, id } = await this.#manager.commit(session);
+    const { setCookie, saved, id } = await this.#manager.commit(session, { auto: this.#auto });
     const manager = this.#manager;
     const send =
       setCookie !== undefined &&

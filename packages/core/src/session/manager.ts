@@ -13,7 +13,14 @@ import { dirtyKeys, pristineData, Session, type SessionController, type SessionS
 import { SessionCookieWriter } from './session-cookie.js';
 import { assertSigningSecrets } from './signing-secrets.js';
 import { storedSessions } from './stored-sessions.js';
-import type { CommitResult, LoadRequest, SessionOptions, SessionRecord, SessionRejectEvent } from './types.js';
+import type {
+  CommitOptions,
+  CommitResult,
+  LoadRequest,
+  SessionOptions,
+  SessionRecord,
+  SessionRejectEvent,
+} from './types.js';
 
 /** The record `state` stands for, holding `data`. */
 function recordOf(state: SessionState, data: Record<string, unknown>): SessionRecord {
@@ -236,13 +243,14 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
   }
 
   /**
-   * Ends the request for `session`: saves it when `auto` is on and it changed, stores the access
-   * time when due, and returns the Set-Cookie header to send (if any).
+   * Ends the request for `session`: saves it when `auto` is on (`options.auto`, else the
+   * manager's `session.auto`) and it changed, stores the access time when due, and returns the
+   * Set-Cookie header to send (if any).
    */
-  async commit(session: Session): Promise<CommitResult> {
+  async commit(session: Session, options: CommitOptions = {}): Promise<CommitResult> {
     const state = stateOf(session);
     if (state.status === 'active') {
-      const dirty = this.options.auto ? dirtyKeys(state) : undefined;
+      const dirty = (options.auto ?? this.options.auto) ? dirtyKeys(state) : undefined;
       if (dirty && dirty.size > 0) {
         await this.#save(state, false, dirty);
       } else if (!state.isNew && !state.saved) {

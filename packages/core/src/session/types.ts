@@ -60,6 +60,15 @@ export interface CommitResult {
   readonly saved: boolean;
 }
 
+/** How `SessionManager.commit` ends one request. */
+export interface CommitOptions {
+  /**
+   * Save what the request changed, whatever the manager's `session.auto` says: adapters whose
+   * framework's sessions save by themselves (koa-session, @fastify/session, hono-sessions) pass `true`.
+   */
+  readonly auto?: boolean | undefined;
+}
+
 /** Where the incoming session comes from: a Cookie header, or an id the app read itself. */
 export interface LoadRequest {
   /** The request's Cookie header. */

@@ -168,3 +168,25 @@ describe('sessionProperties', () => {
     expect(again.toJSON()).toEqual({ flash: ['saved', 'sent'] });
   });
 });
+
+describe('HttpSessions auto', () => {
+  it('saves changes at commit without save() when auto is on, and not when the manager says no', async () => {
+    expect(vessel.sessions.options.auto).toBe(false);
+    for (const [auto, kept] of [
+      [true, 'yes'],
+      [undefined, undefined],
+      [false, undefined],
+    ] as const) {
+      const http = new HttpSessions(vessel.sessions, { auto });
+      expect(http.auto).toBe(auto);
+      const request = http.begin({});
+      (await request.load()).set('kept', 'yes');
+      const committed = await request.commit();
+      expect(committed.stored, String(auto)).toBe(kept !== undefined);
+      if (kept) {
+        const again = await http.begin({ cookie: pairOf(committed.setCookie) }).load();
+        expect(again.get('kept')).toBe(kept);
+      }
+    }
+  });
+});

@@ -8,6 +8,11 @@ import { appendSetCookie } from './set-cookie.js';
 export interface FetchSessionOptions {
   /** The vessel whose sessions to use. Required. */
   readonly vessel: SessionSource;
+  /**
+   * Store what the request changed when it ends, without `save()`, as hono-sessions does.
+   * Default true; `false` stores only what `save()` stores (the vessel's `session.auto` rule).
+   */
+  readonly auto?: boolean | undefined;
   /** Trust `X-Forwarded-Proto` to say the request came over HTTPS. Default false. */
   readonly trustProxy?: boolean | undefined;
   /**
@@ -20,7 +25,7 @@ export interface FetchSessionOptions {
 /** What a handler of `withSession` returns. */
 export type SessionHandler = (session: Session) => Response | Promise<Response>;
 
-const OPTIONS = ['vessel', 'trustProxy', 'sessionId'] as const satisfies readonly (keyof FetchSessionOptions)[];
+const OPTIONS = ['vessel', 'auto', 'trustProxy', 'sessionId'] as const satisfies readonly (keyof FetchSessionOptions)[];
 
 /**
  * Runs `handler` with the request's session and returns its response with the session's
@@ -37,8 +42,7 @@ const OPTIONS = ['vessel', 'trustProxy', 'sessionId'] as const satisfies readonl
  * const vessel = createVessel({ cacheDir: './data', session: { secret: secretFromEnv() } });
  * export const GET = (request: Request) =>
  *   withSession(request, async (session) => {
- *     session.set('count', (session.get<number>('count') ?? 0) + 1);
- *     await session.save();
+ *     session.set('count', (session.get<number>('count') ?? 0) + 1);   // stored when the handler returns
  *     return Response.json({ count: session.get('count') });
  *   }, { vessel });
  */
@@ -47,10 +51,10 @@ export async function withSession(
   handler: SessionHandler,
   options: FetchSessionOptions,
 ): Promise<Response> {
-  const { manager, trustProxy, sessionId } = resolveOptions<Request>('withSession', options, OPTIONS);
+  const { manager, auto, trustProxy, sessionId } = resolveOptions<Request>('withSession', options, OPTIONS);
   const facts = requestFacts(request, trustProxy, sessionId === undefined ? undefined : (sessionId(request) ?? null));
   // One per call: it is two fields, and keeping none lets `options` be a fresh object each time.
-  const pending = new HttpSessions(manager).begin(facts);
+  const pending = new HttpSessions(manager, { auto }).begin(facts);
   try {
     const response = await handler(await pending.load());
     const { setCookie } = await pending.commit();

@@ -16,6 +16,11 @@ export interface SessionOptions {
    */
   readonly lazy?: boolean | undefined;
   /**
+   * Store what the request changed when it ends, without `save()`, as hono-sessions does.
+   * Default true; `false` stores only what `save()` stores (the vessel's `session.auto` rule).
+   */
+  readonly auto?: boolean | undefined;
+  /**
    * Trust `X-Forwarded-Proto` to say the request came over HTTPS (the app runs behind a proxy
    * that sets it). Only used to hold back a `Secure` cookie on plain HTTP. Default false.
    */
@@ -47,7 +52,13 @@ export interface LazySessionVariables {
   loadSession: () => Promise<Session>;
 }
 
-const OPTIONS = ['vessel', 'lazy', 'trustProxy', 'sessionId'] as const satisfies readonly (keyof SessionOptions)[];
+const OPTIONS = [
+  'vessel',
+  'lazy',
+  'auto',
+  'trustProxy',
+  'sessionId',
+] as const satisfies readonly (keyof SessionOptions)[];
 
 /**
  * Hono middleware giving every request its Vessel session at `c.get('session')` (eager, the
@@ -77,8 +88,8 @@ export function session(options: SessionOptions): MiddlewareHandler<{ Variables:
 export function session(
   options: SessionOptions,
 ): MiddlewareHandler<{ Variables: SessionVariables }> | MiddlewareHandler<{ Variables: LazySessionVariables }> {
-  const { manager, lazy, trustProxy, sessionId } = resolveOptions<Context>('session', options, OPTIONS);
-  const http = new HttpSessions(manager, { lazy });
+  const { manager, lazy, auto, trustProxy, sessionId } = resolveOptions<Context>('session', options, OPTIONS);
+  const http = new HttpSessions(manager, { lazy, auto });
 
   const middleware: MiddlewareHandler<{ Variables: LazySessionVariables }> = async (c, next) => {
     const facts = requestFacts(c.req.raw, trustProxy, sessionId === undefined ? undefined : (sessionId(c) ?? null));

@@ -7,6 +7,8 @@ export type SessionSource = Pick<Vessel, 'sessions'>;
 export interface ResolvedOptions<SessionIdSource> {
   readonly manager: SessionManager;
   readonly lazy: boolean;
+  /** Save changes at the end of the request without `save()` (default true, as hono-sessions does). */
+  readonly auto: boolean;
   readonly trustProxy: boolean;
   readonly sessionId: ((source: SessionIdSource) => string | null | undefined) | undefined;
 }
@@ -31,11 +33,12 @@ export function resolveOptions<SessionIdSource>(
     const hint = suggestion === undefined ? `; known options: ${known.join(', ')}` : `; did you mean ${suggestion}?`;
     throw new ConfigError(`${where}.${key}`, `unknown option${hint}`);
   }
-  const { vessel, lazy, trustProxy, sessionId } = options as Record<string, unknown>;
+  const { vessel, lazy, auto, trustProxy, sessionId } = options as Record<string, unknown>;
   if (typeof vessel !== 'object' || vessel === null || !('sessions' in vessel)) {
     throw new ConfigError(`${where}.vessel`, `required: pass the vessel whose sessions to use, ${EXAMPLE}`);
   }
   assertBoolean(`${where}.lazy`, lazy);
+  assertBoolean(`${where}.auto`, auto);
   assertBoolean(`${where}.trustProxy`, trustProxy);
   if (sessionId !== undefined && typeof sessionId !== 'function') {
     throw new ConfigError(
@@ -47,6 +50,7 @@ export function resolveOptions<SessionIdSource>(
     // Read now: a vessel without a usable session secret throws its ConfigError at startup.
     manager: (vessel as SessionSource).sessions,
     lazy: lazy === true,
+    auto: auto !== false,
     trustProxy: trustProxy === true,
     sessionId: sessionId as ResolvedOptions<SessionIdSource>['sessionId'],
   };
