@@ -7,7 +7,7 @@
  */
 import { execFile } from 'node:child_process';
 import { watch } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -67,12 +67,18 @@ async function succeed(command: string, args: readonly string[], cwd: string): P
   return result.stdout;
 }
 
-/** The README's blocks marked `<!-- consumer-test: FILE -->`, by file name. */
+/** The README blocks marked `<!-- consumer-test: FILE -->` (the root's and every package's), by file name. */
 export async function readmeSnippets(): Promise<Map<string, string>> {
-  const readme = await readFile(path.join(repo, 'README.md'), 'utf8');
+  const readmes = [
+    path.join(repo, 'README.md'),
+    ...(await readdir(path.join(repo, 'packages'))).sort().map((dir) => path.join(repo, 'packages', dir, 'README.md')),
+  ];
   const snippets = new Map<string, string>();
-  for (const match of readme.matchAll(/<!-- consumer-test: (\S+) -->\n```\w*\n([\s\S]*?)```/g)) {
-    snippets.set(match[1] as string, match[2] as string);
+  for (const file of readmes) {
+    const readme = await readFile(file, 'utf8').catch(() => '');
+    for (const match of readme.matchAll(/<!-- consumer-test: (\S+) -->\n```\w*\n([\s\S]*?)```/g)) {
+      snippets.set(match[1] as string, match[2] as string);
+    }
   }
   return snippets;
 }
@@ -96,10 +102,19 @@ async function prepare(work: string): Promise<ConsumerApp> {
       name: 'first-hour',
       version: '1.0.0',
       private: true,
-      dependencies: { ...dependencies, express: dev.express },
+      // The frameworks as a user of each adapter installs them (they are the adapters' peers).
+      dependencies: {
+        ...dependencies,
+        express: dev.express,
+        fastify: dev.fastify,
+        hono: dev.hono,
+        '@hono/node-server': dev['@hono/node-server'],
+        koa: dev.koa,
+      },
       devDependencies: {
         typescript: dev.typescript,
         '@types/express': dev['@types/express'],
+        '@types/koa': dev['@types/koa'],
         '@types/node': dev['@types/node'],
       },
       // As the README's install section says: npm 11 runs sqlite3's build once approved.

@@ -119,7 +119,14 @@ describe('the packages as npm publishes them', () => {
   });
 
   it('the README has the snippets this suite runs', async () => {
-    expect([...(await readmeSnippets()).keys()].sort()).toEqual(['express.cjs', 'express.mjs', 'server.mts']);
+    expect([...(await readmeSnippets()).keys()].sort()).toEqual([
+      'express.cjs',
+      'express.mjs',
+      'fastify.mjs',
+      'hono.mts',
+      'koa.mjs',
+      'server.mts',
+    ]);
   });
 });
 
@@ -207,6 +214,24 @@ describe("the README's snippets in a fresh app", () => {
       app,
     );
     expect(tsc.code, tsc.stdout + tsc.stderr).toBe(0);
+  });
+});
+
+describe("each adapter's README snippet in the fresh app", () => {
+  it.each([
+    ['fastify.mjs', 'Fastify'],
+    ['koa.mjs', 'Koa'],
+    ['out/hono.mjs', 'Hono, TypeScript type-checked under strict'],
+  ])('%s (%s): the counter counts', async (file) => {
+    if (file.startsWith('out/')) {
+      const strict = ['--strict', '--module', 'nodenext', '--target', 'es2022', '--types', 'node', '--outDir', 'out'];
+      const tsc = await run('npx', ['tsc', ...strict, 'hono.mts'], app);
+      expect(tsc.code, tsc.stdout + tsc.stderr).toBe(0);
+    }
+    const base = await serve(file);
+    const get = browser();
+    expect((await get(base)).body).toBe('1 views');
+    expect((await get(base)).body).toBe('2 views');
   });
 });
 
