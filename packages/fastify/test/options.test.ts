@@ -155,8 +155,8 @@ describe('options mapped from @fastify/session', () => {
     expect((await send(`${url}/read`)).body).toBe('none');
   });
 
-  it("runs on the vessel's own manager when nothing overrides it and its config saves changes (session.auto)", async () => {
-    const auto = await tempVessel({ session: { secret: SECRET, auto: true } });
+  it("runs on the vessel's own manager when nothing overrides it (its session.auto off, changes still saved)", async () => {
+    const auto = await tempVessel({ session: { secret: SECRET } });
     try {
       app = Fastify();
       await app.register(fastifySession, { vessel: auto.vessel });

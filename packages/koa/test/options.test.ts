@@ -112,7 +112,6 @@ describe('option values', () => {
       key: 'koa.sess',
       timeout: 86_400,
       cookieExpires: 86_400,
-      auto: true,
       secure: true,
       sameSite: 'lax',
     });

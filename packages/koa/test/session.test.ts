@@ -409,7 +409,7 @@ describe("koa-session's cookie options", () => {
 
 describe('the session manager behind the middleware', () => {
   it("is the vessel's own when its config already says everything the options do", async () => {
-    const own = await tempVessel({ session: { auto: true } });
+    const own = await tempVessel({});
     try {
       expect(session({ vessel: own.vessel }).sessions).toBe(own.vessel.sessions);
       expect(session({ vessel: own.vessel, maxAge: DAY_MS }).sessions).not.toBe(own.vessel.sessions);
@@ -423,7 +423,6 @@ describe('the session manager behind the middleware', () => {
     expect(options).toMatchObject({
       key: 'app.sess',
       cookieExpires: false,
-      auto: true,
       secret: vessel.config.session.secret,
     });
   });

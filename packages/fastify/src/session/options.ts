@@ -210,9 +210,10 @@ function cookieOverrides(cookie: FastifySessionCookieOptions): SessionOptions {
 
 /**
  * Checks `options` and builds what the plugin runs on. The manager is the vessel's own
- * (`vessel.sessions`) only when nothing overrides it and its config already saves changes at
- * the end of a request (`session.auto`); otherwise a new one over the vessel's config and
- * session storage, with `auto` on (@fastify/session saves a changed session by itself).
+ * (`vessel.sessions`, with the `generateId`/`idPattern`/`now` given to `createVessel`) when no
+ * option overrides its config; otherwise a new one over the vessel's config and session storage.
+ * Either way changes are saved when the request ends, as @fastify/session does: the plugin
+ * commits with `auto` on (see `HttpSessions`), whatever the vessel's `session.auto` says.
  */
 export function resolveFastifySession(options: FastifySessionOptions): ResolvedFastifySession {
   if (typeof options !== 'object' || options === null) {
@@ -265,11 +266,10 @@ export function resolveFastifySession(options: FastifySessionOptions): ResolvedF
   const idPattern = options.idPattern ?? (options.idGenerator ? APP_ID_PATTERN : undefined);
   if (idPattern !== undefined) overrides.idPattern = idPattern;
 
-  const config = vessel.config.session;
-  const reuse = Object.keys(overrides).length === 0 && config.auto;
-  const manager = reuse
-    ? vessel.sessions
-    : new SessionManager({ ...config, ...overrides, auto: true }, vessel.sessionStorage);
+  const manager =
+    Object.keys(overrides).length === 0
+      ? vessel.sessions
+      : new SessionManager({ ...vessel.config.session, ...overrides }, vessel.sessionStorage);
   return {
     manager,
     lazy: options.lazy ?? false,

@@ -24,7 +24,8 @@ const SECURE_ATTRIBUTE = /; Secure(?=;|$)/i;
 
 const plugin: FastifyPluginAsync<FastifySessionOptions> = async (fastify, options) => {
   const { manager, lazy, saveUninitialized, secure, sessionId } = resolveFastifySession(options);
-  const sessions = new HttpSessions(manager, { lazy });
+  // @fastify/session saves a changed session by itself: so does this plugin, whatever `session.auto` says.
+  const sessions = new HttpSessions(manager, { lazy, auto: true });
 
   /** What the session layer needs of `request`. `request.protocol` honours Fastify's `trustProxy`. */
   const facts = (request: FastifyRequest): HttpRequestFacts => ({

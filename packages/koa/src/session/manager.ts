@@ -3,11 +3,11 @@ import { type CheckedKoaSessionOptions, koaOptionError } from './options.js';
 
 /**
  * The session manager a `session()` middleware runs on: the vessel's own (`vessel.sessions`)
- * when its config already says everything the options do, else one of its own over the same
- * storage, built from `{ ...vessel.config.session, ...overrides }`. The second case is the usual
- * one, because koa-session's `autoCommit` means `session.auto: true`, which a vessel's config
- * rarely sets. Code-only options given to `createVessel` (`generateId`, `idPattern`, `now`) live
- * only in `vessel.sessions` and do not reach a manager built here.
+ * when its config already says everything the options do (`autoCommit` is not one of them: it
+ * is applied at commit), else one of its own over the same storage, built from
+ * `{ ...vessel.config.session, ...overrides }`. Code-only options given to `createVessel`
+ * (`generateId`, `idPattern`, `now`) live only in `vessel.sessions` and do not reach a manager
+ * built here.
  */
 export function sessionManagerFor(checked: CheckedKoaSessionOptions, options: object): SessionManager {
   const { vessel, overrides } = checked;

@@ -52,7 +52,7 @@ function defaultMaxAge(manager: SessionManager): number | undefined {
 export function session(options: KoaSessionOptions): KoaSessionMiddleware {
   const checked = checkKoaSessionOptions(options);
   const manager = sessionManagerFor(checked, options);
-  const http = new HttpSessions(manager, { lazy: checked.lazy });
+  const http = new HttpSessions(manager, { lazy: checked.lazy, auto: checked.auto });
   const settings: SessionSettings = { manager, defaultMaxAge: defaultMaxAge(manager) };
   const { trustProxy, sessionId } = checked;
   // Whether a request is HTTPS matters only to a Secure cookie (held back over plain HTTP).

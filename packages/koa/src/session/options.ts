@@ -127,6 +127,8 @@ export interface CheckedKoaSessionOptions {
   readonly lazy: boolean;
   readonly trustProxy: boolean | undefined;
   readonly sessionId: ((ctx: ExtendableContext) => string | null | undefined) | undefined;
+  /** Store what a request changed when it ends (`autoCommit`, default true), whatever `session.auto` says. */
+  readonly auto: boolean;
   /** The vessel session options these options change (empty: the vessel's own manager fits). */
   readonly overrides: Readonly<SessionConfig>;
 }
@@ -239,8 +241,6 @@ export function checkKoaSessionOptions(options: KoaSessionOptions): CheckedKoaSe
     sameSite: sameSiteOverride(options.sameSite),
     cookiePath: optionalString('path', options.path),
     cookieDomain: optionalString('domain', options.domain),
-    // koa-session stores what changed when the request ends; Vessel's config default (Beaker's) is explicit saves.
-    auto: autoCommit ?? true,
     // No cookie, so no signature and no secret needed.
     useCookies: options.sessionId === undefined ? undefined : false,
   };
@@ -254,6 +254,8 @@ export function checkKoaSessionOptions(options: KoaSessionOptions): CheckedKoaSe
     lazy: optionalBoolean('lazy', options.lazy) ?? false,
     trustProxy: optionalBoolean('trustProxy', options.trustProxy),
     sessionId: options.sessionId,
+    // koa-session stores what changed when the request ends; Vessel's config default (Beaker's) is explicit saves.
+    auto: autoCommit ?? true,
     overrides,
   };
 }
