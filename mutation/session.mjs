@@ -18,14 +18,14 @@ export default {
     'packages/core/src/session/lifetime.ts',
     'packages/core/src/session/session-cookie.ts',
     // recordOf, isLiveAt
-    'packages/core/src/session/manager.ts:19-27',
+    'packages/core/src/session/manager.ts:26-34',
     // the default idle and absolute limits, the revocation list's keep time
-    'packages/core/src/session/manager.ts:109-115',
-    'packages/core/src/session/manager.ts:125-125',
+    'packages/core/src/session/manager.ts:116-122',
+    'packages/core/src/session/manager.ts:132-132',
     // commit, #save, #adoptSaved, #destroy, #invalidate, #regenerate, #vanished
-    'packages/core/src/session/manager.ts:242-389',
+    'packages/core/src/session/manager.ts:250-397',
     // #expiry, #limitsOf, #setIdleTimeout, #usable, #fromRecord, #fresh
-    'packages/core/src/session/manager.ts:412-502',
+    'packages/core/src/session/manager.ts:420-510',
   ],
   tests: [
     'packages/core/test/session/semantics.test.ts',
