@@ -1,4 +1,4 @@
-import { ConfigError } from '@vessel/core';
+import { assertKnownOptions, ConfigError } from '@vessel/core';
 import { cookieBackend } from './bridge/cookie-backend.js';
 import { vesselBackend } from './bridge/vessel-backend.js';
 import { vesselSessionDefaults } from './bridge/vessel-options.js';
@@ -7,7 +7,6 @@ import type { SessionBackend } from './compat/backend.js';
 import { APP_ID_PATTERN, type SessionMiddleware, sessionMiddleware } from './compat/middleware.js';
 import { type ResolvedOptions, resolveOptions, type SessionOptions } from './compat/options.js';
 import { storeBackend } from './compat/store-backend.js';
-import { assertKnownOptions } from './known-options.js';
 
 /** Every option `session()` takes; anything else is a misspelling (`satisfies` keeps it in step with the type). */
 const SESSION_OPTIONS = {
@@ -53,7 +52,7 @@ const SESSION_OPTIONS = {
  * app.use(session({ secret: process.env.SESSION_SECRET, cacheDir: './data', resave: false, saveUninitialized: false }))
  */
 export function session(options: SessionOptions = {}): SessionMiddleware {
-  assertKnownOptions('session', options, SESSION_OPTIONS);
+  assertKnownOptions(options, Object.keys(SESSION_OPTIONS), { where: 'session' });
   const vesselConfig = options.vessel?.config.session;
   const resolved = resolveOptions(options, vesselConfig && vesselSessionDefaults(vesselConfig));
   const appIds = Boolean(options.genid);

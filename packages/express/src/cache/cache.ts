@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { CacheManager, Vessel } from '@vessel/core';
+import { assertKnownOptions, type CacheManager, type Vessel } from '@vessel/core';
 import { useDictionaryProperties } from '../dictionary-properties.js';
-import { assertKnownOptions } from '../known-options.js';
 import type { CacheResponseOptions } from './options.js';
 import { type Next, ResponseCacheRoute } from './route.js';
 
@@ -61,7 +60,7 @@ export function cache(source: CacheManager | Vessel): Handler {
  * app.get('/report', cacheResponse(vessel, { region: 'short_term' }), buildReport)
  */
 export function cacheResponse(source: CacheManager | Vessel, options: CacheResponseOptions = {}): Handler {
-  assertKnownOptions('cacheResponse', options, CACHE_RESPONSE_OPTIONS);
+  assertKnownOptions(options, Object.keys(CACHE_RESPONSE_OPTIONS), { where: 'cacheResponse' });
   const sessionCookies = new Set(['connect.sid', ...(options.sessionCookies ?? [])]);
   if (isVessel(source)) sessionCookies.add(source.config.session.key);
   const route = new ResponseCacheRoute(managerOf(source), [...sessionCookies], options);

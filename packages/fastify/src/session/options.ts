@@ -1,6 +1,6 @@
 import {
+  assertKnownOptions,
   ConfigError,
-  closestMatch,
   type SameSite,
   SessionManager,
   type SessionOptions,
@@ -158,23 +158,6 @@ const UNSUPPORTED_COOKIE: Readonly<Record<string, string>> = {
 /** Any id of 1 to 256 characters: an app's own `idGenerator` may make other shapes; signatures vouch for them. */
 const APP_ID_PATTERN = /^[\s\S]{1,256}$/;
 
-/** Throws a `ConfigError` for a key of `options` not in `known`, naming it and the closest known name. */
-function assertKnown(
-  where: string,
-  options: object,
-  known: readonly string[],
-  unsupported: Readonly<Record<string, string>>,
-): void {
-  for (const key of Object.keys(options)) {
-    if (known.includes(key)) continue;
-    const reason = Object.hasOwn(unsupported, key) ? unsupported[key] : undefined;
-    if (reason !== undefined) throw new ConfigError(`${where}${key}`, reason);
-    const suggestion = closestMatch(key, known);
-    const hint = suggestion === undefined ? `; known options: ${known.join(', ')}` : `; did you mean ${suggestion}?`;
-    throw new ConfigError(`${where}${key}`, `unknown option${hint}`);
-  }
-}
-
 function assertType(option: string, value: unknown, type: 'boolean' | 'string' | 'function'): void {
   if (value !== undefined && typeof value !== type) {
     throw new ConfigError(option, `expected a ${type}, got ${typeof value}`);
@@ -183,7 +166,7 @@ function assertType(option: string, value: unknown, type: 'boolean' | 'string' |
 
 /** The cookie attributes as the manager's session options. */
 function cookieOverrides(cookie: FastifySessionCookieOptions): SessionOptions {
-  assertKnown('cookie.', cookie, KNOWN_COOKIE_OPTIONS, UNSUPPORTED_COOKIE);
+  assertKnownOptions(cookie, KNOWN_COOKIE_OPTIONS, { where: 'cookie', unsupported: UNSUPPORTED_COOKIE });
   const overrides: SessionOptions = {};
   if (cookie.path !== undefined) overrides.cookiePath = cookie.path;
   if (cookie.domain !== undefined) overrides.cookieDomain = cookie.domain;
@@ -219,7 +202,7 @@ export function resolveFastifySession(options: FastifySessionOptions): ResolvedF
   if (typeof options !== 'object' || options === null) {
     throw new ConfigError('vessel', 'fastifySession needs options: { vessel: createVessel(await loadConfig()) }');
   }
-  assertKnown('', options, KNOWN_OPTIONS, UNSUPPORTED);
+  assertKnownOptions(options, KNOWN_OPTIONS, { unsupported: UNSUPPORTED });
   const { vessel } = options;
   if (typeof vessel !== 'object' || vessel === null || typeof vessel.config !== 'object') {
     throw new ConfigError(

@@ -1,4 +1,4 @@
-import { ConfigError, closestMatch, type SessionManager, type Vessel } from '@vessel/core';
+import { assertKnownOptions, ConfigError, type SessionManager, type Vessel } from '@vessel/core';
 
 /** The part of a vessel the session middleware and `withSession` use: its session manager. */
 export type SessionSource = Pick<Vessel, 'sessions'>;
@@ -27,12 +27,7 @@ export function resolveOptions<SessionIdSource>(
   if (typeof options !== 'object' || options === null) {
     throw new ConfigError(`${where}.vessel`, `required: pass the vessel whose sessions to use, ${EXAMPLE}`);
   }
-  for (const key of Object.keys(options)) {
-    if (known.includes(key)) continue;
-    const suggestion = closestMatch(key, known);
-    const hint = suggestion === undefined ? `; known options: ${known.join(', ')}` : `; did you mean ${suggestion}?`;
-    throw new ConfigError(`${where}.${key}`, `unknown option${hint}`);
-  }
+  assertKnownOptions(options, known, { where });
   const { vessel, lazy, auto, trustProxy, sessionId } = options as Record<string, unknown>;
   if (typeof vessel !== 'object' || vessel === null || !('sessions' in vessel)) {
     throw new ConfigError(`${where}.vessel`, `required: pass the vessel whose sessions to use, ${EXAMPLE}`);

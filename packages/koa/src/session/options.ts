@@ -1,4 +1,4 @@
-import { ConfigError, closestMatch, type SessionConfig, type Vessel } from '@vessel/core';
+import { assertKnownOptions, ConfigError, type SessionConfig, type Vessel } from '@vessel/core';
 import type { ExtendableContext } from 'koa';
 
 /**
@@ -108,6 +108,11 @@ const UNSUPPORTED_OPTIONS: Readonly<Record<string, string>> = {
   maxage: "koa-session's old spelling: use maxAge (milliseconds)",
 };
 
+/** The whole message for each of `UNSUPPORTED_OPTIONS`. */
+const UNSUPPORTED_MESSAGES: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(UNSUPPORTED_OPTIONS).map(([key, reason]) => [key, `not supported by @vessel/koa: ${reason}`]),
+);
+
 /** koa-session option → the vessel session option it sets, for error messages. */
 const VESSEL_NAMES: Readonly<Record<string, readonly string[]>> = {
   key: ['key'],
@@ -159,19 +164,6 @@ function isVessel(value: unknown): value is Vessel {
   return typeof candidate.config === 'object' && typeof candidate.sessionStorage === 'object';
 }
 
-/** Refuses unknown and unsupported option names, naming the option (and the closest known one, or why). */
-function assertKnownOptions(options: object): void {
-  for (const key of Object.keys(options)) {
-    if (Object.hasOwn(KNOWN_OPTIONS, key)) continue;
-    const reason = UNSUPPORTED_OPTIONS[key];
-    if (reason !== undefined) throw new ConfigError(key, `not supported by @vessel/koa: ${reason}`);
-    const names = Object.keys(KNOWN_OPTIONS);
-    const suggestion = closestMatch(key, names);
-    const hint = suggestion === undefined ? `; known options: ${names.join(', ')}` : `; did you mean ${suggestion}?`;
-    throw new ConfigError(key, `unknown option${hint}`);
-  }
-}
-
 /** `maxAge` (ms, or `'session'`) as vessel session options. */
 function lifetimeOverrides(maxAge: unknown): SessionConfig {
   if (maxAge === undefined) return {};
@@ -214,7 +206,7 @@ export function checkKoaSessionOptions(options: KoaSessionOptions): CheckedKoaSe
       "got a Koa app: that is koa-session's session(app, options); @vessel/koa takes session({ vessel, ...options }) and needs no app",
     );
   }
-  assertKnownOptions(options);
+  assertKnownOptions(options, Object.keys(KNOWN_OPTIONS), { unsupported: UNSUPPORTED_MESSAGES });
   const { vessel } = options;
   if (!isVessel(vessel)) {
     throw new ConfigError(
