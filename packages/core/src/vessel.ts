@@ -37,6 +37,12 @@ export interface Vessel {
    * 'cookie'`). Made on first access, which is where a missing `session.secret` is reported.
    */
   readonly sessions: SessionManager;
+  /**
+   * A new session manager over `sessionStorage`: the vessel's session config with `overrides` on
+   * top, keeping the code-only `generateId`, `idPattern` and `now` given to `createVessel` unless
+   * overridden. What an adapter runs on when its options change the cookie or the lifetimes.
+   */
+  sessionManager(overrides?: SessionOptions): SessionManager;
   /** Caches, in storage namespaces `cache:<name>`; regions naming a backend of their own open it on first use. */
   readonly cache: CacheManager;
   /**
@@ -83,8 +89,14 @@ export function createVessel(options: VesselOptions = {}): Vessel {
     storage,
     sessionStorage: ownSessionStorage ?? storage,
     get sessions() {
-      sessions ??= new SessionManager({ ...sessionConfig, generateId, idPattern, now }, ownSessionStorage ?? storage);
+      sessions ??= this.sessionManager();
       return sessions;
+    },
+    sessionManager(overrides = {}) {
+      return new SessionManager(
+        { ...sessionConfig, generateId, idPattern, now, ...overrides },
+        ownSessionStorage ?? storage,
+      );
     },
     cache,
     async ready() {

@@ -190,3 +190,29 @@ describe('HttpSessions auto', () => {
     }
   });
 });
+
+describe('vessel.sessionManager', () => {
+  it("builds a manager with overrides on the vessel's config, keeping createVessel's code-only options", async () => {
+    let made = 0;
+    const generateId = () => `custom-id-${String(++made).padStart(16, '0')}`;
+    const own = createVessel({
+      cacheDir,
+      session: { secret: SECRET, generateId, idPattern: /^custom-id-\d{16}$/, timeout: 600 },
+    });
+    try {
+      const manager = own.sessionManager({ key: 'app.sid', auto: true });
+      expect(manager).not.toBe(own.sessions);
+      expect(manager.cookieName).toBe('app.sid');
+      expect(manager.options.timeout).toBe(600);
+      const session = await manager.load({});
+      expect(session.id).toMatch(/^custom-id-\d{16}$/);
+      session.set('a', 1);
+      const { setCookie } = await manager.commit(session);
+      const again = await manager.load({ cookie: setCookie?.split(';')[0] });
+      expect(again.get('a')).toBe(1);
+      expect(own.sessions.cookieName).toBe('vessel.sid');
+    } finally {
+      await own.close();
+    }
+  });
+});

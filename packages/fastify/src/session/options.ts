@@ -2,7 +2,7 @@ import {
   assertKnownOptions,
   ConfigError,
   type SameSite,
-  SessionManager,
+  type SessionManager,
   type SessionOptions,
   type Vessel,
 } from '@vessel/core';
@@ -194,7 +194,7 @@ function cookieOverrides(cookie: FastifySessionCookieOptions): SessionOptions {
 /**
  * Checks `options` and builds what the plugin runs on. The manager is the vessel's own
  * (`vessel.sessions`, with the `generateId`/`idPattern`/`now` given to `createVessel`) when no
- * option overrides its config; otherwise a new one over the vessel's config and session storage.
+ * option overrides its config; otherwise `vessel.sessionManager(overrides)`, which keeps them too.
  * Either way changes are saved when the request ends, as @fastify/session does: the plugin
  * commits with `auto` on (see `HttpSessions`), whatever the vessel's `session.auto` says.
  */
@@ -249,10 +249,7 @@ export function resolveFastifySession(options: FastifySessionOptions): ResolvedF
   const idPattern = options.idPattern ?? (options.idGenerator ? APP_ID_PATTERN : undefined);
   if (idPattern !== undefined) overrides.idPattern = idPattern;
 
-  const manager =
-    Object.keys(overrides).length === 0
-      ? vessel.sessions
-      : new SessionManager({ ...vessel.config.session, ...overrides }, vessel.sessionStorage);
+  const manager = Object.keys(overrides).length === 0 ? vessel.sessions : vessel.sessionManager(overrides);
   return {
     manager,
     lazy: options.lazy ?? false,

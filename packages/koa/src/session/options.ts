@@ -161,7 +161,7 @@ function optionalString(option: string, value: unknown): string | undefined {
 function isVessel(value: unknown): value is Vessel {
   if (typeof value !== 'object' || value === null) return false;
   const candidate = value as Partial<Vessel>;
-  return typeof candidate.config === 'object' && typeof candidate.sessionStorage === 'object';
+  return typeof candidate.config === 'object' && typeof candidate.sessionManager === 'function';
 }
 
 /** `maxAge` (ms, or `'session'`) as vessel session options. */
