@@ -1,9 +1,11 @@
 /**
- * HTTP suite: requests per second through a real Express 5 app, driven by autocannon, side by
- * side in one run: no session middleware (the floor), express-session (MemoryStore,
- * connect-redis) and `@vessel/express` (the built package) on memory, SQLite and Redis. It
- * measures and reports; it never fails on a slow number (it does fail on a non-2xx response or
- * a session that did not persist).
+ * HTTP suite: requests per second through real Express 5, Fastify 5, Hono 4 (on
+ * `@hono/node-server`) and Koa 3 apps, driven by autocannon, side by side in one run: per
+ * framework, no session middleware (the floor), its incumbent session library (express-session,
+ * @fastify/session, hono-sessions, koa-session) on the backends it offers, and the framework's
+ * Vessel adapter (the built package) on memory, SQLite and Redis. It measures and reports; it
+ * never fails on a slow number (it does fail on a non-2xx response or a session that did not
+ * persist).
  *
  *   node bench/http/index.mjs [--seconds S] [--rounds R] [--workloads read,write,untouched] …  (--help)
  *
@@ -34,11 +36,11 @@ import {
 import { redisProbe, redisUnreachable, unlinkPrefix } from '../sessions/backends.mjs';
 import { DISTURBED_CORES } from '../sessions/measure.mjs';
 import { peek, runLoad, seed, startServer } from './load.mjs';
-import { STACKS, stackNamed, WORKLOADS, yardstickOf } from './stacks.mjs';
+import { FRAMEWORKS, floorOf, isIncumbent, STACKS, slugOf, stackNamed, WORKLOADS, yardstickOf } from './stacks.mjs';
 import { formatHttpTable, goalLines } from './table.mjs';
 
 export const description =
-  'Express requests per second (autocannon): @vessel/express vs express-session and no session middleware';
+  "Express, Fastify, Hono and Koa requests per second (autocannon): the Vessel adapters vs each framework's incumbent session library and no session middleware";
 
 export const DEFAULTS = {
   seconds: 4,
@@ -58,28 +60,36 @@ const SETTLE_MS = 300;
 /** The machine, versions, and which build of the packages is measured (uncommitted changes identified). */
 async function runFacts(options) {
   const cpus = os.cpus();
-  const packages = ['express', 'express-session', 'connect-redis', 'redis', 'autocannon'];
-  const diff = await capture('git', [
-    '-C',
-    REPOSITORY,
-    'diff',
-    'HEAD',
-    '--',
-    'packages/express/src',
-    'packages/core/src',
-  ]);
+  const packages = [
+    'express',
+    'express-session',
+    'fastify',
+    '@fastify/session',
+    '@fastify/cookie',
+    'hono',
+    '@hono/node-server',
+    'hono-sessions',
+    'koa',
+    'koa-session',
+    'connect-redis',
+    'redis',
+    'autocannon',
+  ];
+  const sources = Object.keys(FRAMEWORKS).map((framework) => `packages/${framework}/src`);
+  const diff = await capture('git', ['-C', REPOSITORY, 'diff', 'HEAD', '--', ...sources, 'packages/core/src']);
   return {
     machine: `${cpus[0]?.model ?? 'unknown cpu'}, ${cpus.length} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.type()} ${os.release()}`,
     node: process.version,
     repositoryCommit: await capture('git', ['-C', REPOSITORY, 'rev-parse', '--short', 'HEAD']),
     // The build measured may include uncommitted changes to the packages' sources: this names them.
     packagesSourceDiffSha1: diff ? createHash('sha1').update(diff).digest('hex').slice(0, 12) : null,
-    dirtySources: (
-      await capture('git', ['-C', REPOSITORY, 'status', '--short', '--', 'packages/express/src', 'packages/core/src'])
-    )
+    dirtySources: (await capture('git', ['-C', REPOSITORY, 'status', '--short', '--', ...sources, 'packages/core/src']))
       ?.split('\n')
       .filter(Boolean),
     expressBuiltAt: await newestMtime(path.join(REPOSITORY, 'packages', 'express', 'dist')),
+    fastifyBuiltAt: await newestMtime(path.join(REPOSITORY, 'packages', 'fastify', 'dist')),
+    honoBuiltAt: await newestMtime(path.join(REPOSITORY, 'packages', 'hono', 'dist')),
+    koaBuiltAt: await newestMtime(path.join(REPOSITORY, 'packages', 'koa', 'dist')),
     coreBuiltAt: await newestMtime(path.join(REPOSITORY, 'packages', 'core', 'dist')),
     loadAverageAtStart: os.loadavg().map((load) => Number(load.toFixed(2))),
     versions: Object.fromEntries(await Promise.all(packages.map(async (name) => [name, await versionOf(name)]))),
@@ -124,6 +134,7 @@ function summarize(workload, stack, samples) {
   return {
     workload,
     stack: stack.name,
+    framework: stack.framework,
     kind: stack.kind,
     backend: stack.backend,
     label: stack.label,
@@ -155,20 +166,23 @@ function ratioOver(row, peer) {
 }
 
 /**
- * Vessel rows (and express-session's `dictionary` rows) get their throughput over plain
- * express-session's (same backend, same workload) and the floor's.
+ * Vessel rows (and the incumbents' `yardstick: false` rows) get their throughput over their
+ * framework's plain incumbent's (same backend, same workload; `to: 'incumbent'`, `peer` its
+ * stack) and over their framework's floor's (same workload), as `comparisons` (not `ratios`,
+ * which `bench/run.mjs` fills with its own time ratios).
  */
 function withRatios(rows) {
-  const floor = rows.find((row) => row.kind === 'floor');
+  const rowOf = (stack, workload) =>
+    stack && rows.find((other) => other.workload === workload && other.stack === stack.name);
   return rows.map((row) => {
     const stack = stackNamed(row.stack);
-    if (row.kind !== 'vessel' && !stack.dictionary) return row;
-    const ratios = [];
-    const yardstick = yardstickOf(stack);
-    const peer = yardstick && rows.find((other) => other.workload === row.workload && other.stack === yardstick.name);
-    if (peer) ratios.push({ to: 'express-session', ...ratioOver(row, peer) });
-    if (floor && row.workload === floor.workload) ratios.push({ to: 'floor', ...ratioOver(row, floor) });
-    return { ...row, ratios };
+    if (row.kind !== 'vessel' && stack.yardstick !== false) return row;
+    const comparisons = [];
+    const peer = rowOf(yardstickOf(stack), row.workload);
+    if (peer) comparisons.push({ to: 'incumbent', peer: peer.stack, ...ratioOver(row, peer) });
+    const floor = rowOf(floorOf(stack), row.workload);
+    if (floor) comparisons.push({ to: 'floor', peer: floor.stack, ...ratioOver(row, floor) });
+    return { ...row, comparisons };
   });
 }
 
@@ -217,15 +231,12 @@ export async function runHttpBench(options) {
       const config = {
         ...stack,
         redisUrl: options.redisUrl,
-        prefix: `${prefix}-${stack.name.replaceAll(' ', '-')}${stack.kind === 'express-session' ? ':' : ''}`,
-        cacheDir: path.join(folder, stack.name.replaceAll(' ', '-')),
+        // connect-redis appends the session id to its prefix as it is: the separator goes here.
+        prefix: `${prefix}-${slugOf(stack)}${isIncumbent(stack) ? ':' : ''}`,
+        cacheDir: path.join(folder, slugOf(stack)),
       };
       const execArgv = options.profile
-        ? [
-            '--cpu-prof',
-            `--cpu-prof-dir=${options.profile}`,
-            `--cpu-prof-name=${stack.name.replaceAll(' ', '-')}.cpuprofile`,
-          ]
+        ? ['--cpu-prof', `--cpu-prof-dir=${options.profile}`, `--cpu-prof-name=${slugOf(stack)}.cpuprofile`]
         : [];
       const started = Date.now();
       const server = await startServer(config, { execArgv });
@@ -240,9 +251,16 @@ export async function runHttpBench(options) {
         `${stack.name}: server up and ${stack.kind === 'floor' ? 'no sessions' : `${options.pool} + ${options.connections} sessions`} stored in ${((Date.now() - started) / 1000).toFixed(1)} s`,
       );
     }
-    // The floor has no sessions: it gets another stack's cookies, so its requests carry the same bytes.
+    // A floor has no sessions: it gets the cookies of its framework's Vessel memory stack (or of
+    // any stack), so its requests carry the same bytes as the lazy rows'.
     const anySeeded = [...cookies.values()][0];
-    for (const stack of used) if (!cookies.has(stack)) cookies.set(stack, anySeeded ?? { read: [''], write: [''] });
+    for (const stack of used) {
+      if (cookies.has(stack)) continue;
+      const vesselMemory = [...cookies.keys()].find(
+        (other) => other.framework === stack.framework && other.kind === 'vessel' && other.backend === 'memory',
+      );
+      cookies.set(stack, cookies.get(vesselMemory) ?? anySeeded ?? { read: [''], write: [''] });
+    }
 
     for (let round = 0; round < options.rounds; round++) {
       for (const { workload, stacks } of cells) {
@@ -250,8 +268,10 @@ export async function runHttpBench(options) {
         for (const stack of round % 2 === 0 ? stacks : [...stacks].reverse()) {
           const server = servers.get(stack);
           const own = cookies.get(stack);
-          const load = (seconds) =>
-            runLoad({
+          // Cookie-only sessions' data is the cookie: a write's connection sends its latest one.
+          const follow = mode === 'counter' && stack.backend === 'cookie';
+          const load = async (seconds) => {
+            const sample = await runLoad({
               server,
               route,
               cookies: mode === 'counter' ? own.write : own.read,
@@ -259,7 +279,11 @@ export async function runHttpBench(options) {
               connections: options.connections,
               seconds,
               probe: stack.backend === 'redis' ? probe : undefined,
+              follow,
             });
+            if (follow) own.write = sample.heldCookies;
+            return sample;
+          };
           const attempts = [];
           if (round === 0 && options.warmup > 0) {
             attempts.push({ ...(await load(options.warmup)), warmup: true });
@@ -301,6 +325,8 @@ export async function runHttpBench(options) {
     // Persistence: the write sessions' counters, read back through the store, add up to the write
     // requests the server handled; autocannon counts the 2xx answers it received before each run
     // stopped, so up to one request per connection and run may be handled but not counted.
+    // Cookie-only sessions are read back from the cookies the connections hold, which carry the
+    // answers autocannon received: their counters add up to those.
     facts.writeCheck = {};
     for (const [stack, { sent, runs }] of writesSent) {
       const server = servers.get(stack);
@@ -308,9 +334,13 @@ export async function runHttpBench(options) {
       const answers = await peek(server, cookies.get(stack).write);
       const stored = answers.reduce((sum, answer) => sum + (answer.count ?? 0), 0);
       const inFlight = handled - sent;
-      const ok = stored === handled && inFlight >= 0 && inFlight <= runs * options.connections;
+      const expected = stack.backend === 'cookie' ? sent : handled;
+      const ok = stored === expected && inFlight >= 0 && inFlight <= runs * options.connections;
       facts.writeCheck[stack.name] = { sent, handled, stored, sessions: answers.length, runs };
-      const line = `write check ${stack.name}: ${answers.length} counters read back sum to ${stored.toLocaleString('en-US')} = ${handled.toLocaleString('en-US')} writes handled (${sent.toLocaleString('en-US')} 2xx counted by autocannon + ${inFlight} in flight when runs stopped)`;
+      const line =
+        stack.backend === 'cookie'
+          ? `write check ${stack.name}: ${answers.length} counters in the cookies held sum to ${stored.toLocaleString('en-US')} = ${sent.toLocaleString('en-US')} 2xx counted by autocannon (${handled.toLocaleString('en-US')} writes handled, ${inFlight} answered after runs stopped)`
+          : `write check ${stack.name}: ${answers.length} counters read back sum to ${stored.toLocaleString('en-US')} = ${handled.toLocaleString('en-US')} writes handled (${sent.toLocaleString('en-US')} 2xx counted by autocannon + ${inFlight} in flight when runs stopped)`;
       notes.push(ok ? line : `WARNING ${line}: MISMATCH`);
     }
     // The read pool, read back after every workload: still there, unchanged.
@@ -356,9 +386,9 @@ const NOMINAL_REQUESTS = 10_000;
 /**
  * The entry point `bench/run.mjs` expects (`--repeat` is the rounds; the suite is time-bounded,
  * so `--entries` does not apply). Rows come in `table.mjs`' shape: `time s` is the time of
- * 10,000 requests at the row's rate, express-session rows are yardsticks `Y1`, `Y2`, … and the
- * floor `F1`, so "vs floor" is Vessel's time over theirs (>1: slower). The suite's own table
- * (`formatTable`) shows the full rows.
+ * 10,000 requests at the row's rate, incumbent rows are yardsticks `Y1`, `Y2`, … and the floors
+ * `F1`, `F2`, …, so "vs floor" is Vessel's time over its framework's floor's and incumbent's
+ * (>1: slower). The suite's own table (`formatTable`) shows the full rows.
  */
 export async function run({ repeat, dataDir, redisUrl, log }) {
   const result = await runHttpBench({
@@ -371,10 +401,11 @@ export async function run({ repeat, dataDir, redisUrl, log }) {
     stacks: STACKS.map((stack) => stack.name),
   });
   let yardsticks = 0;
+  let floors = 0;
   const ids = new Map(
     result.rows
       .filter((row) => row.kind !== 'vessel')
-      .map((row) => [row, row.kind === 'floor' ? 'F1' : `Y${++yardsticks}`]),
+      .map((row) => [row, row.kind === 'floor' ? `F${++floors}` : `Y${++yardsticks}`]),
   );
   const rows = result.rows.map((row) => ({
     ...row,
@@ -386,14 +417,11 @@ export async function run({ repeat, dataDir, redisUrl, log }) {
     peakRssMb: null,
     compareTo:
       row.kind === 'vessel'
-        ? result.rows
-            .filter(
-              (peer) =>
-                ids.has(peer) &&
-                peer.workload === row.workload &&
-                (peer.kind === 'floor' || peer.stack === yardstickOf(stackNamed(row.stack))?.name),
+        ? (row.comparisons ?? [])
+            .map(({ peer }) =>
+              ids.get(result.rows.find((other) => other.workload === row.workload && other.stack === peer)),
             )
-            .map((peer) => ids.get(peer))
+            .filter(Boolean)
         : undefined,
   }));
   return { rows, facts: result.facts, notes: result.notes };

@@ -48,13 +48,25 @@ export async function startServer(stack, { execArgv = [] } = {}) {
   };
 }
 
-/** The `name=value` pair of the session cookie a response set, or throws. */
+/**
+ * The Cookie header a browser sends after it had `cookieHeader` and received `setCookies` (the
+ * Set-Cookie values of a response): every cookie it holds, the last of a name winning
+ * (hono-sessions sets its cookie twice on a new session; koa-session's signature travels in a
+ * cookie of its own).
+ */
+function cookiesAfter(cookieHeader, setCookies) {
+  const pairs = new Map();
+  const add = (pair) => pairs.set(pair.slice(0, pair.indexOf('=')).trim(), pair.trim());
+  if (cookieHeader) for (const pair of cookieHeader.split(';')) add(pair);
+  for (const header of setCookies) add(header.split(';', 1)[0]);
+  return [...pairs.values()].join('; ');
+}
+
+/** The Cookie header for the session `response` started, or throws when it set no session cookie. */
 function sessionCookie(response, what) {
-  const cookie = response.headers
-    .getSetCookie()
-    .map((header) => header.split(';', 1)[0])
-    .find((pair) => pair.startsWith(`${COOKIE_NAME}=`));
-  if (!cookie) throw new Error(`${what}: no ${COOKIE_NAME} cookie in the response (status ${response.status})`);
+  const cookie = cookiesAfter('', response.headers.getSetCookie());
+  if (!cookie.split('; ').some((pair) => pair.startsWith(`${COOKIE_NAME}=`)))
+    throw new Error(`${what}: no ${COOKIE_NAME} cookie in the response (status ${response.status})`);
   return cookie;
 }
 
@@ -99,15 +111,40 @@ export async function peek(server, cookies) {
   return answers;
 }
 
+/** A response's Set-Cookie values, from autocannon's header object (raw names, a list when repeated). */
+function setCookiesOf(headers) {
+  return Object.entries(headers)
+    .filter(([name]) => name.toLowerCase() === 'set-cookie')
+    .flatMap(([, value]) => value);
+}
+
 /**
  * autocannon's per-connection setup. `pool`: connection c walks all of `cookies` starting at
  * offset c × cookies/connections (static requests, prebuilt by autocannon, so the client does
- * no per-request work); `counter`: connection c sends `cookies[c]` on every request.
+ * no per-request work); `counter`: connection c sends `cookies[c]` on every request. With
+ * `follow` (cookie-only sessions, whose data is the cookie), connection c sends the cookie of
+ * its last response, as a browser would, and `held[c]` is that cookie when the run ends.
  */
-function connectionSetup(route, cookies, mode, connections) {
+function connectionSetup(route, cookies, mode, connections, follow, held) {
   let connection = 0;
   return (client) => {
     const index = connection++;
+    if (mode === 'counter' && follow) {
+      held[index] = cookies[index % cookies.length];
+      client.setRequests([
+        {
+          method: 'GET',
+          path: route,
+          headers: { cookie: held[index] },
+          setupRequest: (request) => ({ ...request, headers: { ...request.headers, cookie: held[index] } }),
+          onResponse: (_status, _body, _context, headers) => {
+            const setCookies = setCookiesOf(headers);
+            if (setCookies.length > 0) held[index] = cookiesAfter(held[index], setCookies);
+          },
+        },
+      ]);
+      return;
+    }
     if (mode === 'counter') {
       client.setRequests([{ method: 'GET', path: route, headers: { cookie: cookies[index % cookies.length] } }]);
       return;
@@ -132,10 +169,12 @@ function processCpuSeconds() {
  * One autocannon run of `seconds` against `server`. Resolves with the sample: 2xx responses,
  * requests/s, latency, the server's CPU per request and event-loop use, this process' (the
  * client's) CPU, and `otherCores`, the CPU the rest of the machine used (server, client and,
- * through `probe`, the Redis server taken out). Any non-2xx response, error or timeout fails the
- * run: a benchmark that measures errors measures nothing.
+ * through `probe`, the Redis server taken out); with `follow` (counter mode), `heldCookies`, each
+ * connection's cookie at the end. Any non-2xx response, error or timeout fails the run: a
+ * benchmark that measures errors measures nothing.
  */
-export async function runLoad({ server, route, cookies, mode, connections, seconds, probe }) {
+export async function runLoad({ server, route, cookies, mode, connections, seconds, probe, follow = false }) {
+  const held = [];
   const statsBefore = await server.stats();
   const probeBefore = await probe?.snapshot();
   const machineBefore = machineBusySeconds();
@@ -146,7 +185,7 @@ export async function runLoad({ server, route, cookies, mode, connections, secon
     duration: seconds,
     pipelining: 1,
     timeout: 10,
-    setupClient: connectionSetup(route, cookies, mode, connections),
+    setupClient: connectionSetup(route, cookies, mode, connections, follow, held),
   });
   const clientSeconds = processCpuSeconds() - clientBefore;
   const machineAfter = machineBusySeconds();
@@ -188,5 +227,6 @@ export async function runLoad({ server, route, cookies, mode, connections, secon
       Object.entries(statsAfter.counters).map(([name, value]) => [name, value - statsBefore.counters[name]]),
     ),
     serverRssMb: statsAfter.rssMb,
+    ...(follow ? { heldCookies: held } : {}),
   };
 }

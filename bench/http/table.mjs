@@ -1,13 +1,14 @@
 /**
- * The HTTP suite's results table and goal lines: one row per (workload, stack), with the
- * median requests/s over the rounds, the latency of the median round, what the server process
- * spent per request, what Redis saw, and each Vessel row's (and express-session's dictionary
- * rows') throughput divided by plain express-session's on the same backend and by the floor's
- * (>1: faster).
+ * The HTTP suite's results table and goal lines: a section per framework, one row per
+ * (workload, stack), with the median requests/s over the rounds, the latency of the median
+ * round, what the server process spent per request, what Redis saw, and each Vessel row's (and
+ * the incumbents' contrast rows') throughput divided by its framework's incumbent's on the
+ * same backend and by its framework's floor's (>1: faster).
  */
 import { median } from '../common/load.mjs';
 import { formatColumns } from '../common/table.mjs';
 import { formatCalls } from '../sessions/table.mjs';
+import { FRAMEWORKS, stackNamed } from './stacks.mjs';
 
 function count(value) {
   return Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : '-';
@@ -19,7 +20,7 @@ function spread(values) {
 }
 
 function ratio(row, to) {
-  const found = (row.ratios ?? []).find((candidate) => candidate.to === to);
+  const found = (row.comparisons ?? []).find((candidate) => candidate.to === to);
   return found ? `${found.ratio.toFixed(2)}x` : '';
 }
 
@@ -33,13 +34,20 @@ const COLUMNS = [
   { title: 'server CPU µs/req', value: (row) => row.serverCpuMicrosPerRequest.toFixed(0), right: true },
   { title: 'server loop busy', value: (row) => `${Math.round(row.serverLoopBusy * 100)}%`, right: true },
   { title: 'Redis saw /req', value: (row) => (row.redisPerRequest ? formatCalls(row.redisPerRequest) : '-') },
-  { title: 'vs express-session', value: (row) => ratio(row, 'express-session'), right: true },
+  { title: 'vs incumbent', value: (row) => ratio(row, 'incumbent'), right: true },
   { title: 'vs floor', value: (row) => ratio(row, 'floor'), right: true },
 ];
 
-/** The aligned text table of the suite's rows (its own shape, see `index.mjs`). */
+/**
+ * The aligned text table of the suite's rows (its own shape, see `index.mjs`): a section per
+ * framework, naming its incumbent and its Vessel adapter.
+ */
 export function formatHttpTable(rows) {
-  return formatColumns(COLUMNS, rows);
+  const sections = Object.entries(FRAMEWORKS).flatMap(([framework, { incumbent, adapter }]) => {
+    const own = rows.filter((row) => (row.framework ?? 'express') === framework);
+    return own.length > 0 ? [{ section: `${framework}: ${adapter} vs ${incumbent} and the floor` }, ...own] : [];
+  });
+  return formatColumns(COLUMNS, sections);
 }
 
 /** The ratios of the rounds, each of a cell over its peer in the same round: range and median. */
@@ -49,23 +57,25 @@ function roundByRound(rounds) {
 }
 
 /**
- * One line per goal of the issue: Vessel (defaults, and the extra rows) against express-session
- * on the same backend for read and write (≥ 1.2×), lazy Vessel against the floor on the
- * untouched route (≥ 0.95×), judged on the ratio of the medians; the ratios round by round
- * follow. Resolves with `{ lines, goals }`.
+ * One line per goal of the issue: Vessel (defaults, and the extra rows) against its framework's
+ * incumbent on the same backend for read and write (≥ 1.2×, memory and Redis), lazy Vessel
+ * against its framework's floor on the untouched route (≥ 0.95×), judged on the ratio of the
+ * medians; the ratios round by round follow. Resolves with `{ lines, goals }`.
  */
 export function goalLines(rows, workloads) {
   const goals = [];
   for (const row of rows) {
     const goal = workloads[row.workload]?.goal;
     if (!goal || row.kind !== 'vessel') continue;
-    if (goal.stacks && !goal.stacks.includes(row.stack)) continue;
-    const found = (row.ratios ?? []).find((candidate) => candidate.to === goal.to);
+    if (goal.backends && !goal.backends.includes(row.backend)) continue;
+    if (goal.lazy && !stackNamed(row.stack).lazy) continue;
+    const found = (row.comparisons ?? []).find((candidate) => candidate.to === goal.to);
     if (!found) continue;
     goals.push({
       workload: row.workload,
       stack: row.stack,
       to: goal.to,
+      peer: found.peer,
       ratio: found.ratio,
       rounds: found.rounds,
       goal: goal.ratio,
@@ -74,7 +84,7 @@ export function goalLines(rows, workloads) {
   }
   const lines = goals.map(
     (goal) =>
-      `GOAL ${goal.workload} ${goal.stack}: ${goal.ratio.toFixed(2)}x ${goal.to} (goal >= ${goal.goal.toFixed(2)}x) ${goal.met ? 'met' : 'NOT MET'}${roundByRound(goal.rounds)}`,
+      `GOAL ${goal.workload} ${goal.stack}: ${goal.ratio.toFixed(2)}x ${goal.peer} (goal >= ${goal.goal.toFixed(2)}x) ${goal.met ? 'met' : 'NOT MET'}${roundByRound(goal.rounds)}`,
   );
   return { lines, goals };
 }
