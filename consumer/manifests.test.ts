@@ -27,7 +27,9 @@ describe('package manifests', () => {
     });
     expect((manifest.keywords as string[]).length).toBeGreaterThan(3);
     expect(manifest.publishConfig).toEqual({ access: 'public', provenance: true });
-    expect((manifest.scripts as Record<string, string>).prepack).toBe('tsc -b');
+    expect((manifest.scripts as Record<string, string>).prepack).toBe(
+      'node ../../scripts/prune-stale-dist.mjs && tsc -b',
+    );
     expect(manifest.files).toContain('dist');
     for (const file of ['README.md', 'LICENSE']) {
       expect((await stat(path.join(repo, 'packages', dir, file))).size, `${dir}/${file}`).toBeGreaterThan(200);
