@@ -1,8 +1,7 @@
+import { listening } from '../../../test-support/listening.js';
 /** The adapter conformance suite (test-support/adapter-conformance.ts) over Express. */
 
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import { session } from '@vessel/express';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { type AdapterHarness, describeAdapterConformance } from '../../../test-support/adapter-conformance.js';
@@ -120,17 +119,7 @@ const harness: AdapterHarness = {
         .type('text')
         .send('error');
     });
-    const server = app.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const { port } = server.address() as AddressInfo;
-    return {
-      url: `http://127.0.0.1:${port}`,
-      async close() {
-        server.closeAllConnections();
-        server.close();
-        await once(server, 'close');
-      },
-    };
+    return listening(app.listen(0, '127.0.0.1'));
   },
 };
 

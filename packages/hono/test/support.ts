@@ -1,9 +1,7 @@
-/** Serving a Fetch handler (a Hono app's `fetch`, or `withSession` directly) on a real loopback socket. */
-
-import { once } from 'node:events';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import { listening } from '../../../test-support/listening.js';
+/** Serving a Fetch handler (a Hono app's `fetch`, or `withSession` directly) on a real loopback socket. */
 
 /** A server listening on a free port of 127.0.0.1. */
 export interface Served {
@@ -14,15 +12,5 @@ export interface Served {
 
 /** Starts `@hono/node-server` with `fetch` on 127.0.0.1, port 0. */
 export async function listen(fetch: (request: Request) => Response | Promise<Response>): Promise<Served> {
-  const server = serve({ fetch, port: 0, hostname: '127.0.0.1' }) as Server;
-  if (!server.listening) await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    async close() {
-      server.closeAllConnections();
-      server.close();
-      await once(server, 'close');
-    },
-  };
+  return listening(serve({ fetch, port: 0, hostname: '127.0.0.1' }) as Server);
 }

@@ -1,8 +1,7 @@
+import { listening } from '../../../test-support/listening.js';
 /** The adapter conformance suite (test-support/adapter-conformance.ts) over Koa. */
 
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import { session } from '@vessel/koa';
 import Koa, { type ParameterizedContext } from 'koa';
 import { type AdapterHarness, describeAdapterConformance } from '../../../test-support/adapter-conformance.js';
@@ -117,17 +116,7 @@ const harness: AdapterHarness = {
       const handler = routes.get(`${ctx.method} ${ctx.path}`);
       if (handler) await handler(ctx);
     });
-    const server = app.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const { port } = server.address() as AddressInfo;
-    return {
-      url: `http://127.0.0.1:${port}`,
-      async close() {
-        server.closeAllConnections();
-        server.close();
-        await once(server, 'close');
-      },
-    };
+    return listening(app.listen(0, '127.0.0.1'));
   },
 };
 

@@ -1,12 +1,11 @@
-/** What the Koa tests share: a vessel on a temporary SQLite folder, and an app listening on a free loopback port. */
-
-import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createVessel, type Vessel, type VesselOptions } from '@vessel/core';
 import type Koa from 'koa';
+import { listening } from '../../../test-support/listening.js';
+/** What the Koa tests share: a vessel on a temporary SQLite folder, and an app listening on a free loopback port. */
+
 import { SECRET } from '../../../test-support/sessions.js';
 
 /** A listening app. */
@@ -20,17 +19,7 @@ export interface Served {
 export async function serve(app: Koa): Promise<Served> {
   // Errors the tests cause on purpose would be logged by Koa's default handler.
   app.silent = true;
-  const server = app.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    async close() {
-      server.closeAllConnections();
-      server.close();
-      await once(server, 'close');
-    },
-  };
+  return listening(app.listen(0, '127.0.0.1'));
 }
 
 /** A vessel over a fresh SQLite folder, signing with the suites' secret; `dispose` removes both. */

@@ -1,6 +1,5 @@
-import { once } from 'node:events';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type RequestListener } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listening } from '../../../../test-support/listening.js';
 
 /** An app listening on a loopback port of its own, reached over real sockets. */
 export interface LiveServer {
@@ -11,18 +10,7 @@ export interface LiveServer {
 
 /** Serves `app` on a free loopback port (a real server: requests are in flight together, not queued). */
 export async function listen(app: RequestListener): Promise<LiveServer> {
-  const server = createServer(app);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    async close() {
-      server.closeAllConnections();
-      server.close();
-      await once(server, 'close');
-    },
-  };
+  return listening(createServer(app).listen(0, '127.0.0.1'));
 }
 
 /** A response as a test reads it. */
