@@ -110,12 +110,12 @@ export class HttpBrowser {
 }
 
 /** A store the suite runs on, with what the CLI needs to find it. */
-interface StoreCase {
+export interface StoreCase {
   readonly name: string;
   open(): Promise<{ options: VesselOptions; cliArgs: string[]; cleanup(): Promise<void> }>;
 }
 
-const STORES: readonly StoreCase[] = [
+export const CONFORMANCE_STORES: readonly StoreCase[] = [
   {
     name: 'sqlite',
     async open() {
@@ -174,7 +174,7 @@ async function commandsProcessed(client: RedisClientType): Promise<number> {
  * outage, lazy and cookie-only cases on a private Redis.
  */
 export function describeAdapterConformance(harness: AdapterHarness): void {
-  describe.each(STORES)(`${harness.name} adapter on %s`, (store) => {
+  describe.each(CONFORMANCE_STORES)(`${harness.name} adapter on %s`, (store) => {
     let vessel: Vessel;
     let app: AdapterApp;
     let cliArgs: string[];

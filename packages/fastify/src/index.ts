@@ -12,6 +12,7 @@ import { fastifySession } from './session/plugin.js';
 /** Core's `secretFromEnv`, here so that an app needs one import: `secret: secretFromEnv()`. */
 export { secretFromEnv } from '@vessel/core';
 export { type FastifyCacheOptions, fastifyCache } from './cache/plugin.js';
+export { type CacheResponseHooks, cacheResponse, type FastifyCacheResponseOptions } from './cache/response.js';
 export type { FastifySessionCookieOptions, FastifySessionOptions } from './session/options.js';
 export { fastifySession } from './session/plugin.js';
 export type { FastifySessionMethods, SessionCallback } from './session/session-object.js';

@@ -9,6 +9,7 @@
 /** Core's `secretFromEnv`, here so that an app needs one import: `session: { secret: secretFromEnv() }`. */
 export { secretFromEnv } from '@vessel/core';
 export { type CacheVariables, cache } from './cache/cache.js';
+export { cacheResponse, type HonoCacheResponseOptions } from './cache/response.js';
 export { type FetchSessionOptions, type SessionHandler, withSession } from './fetch/with-session.js';
 export {
   type LazySessionVariables,

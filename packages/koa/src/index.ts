@@ -10,6 +10,11 @@ import { session } from './session/middleware.js';
 /** Core's `secretFromEnv`, here so that a Koa app needs one import for its secret. */
 export { secretFromEnv } from '@vessel/core';
 export { cache, type KoaCacheMiddleware } from './cache/cache.js';
+export {
+  cacheResponse,
+  type KoaCacheResponseMiddleware,
+  type KoaCacheResponseOptions,
+} from './cache/response.js';
 export type { KoaSession, KoaSessionAssignment, KoaSessionMembers, SessionData } from './context.js';
 export { type KoaSessionMiddleware, session } from './session/middleware.js';
 export type { KoaSessionOptions } from './session/options.js';

@@ -1,24 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { assertKnownOptions, type CacheManager, type Vessel } from '@vessel/core';
+import {
+  CACHE_RESPONSE_OPTION_NAMES,
+  type CacheResponseOptions as CoreCacheResponseOptions,
+  ResponseCache,
+} from '@vessel/core/http';
 import { useDictionaryProperties } from '../dictionary-properties.js';
-import type { CacheResponseOptions } from './options.js';
-import { type Next, ResponseCacheRoute } from './route.js';
+import { ExpressExchange, type Next } from './exchange.js';
 
-export type { CacheResponseOptions } from './options.js';
-
-/** Every option `cacheResponse()` takes. */
-const CACHE_RESPONSE_OPTIONS = {
-  region: true,
-  namespace: true,
-  expire: true,
-  key: true,
-  statuses: true,
-  perSession: true,
-  sessionCookies: true,
-  maxEntries: true,
-  maxBodyBytes: true,
-  maxBytes: true,
-} as const satisfies Record<keyof CacheResponseOptions, true>;
+/** Options of `cacheResponse` (see `@vessel/core/http`); `key` gets the request. Default key: method and original URL. */
+export type CacheResponseOptions = CoreCacheResponseOptions<IncomingMessage>;
 
 type Handler = (req: IncomingMessage, res: ServerResponse, next: Next) => void;
 
@@ -60,9 +51,15 @@ export function cache(source: CacheManager | Vessel): Handler {
  * app.get('/report', cacheResponse(vessel, { region: 'short_term' }), buildReport)
  */
 export function cacheResponse(source: CacheManager | Vessel, options: CacheResponseOptions = {}): Handler {
-  assertKnownOptions(options, Object.keys(CACHE_RESPONSE_OPTIONS), { where: 'cacheResponse' });
-  const sessionCookies = new Set(['connect.sid', ...(options.sessionCookies ?? [])]);
-  if (isVessel(source)) sessionCookies.add(source.config.session.key);
-  const route = new ResponseCacheRoute(managerOf(source), [...sessionCookies], options);
-  return (req, res, next) => route.handle(req, res, next);
+  assertKnownOptions(options, CACHE_RESPONSE_OPTION_NAMES, { where: 'cacheResponse' });
+  const sessionCookies = isVessel(source) ? [source.config.session.key] : [];
+  const route = new ResponseCache(managerOf(source), options, { where: 'cacheResponse', sessionCookies });
+  const keyOf =
+    options.key ??
+    ((req: IncomingMessage) =>
+      `${req.method} ${(req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url}`);
+  return (req, res, next) => {
+    if (route.applies(req.method ?? 'GET')) route.handle(new ExpressExchange(req, res, next, keyOf(req)));
+    else next();
+  };
 }

@@ -27,7 +27,7 @@ const plugin: FastifyPluginAsync<FastifyCacheOptions> = async (fastify, options)
 
 /**
  * `request.cache`: the vessel's `CacheManager` (regions, `getCache`, `get` with a dog-pile-safe `createfunc`)
- * in every handler. Route-level response caching is not part of this plugin yet.
+ * in every handler. Route-level response caching is `cacheResponse` (route options).
  *
  * @example
  * await app.register(fastifyCache, { vessel });

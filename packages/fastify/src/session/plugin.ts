@@ -129,3 +129,8 @@ const plugin: FastifyPluginAsync<FastifySessionOptions> = async (fastify, option
  * });
  */
 export const fastifySession = fastifyPlugin(plugin, { name: '@vessel/fastify', fastify: '5.x' });
+
+/** The request's session layer (for the response cache); `undefined` outside `fastifySession`'s scope. */
+export function httpSessionOf(request: FastifyRequest): HttpRequestSession | undefined {
+  return stateOf(request)?.http;
+}

@@ -9,8 +9,7 @@ export interface CacheVariables {
 
 /**
  * Hono middleware putting a cache manager at `c.get('cache')`: the vessel's (`cache(vessel)`) or
- * the one given. Route-level response caching (Express's `cacheResponse`) is not part of this
- * package yet.
+ * the one given. Route-level response caching is `cacheResponse`.
  *
  * @example
  * const app = new Hono<{ Variables: CacheVariables }>();

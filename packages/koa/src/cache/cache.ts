@@ -10,8 +10,7 @@ function isVessel(source: CacheManager | Vessel): source is Vessel {
 
 /**
  * Puts a cache manager on every request as `ctx.cache` (Beaker's `environ['beaker.cache']`): a
- * vessel's (`vessel.cache`) or the one given. Route-level response caching is not part of
- * @vessel/koa yet.
+ * vessel's (`vessel.cache`) or the one given. Route-level response caching is `cacheResponse`.
  *
  * @example
  * app.use(cache(vessel))

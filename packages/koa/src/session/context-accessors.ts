@@ -1,3 +1,4 @@
+import type { HttpRequestSession } from '@vessel/core/http';
 import type { ExtendableContext } from 'koa';
 import type { KoaRequestSession } from './request-session.js';
 
@@ -55,4 +56,9 @@ function defineAccessors(ctx: object): void {
 export function attachRequestSession(ctx: ExtendableContext, request: KoaRequestSession): void {
   if (!(ACCESSORS in ctx)) defineAccessors(ctx);
   (ctx as WithRequestSession)[REQUEST_SESSION] = request;
+}
+
+/** The request's core session layer (for the response cache); `undefined` when no session middleware ran. */
+export function httpSessionOf(ctx: object): HttpRequestSession | undefined {
+  return (ctx as WithRequestSession)[REQUEST_SESSION]?.http;
 }

@@ -47,6 +47,11 @@ export class KoaRequestSession {
     this.#settings = settings;
   }
 
+  /** The core request session underneath (what the response cache asks about). */
+  get http(): HttpRequestSession {
+    return this.#request;
+  }
+
   /** Loads the session (once) and resolves to `ctx.session`; rejects with `StorageUnavailableError` (status 503) on an outage. */
   async load(): Promise<KoaSession> {
     await this.#request.load();

@@ -1,17 +1,17 @@
 /**
- * The `cacheResponse` middleware's request path: lookup, replay, and the miss path through the
- * dog-pile lock.
+ * A cached route's request path, for every adapter: lookup, replay, and the miss path through the
+ * dog-pile lock. The adapter presents each request as a `CacheExchange`.
  */
 import { createHash } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type Cache, type CacheManager, CacheMissError, LockTimeoutError } from '@vessel/core';
-import { useDictionaryProperties } from '../dictionary-properties.js';
+import type { Cache } from '../../cache/cache.js';
+import type { CacheManager } from '../../cache/manager.js';
+import { CacheMissError, LockTimeoutError } from '../../errors.js';
 import { KeyBudget } from './budget.js';
-import { copyOf, replay } from './copy.js';
+import { copyOf, replayOf } from './copy.js';
+import type { CacheExchange } from './exchange.js';
 import { boundsOf, type CacheResponseOptions, DEFAULT_EXPIRE_SECONDS, PASS_SECONDS } from './options.js';
 import { type JudgeOptions, judgeResponse } from './policy.js';
-import { recordBody } from './recorder.js';
-import { broughtSessionId, currentSessionId, isPersonal, mayNotFill, sessionInUse } from './request.js';
+import { hasSessionCookie, isPersonal, mayNotFill } from './request.js';
 import {
   type CachedResponse,
   PASS,
@@ -23,14 +23,9 @@ import {
   variantOf,
 } from './stored.js';
 
-/** Express's `next`. */
-export type Next = (err?: unknown) => void;
-
 /** One request on its way through the cache. */
 interface Exchange {
-  readonly req: IncomingMessage;
-  readonly res: ServerResponse;
-  readonly next: Next;
+  readonly request: CacheExchange;
   /** The request's primary key (with its session's digest in `perSession` mode). */
   readonly primary: string;
   /** `perSession`: the session id the key was made from. */
@@ -49,58 +44,72 @@ interface Made {
   expireSeconds: number;
 }
 
+/** How a route was set up, besides its options. */
+export interface ResponseCacheSetup {
+  /** The name errors give the options (`cacheResponse`). */
+  readonly where: string;
+  /**
+   * Cookie names that mark a request as carrying a session; always with `connect.sid`, the
+   * manager's own `session.key`, and the options' `sessionCookies`.
+   */
+  readonly sessionCookies?: readonly string[];
+}
+
 function digest(text: string): string {
   return createHash('sha256').update(text).digest('base64url');
 }
 
-function pass(exchange: Exchange): void {
-  exchange.res.setHeader('X-Vessel-Cache', 'pass');
-  exchange.next();
-}
-
 function ignore(): void {}
 
-/** One `cacheResponse` middleware: its options, its cache (made on first use) and its bound. */
-export class ResponseCacheRoute {
+/**
+ * One cached route: its options, its cache (made on first use) and its bound. Caches whole
+ * responses like a shared HTTP cache (RFC 9111) in front of the handler, or per session with
+ * `perSession` (see `CacheResponseOptions`). An adapter makes one per route and hands it each
+ * request as a `CacheExchange`.
+ */
+export class ResponseCache {
   readonly #manager: CacheManager;
-  readonly #options: CacheResponseOptions;
+  readonly #options: CacheResponseOptions<never>;
   readonly #sessionCookies: readonly string[];
   readonly #perSession: boolean;
   readonly #judge: JudgeOptions;
   readonly #maxBodyBytes: number;
   readonly #budget: KeyBudget;
-  readonly #keyOf: (req: IncomingMessage) => string;
   #cache: Cache | undefined;
   /** The cache's `expire`, in seconds: the longest any copy stays. */
   #expireSeconds = DEFAULT_EXPIRE_SECONDS;
 
-  constructor(manager: CacheManager, sessionCookies: readonly string[], options: CacheResponseOptions) {
+  /** Checks the bounds in `options` (a `ConfigError` naming a bad one); the cache is made on first use. */
+  constructor(manager: CacheManager, options: CacheResponseOptions<never>, setup: ResponseCacheSetup) {
     this.#manager = manager;
     this.#options = options;
-    this.#sessionCookies = sessionCookies;
+    this.#sessionCookies = [
+      ...new Set(['connect.sid', ...(setup.sessionCookies ?? []), ...(options.sessionCookies ?? [])]),
+    ];
     this.#perSession = options.perSession === true;
     this.#judge = { statuses: new Set(options.statuses ?? [200]), perSession: this.#perSession };
-    const bounds = boundsOf(options);
+    const bounds = boundsOf(options, setup.where);
     this.#maxBodyBytes = bounds.maxBodyBytes;
     this.#budget = new KeyBudget(bounds.maxEntries, bounds.maxBytes, (key) => {
       this.#cache?.remove(key).catch(ignore);
     });
-    this.#keyOf =
-      options.key ??
-      ((req: IncomingMessage) =>
-        `${req.method} ${(req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url}`);
   }
 
-  handle(req: IncomingMessage, res: ServerResponse, next: Next): void {
-    if ((req.method !== 'GET' && req.method !== 'HEAD') || !this.#responses().enabled) next();
-    else if (this.#perSession) this.#handlePerSession(req, res, next);
+  /** Whether a request with `method` may go through the cache at all (GET and HEAD, cache enabled). */
+  applies(method: string): boolean {
+    return (method === 'GET' || method === 'HEAD') && this.#responses().enabled;
+  }
+
+  /** Answers `request`: from a copy, by running the handler once for all waiting on its key, or by passing it on. */
+  handle(request: CacheExchange): void {
+    if (!this.applies(request.method)) request.pass();
+    else if (this.#perSession) this.#handlePerSession(request);
     else {
-      const exchange: Exchange = { req, res, next, primary: this.#keyOf(req), sessionId: undefined };
-      if (isPersonal(req, this.#sessionCookies)) pass(exchange);
+      const exchange: Exchange = { request, primary: request.key, sessionId: undefined };
+      if (isPersonal(request, this.#sessionCookies)) request.pass();
       else this.#lookup(exchange, exchange.primary, undefined);
     }
   }
-
   /** The cache, made on first use; stale copies are never served (HTTP freshness is strict). */
   #responses(): Cache {
     if (this.#cache !== undefined) return this.#cache;
@@ -121,19 +130,32 @@ export class ResponseCacheRoute {
     return responses;
   }
 
-  #handlePerSession(req: IncomingMessage, res: ServerResponse, next: Next): void {
-    const key = this.#keyOf(req);
+  #handlePerSession(request: CacheExchange): void {
     // Credentials, not the session, would then say whose page it is: never kept.
-    if (req.headers.authorization !== undefined) {
-      pass({ req, res, next, primary: key, sessionId: undefined });
+    if (request.header('authorization') !== undefined) {
+      request.pass();
       return;
     }
-    broughtSessionId(req, this.#sessionCookies).then((sessionId) => {
-      const primary = sessionId === undefined ? key : `${key}\nsession:${digest(sessionId)}`;
-      const exchange: Exchange = { req, res, next, primary, sessionId };
-      if (sessionId === undefined) pass(exchange);
-      else this.#lookup(exchange, primary, undefined);
-    }, next);
+    this.#sessionOf(request).then(
+      (sessionId) => {
+        if (sessionId === undefined) request.pass();
+        else {
+          const primary = `${request.key}\nsession:${digest(sessionId)}`;
+          this.#lookup({ request, primary, sessionId }, primary, undefined);
+        }
+      },
+      (error: unknown) => request.fail(error),
+    );
+  }
+
+  /**
+   * The id of the stored session the request brought, for `perSession` keys: what the adapter
+   * says; for a session middleware that cannot tell new from stored, only with a session cookie.
+   */
+  async #sessionOf(request: CacheExchange): Promise<string | undefined> {
+    const session = await request.broughtSession();
+    if (session === undefined || session.id === '' || session.stored === false) return undefined;
+    return session.stored || hasSessionCookie(request, this.#sessionCookies) ? session.id : undefined;
   }
 
   /** Reads `key` (the primary, or a variant): a hit is replayed, a miss filled. */
@@ -142,7 +164,7 @@ export class ResponseCacheRoute {
       (found) => this.#serve(exchange, key, found, variant),
       (error: unknown) => {
         if (error instanceof CacheMissError) this.#fill(exchange, key, variant);
-        else exchange.next(error);
+        else exchange.request.fail(error);
       },
     );
   }
@@ -151,16 +173,16 @@ export class ResponseCacheRoute {
   #serve(exchange: Exchange, key: string, found: unknown, variant: Variant | undefined): void {
     const value = storedValueOf(found);
     if (value?.kind === 'response') {
-      if (this.#replayable(exchange, key, value, variant)) replay(exchange.req, exchange.res, value);
-      else pass(exchange);
+      if (this.#replayable(exchange, key, value, variant)) exchange.request.replay(replayOf(exchange.request, value));
+      else exchange.request.pass();
     } else if (value?.kind === 'vary' && key === exchange.primary) {
-      const digestOfRequest = variantOf(exchange.req, value.vary);
+      const digestOfRequest = variantOf(exchange.request, value.vary);
       this.#lookup(exchange, variantKey(key, digestOfRequest), { vary: value.vary, variant: digestOfRequest });
     } else {
       // A pass marker; or not something this middleware stored (an older version's entry),
       // which is never replayed and is dropped.
       if (value === undefined) this.#cache?.remove(key).catch(ignore);
-      pass(exchange);
+      exchange.request.pass();
     }
   }
 
@@ -173,7 +195,7 @@ export class ResponseCacheRoute {
     }
     if (copy.vary === undefined) return true;
     const known = variant !== undefined && sameHeaders(variant.vary, copy.vary);
-    return (known ? variant.variant : variantOf(exchange.req, copy.vary)) === copy.variant;
+    return (known ? variant.variant : variantOf(exchange.request, copy.vary)) === copy.variant;
   }
 
   /**
@@ -182,8 +204,8 @@ export class ResponseCacheRoute {
    * another process) are answered from — a copy, or a pass marker that sends each to the handler.
    */
   #fill(exchange: Exchange, key: string, variant: Variant | undefined): void {
-    if (mayNotFill(exchange.req)) {
-      pass(exchange);
+    if (mayNotFill(exchange.request)) {
+      exchange.request.pass();
       return;
     }
     const responses = this.#cache as Cache;
@@ -202,21 +224,18 @@ export class ResponseCacheRoute {
       (error: unknown) => {
         // With `made`, the creator's response went out (or its client left): nothing more to answer.
         if (made !== undefined) return;
-        if (error instanceof LockTimeoutError) pass(exchange);
-        else exchange.next(error);
+        if (error instanceof LockTimeoutError) exchange.request.pass();
+        else exchange.request.fail(error);
       },
     );
   }
 
   /** Runs the handler and, once its response is out, turns it into what `key` keeps. */
   async #make(exchange: Exchange, key: string, variant: Variant | undefined, made: Made): Promise<StoredValue> {
-    const { req, res } = exchange;
-    useDictionaryProperties(res);
-    res.setHeader('X-Vessel-Cache', 'miss');
-    const recording = recordBody(res, this.#maxBodyBytes, req.method !== 'HEAD');
-    exchange.next();
-    const { body, encodedAfter } = await recording;
-    const personal = this.#perSession ? currentSessionId(req) !== exchange.sessionId : sessionInUse(req);
+    const { request } = exchange;
+    const res = await request.run(this.#maxBodyBytes);
+    const { body } = res;
+    const personal = this.#perSession ? request.currentSessionId() !== exchange.sessionId : request.sessionInUse();
     const storable = body === undefined || personal ? undefined : judgeResponse(res, this.#judge);
     if (storable === undefined) {
       this.#budget.admit(key, 0);
@@ -225,7 +244,7 @@ export class ResponseCacheRoute {
     const expireSeconds = Math.min(this.#expireSeconds, storable.freshSeconds ?? this.#expireSeconds);
     // Bytes a middleware before this one encodes on their way out are kept as recorded, without
     // its Content-Encoding: that middleware encodes the replay again.
-    const copy = copyOf(res, body as Buffer, expireSeconds, encodedAfter);
+    const copy = copyOf(res, body as Uint8Array, expireSeconds, res.encodedAfter === true);
     const size = copy.body.length + key.length;
     if (storable.vary.length === 0) {
       made.expireSeconds = expireSeconds;
@@ -236,7 +255,7 @@ export class ResponseCacheRoute {
     const varied: CachedResponse = {
       ...copy,
       vary: storable.vary,
-      variant: sameAsKey ? variant.variant : variantOf(req, storable.vary),
+      variant: sameAsKey ? variant.variant : variantOf(request, storable.vary),
     };
     const marker: VaryMarker = { kind: 'vary', vary: storable.vary };
     if (key !== exchange.primary) {

@@ -1,9 +1,9 @@
-/** `cacheResponse`'s options, their defaults and their checks. */
-import type { IncomingMessage } from 'node:http';
-import { ConfigError, type Duration } from '@vessel/core';
+/** The response cache's options, their defaults and their checks (the same in every adapter). */
+import type { Duration } from '../../config/types.js';
+import { ConfigError } from '../../errors.js';
 
-/** Options of `cacheResponse`. */
-export interface CacheResponseOptions {
+/** Options of a cached route (`cacheResponse` in each adapter); `Request` is the framework's request. */
+export interface CacheResponseOptions<Request = unknown> {
   /** The region whose policy and storage the responses use (`cache.regions`). Default: the cache defaults. */
   region?: string;
   /** The cache's name (storage namespace `cache:<name>`). Default `responses`. */
@@ -14,7 +14,7 @@ export interface CacheResponseOptions {
    */
   expire?: Duration;
   /** The cache key of a request. Default: method and original URL (`GET /report?year=2025`). */
-  key?: (req: IncomingMessage) => string;
+  key?: (request: Request) => string;
   /** Status codes worth keeping. Default `[200]`. */
   statuses?: readonly number[];
   /**
@@ -48,19 +48,42 @@ export interface Bounds {
   readonly maxBytes: number;
 }
 
-function integerAtLeast(option: string, value: number | undefined, fallback: number, minimum: number): number {
+function integerAtLeast(
+  where: string,
+  option: string,
+  value: number | undefined,
+  fallback: number,
+  minimum: number,
+): number {
   if (value === undefined) return fallback;
   if (!Number.isSafeInteger(value) || value < minimum)
-    throw new ConfigError(`cacheResponse.${option}`, `expected an integer of at least ${minimum}, got ${value}`);
+    throw new ConfigError(`${where}.${option}`, `expected an integer of at least ${minimum}, got ${value}`);
   return value;
 }
 
-/** The bounds `options` give, defaults applied; a `ConfigError` naming the option for a bad one. */
-export function boundsOf(options: CacheResponseOptions): Bounds {
-  const maxEntries = integerAtLeast('maxEntries', options.maxEntries, 1000, 1);
-  const maxBodyBytes = integerAtLeast('maxBodyBytes', options.maxBodyBytes, 1024 * 1024, 0);
-  const maxBytes = integerAtLeast('maxBytes', options.maxBytes, 64 * 1024 * 1024, 1);
+/**
+ * The bounds `options` give, defaults applied; a `ConfigError` naming the option (as
+ * `<where>.<option>`) for a bad one.
+ */
+export function boundsOf(options: CacheResponseOptions<never>, where: string): Bounds {
+  const maxEntries = integerAtLeast(where, 'maxEntries', options.maxEntries, 1000, 1);
+  const maxBodyBytes = integerAtLeast(where, 'maxBodyBytes', options.maxBodyBytes, 1024 * 1024, 0);
+  const maxBytes = integerAtLeast(where, 'maxBytes', options.maxBytes, 64 * 1024 * 1024, 1);
   if (maxBytes < maxBodyBytes)
-    throw new ConfigError('cacheResponse.maxBytes', `must be at least maxBodyBytes (${maxBodyBytes}), got ${maxBytes}`);
+    throw new ConfigError(`${where}.maxBytes`, `must be at least maxBodyBytes (${maxBodyBytes}), got ${maxBytes}`);
   return { maxEntries, maxBodyBytes, maxBytes };
 }
+
+/** Every option a cached route takes (for `assertKnownOptions`; `satisfies` keeps it in step with the type). */
+export const CACHE_RESPONSE_OPTION_NAMES: readonly string[] = Object.keys({
+  region: true,
+  namespace: true,
+  expire: true,
+  key: true,
+  statuses: true,
+  perSession: true,
+  sessionCookies: true,
+  maxEntries: true,
+  maxBodyBytes: true,
+  maxBytes: true,
+} as const satisfies Record<keyof CacheResponseOptions, true>);

@@ -6,7 +6,8 @@
  * headers' values, as shared HTTP caches keep a secondary key (RFC 9111 §4.1).
  */
 import { createHash } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { CacheExchange } from './exchange.js';
+import { headerText } from './policy.js';
 
 /** A whole response, as replayed to later requests. */
 export interface CachedResponse {
@@ -68,10 +69,9 @@ export function storedValueOf(value: unknown): StoredValue | undefined {
 }
 
 /** One request header's value as the variant digest sees it: whitespace collapsed, `null` when absent. */
-function normalizedHeader(req: IncomingMessage, name: string): string | null {
-  const value = req.headers[name];
-  if (value === undefined) return null;
-  const text = Array.isArray(value) ? value.join(', ') : value;
+function normalizedHeader(request: Pick<CacheExchange, 'header'>, name: string): string | null {
+  const text = headerText(request, name);
+  if (text === undefined) return null;
   return text
     .trim()
     .replace(/\s*,\s*/g, ',')
@@ -79,11 +79,11 @@ function normalizedHeader(req: IncomingMessage, name: string): string | null {
 }
 
 /**
- * The digest of the values `req` has for the headers in `vary`. A digest rather than the
+ * The digest of the values `request` has for the headers in `vary`. A digest rather than the
  * values, so header contents never become storage keys, and keys stay short.
  */
-export function variantOf(req: IncomingMessage, vary: readonly string[]): string {
-  const values = vary.map((name) => normalizedHeader(req, name));
+export function variantOf(request: Pick<CacheExchange, 'header'>, vary: readonly string[]): string {
+  const values = vary.map((name) => normalizedHeader(request, name));
   return createHash('sha256')
     .update(JSON.stringify([vary, values]))
     .digest('base64url');

@@ -3,7 +3,7 @@
  * (RFC 9111 §3), or of a per-session cache with `perSession`. Judged once per stored response,
  * so it may parse; the replay path never comes here.
  */
-import type { ServerResponse } from 'node:http';
+import type { SentResponse } from './exchange.js';
 
 /** A response that may be kept. */
 export interface Storable {
@@ -23,9 +23,9 @@ export interface JudgeOptions {
 /** Request headers that make a response personal when it varies on them. */
 const PERSONAL_HEADERS = new Set(['cookie', 'authorization']);
 
-/** A header's value as one string (`getHeader` gives numbers and arrays too). */
-function headerText(res: ServerResponse, name: string): string | undefined {
-  const value = res.getHeader(name);
+/** A header's value as one string (frameworks give numbers and arrays too). */
+export function headerText(res: Pick<SentResponse, 'header'>, name: string): string | undefined {
+  const value = res.header(name);
   if (value === undefined) return undefined;
   return Array.isArray(value) ? value.join(', ') : String(value);
 }
@@ -71,7 +71,7 @@ export function varyOf(text: string | undefined): string[] {
 
 /** How long the response allows it to be kept, in seconds; `undefined` when it says nothing, 0 for "not at all". */
 function freshnessOf(
-  res: ServerResponse,
+  res: SentResponse,
   directives: Map<string, string | true>,
   perSession: boolean,
   now: number,
@@ -91,8 +91,8 @@ function freshnessOf(
  * a cookie, says `no-store`, `no-cache` or (shared) `private`, allows 0 seconds, varies on
  * everything (`Vary: *`) or (shared) on the request's cookies or credentials.
  */
-export function judgeResponse(res: ServerResponse, options: JudgeOptions, now = Date.now()): Storable | undefined {
-  if (!options.statuses.has(res.statusCode) || res.hasHeader('set-cookie')) return undefined;
+export function judgeResponse(res: SentResponse, options: JudgeOptions, now = Date.now()): Storable | undefined {
+  if (!options.statuses.has(res.status) || res.header('set-cookie') !== undefined) return undefined;
   const directives = cacheControlOf(headerText(res, 'cache-control'));
   if (directives.has('no-store') || directives.has('no-cache')) return undefined;
   if (directives.has('private') && !options.perSession) return undefined;

@@ -1,5 +1,6 @@
 /** A response turned into a copy, and a copy played back as a response. */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { CachedAnswer, CacheExchange, SentResponse } from './exchange.js';
+import { headerText } from './policy.js';
 import type { CachedResponse } from './stored.js';
 
 /** Response headers a cached copy replays; the rest (Date, Set-Cookie, connection headers, the app's own) never are. */
@@ -16,19 +17,24 @@ export const KEPT_HEADERS = [
 ] as const;
 
 /** The parts of `res` a copy keeps, fresh for `expireSeconds`; without `Content-Encoding` when `body` is not encoded. */
-export function copyOf(res: ServerResponse, body: Buffer, expireSeconds: number, notEncoded: boolean): CachedResponse {
+export function copyOf(
+  res: SentResponse,
+  body: Uint8Array,
+  expireSeconds: number,
+  notEncoded: boolean,
+): CachedResponse {
   const headers: Record<string, string | string[]> = {};
   for (const name of KEPT_HEADERS) {
     if (notEncoded && name === 'content-encoding') continue;
-    const value = res.getHeader(name);
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value : String(value);
+    const value = res.header(name);
+    if (value !== undefined) headers[name] = Array.isArray(value) ? [...value] : String(value);
   }
   const storedAt = Date.now();
   return {
     kind: 'response',
-    status: res.statusCode,
+    status: res.status,
     headers,
-    body: body.toString('base64'),
+    body: Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('base64'),
     storedAt,
     freshUntil: storedAt + expireSeconds * 1000,
   };
@@ -45,18 +51,19 @@ function notModified(ifNoneMatch: string, etag: string | string[] | undefined): 
   return false;
 }
 
-/** Answers `req` with `hit` (a `304` when `If-None-Match` names its ETag), with its `Age`. */
-export function replay(req: IncomingMessage, res: ServerResponse, hit: CachedResponse): void {
-  res.statusCode = hit.status;
-  for (const name of Object.keys(hit.headers)) res.setHeader(name, hit.headers[name] as string | string[]);
-  res.setHeader('Age', String(Math.max(0, Math.floor((Date.now() - hit.storedAt) / 1000))));
-  res.setHeader('X-Vessel-Cache', 'hit');
-  const ifNoneMatch = req.headers['if-none-match'];
+/** The answer `hit` gives `request`: a `304` when `If-None-Match` names its ETag, with its `Age`, marked a hit. */
+export function replayOf(request: Pick<CacheExchange, 'header' | 'method'>, hit: CachedResponse): CachedAnswer {
+  const headers: Record<string, string | string[]> = {
+    ...hit.headers,
+    age: String(Math.max(0, Math.floor((Date.now() - hit.storedAt) / 1000))),
+    'x-vessel-cache': 'hit',
+  };
+  const ifNoneMatch = headerText(request, 'if-none-match');
   if (ifNoneMatch !== undefined && notModified(ifNoneMatch, hit.headers.etag)) {
-    res.statusCode = 304;
-    for (const name of ['content-type', 'content-length', 'content-encoding']) res.removeHeader(name);
-    res.end();
-  } else {
-    res.end(req.method === 'HEAD' ? undefined : Buffer.from(hit.body, 'base64'));
+    delete headers['content-type'];
+    delete headers['content-length'];
+    delete headers['content-encoding'];
+    return { status: 304, headers, body: undefined };
   }
+  return { status: hit.status, headers, body: request.method === 'HEAD' ? undefined : Buffer.from(hit.body, 'base64') };
 }
