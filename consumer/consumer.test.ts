@@ -232,6 +232,15 @@ describe("each adapter's README snippet in the fresh app", () => {
     const get = browser();
     expect((await get(base)).body).toBe('1 views');
     expect((await get(base)).body).toBe('2 views');
+    if (file !== 'koa.mjs') {
+      // The snippet's cached route: the second visitor gets the first one's answer (the first may
+      // already be one: the snippets share ./data, and the root README's has a cached /time too).
+      const first = await fetch(`${base}/time`);
+      const second = await fetch(`${base}/time`);
+      expect(['miss', 'hit']).toContain(first.headers.get('x-vessel-cache'));
+      expect(second.headers.get('x-vessel-cache')).toBe('hit');
+      expect(await second.text()).toBe(await first.text());
+    }
   });
 });
 
