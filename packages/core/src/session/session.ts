@@ -1,4 +1,5 @@
 import { deserializeRecord, encodeValue, setOwn } from '../storage/index.js';
+import { sameStoredValue } from './same-stored-value.js';
 
 /** Where a session stands in its request. */
 export type SessionStatus = 'active' | 'destroyed';
@@ -72,8 +73,7 @@ export function dirtyKeys(state: SessionState): Set<string> {
   for (const key of state.read) {
     if (dirty.has(key) || !Object.hasOwn(state.data, key)) continue;
     pristine ??= pristineData(state);
-    const before = Object.hasOwn(pristine, key) ? encodeValue(pristine[key]).json : undefined;
-    if (encodeValue(state.data[key]).json !== before) dirty.add(key);
+    if (!Object.hasOwn(pristine, key) || !sameStoredValue(state.data[key], pristine[key])) dirty.add(key);
   }
   return dirty;
 }
