@@ -1,9 +1,10 @@
 import { listening } from '../../../test-support/listening.js';
-/** The adapter conformance suite (test-support/adapter-conformance.ts) over Koa. */
+/** The adapter conformance suite (test-support/adapter-conformance.ts) over Koa 3 and Koa 2. */
 
 import { randomBytes } from 'node:crypto';
 import { session } from '@vessel/koa';
 import Koa, { type ParameterizedContext } from 'koa';
+import Koa2 from 'koa2';
 import { type AdapterHarness, describeAdapterConformance } from '../../../test-support/adapter-conformance.js';
 
 declare module '@vessel/koa' {
@@ -18,10 +19,11 @@ declare module '@vessel/koa' {
 
 type Handler = (ctx: ParameterizedContext) => Promise<void>;
 
-const harness: AdapterHarness = {
-  name: 'koa',
+/** The harness over `Application`: Koa 3, or Koa 2 (the peer range both). */
+const harnessOver = (name: string, Application: typeof Koa): AdapterHarness => ({
+  name,
   async start({ vessel, lazy }) {
-    const app = new Koa();
+    const app = new Application();
     // Outages are logged by Koa's default error handler; the suite causes them on purpose.
     app.silent = true;
     app.use(session({ vessel, lazy }));
@@ -118,6 +120,7 @@ const harness: AdapterHarness = {
     });
     return listening(app.listen(0, '127.0.0.1'));
   },
-};
+});
 
-describeAdapterConformance(harness);
+describeAdapterConformance(harnessOver('koa', Koa));
+describeAdapterConformance(harnessOver('koa 2', Koa2));

@@ -1,7 +1,8 @@
-/** The response cache conformance suite (test-support/response-cache-conformance.ts) over Koa. */
+/** The response cache conformance suite (test-support/response-cache-conformance.ts) over Koa 3 and Koa 2. */
 
 import { cacheResponse, session } from '@vessel/koa';
 import Koa, { type Context, type Next } from 'koa';
+import Koa2 from 'koa2';
 import { listening } from '../../../test-support/listening.js';
 import {
   describeResponseCacheConformance,
@@ -14,10 +15,11 @@ import {
 
 type Middleware = (ctx: Context, next: Next) => Promise<void>;
 
-describeResponseCacheConformance({
-  name: 'koa',
+/** The harness over `Application`: Koa 3, or Koa 2 (the peer range both). */
+const harnessOver = (name: string, Application: typeof Koa): ResponseCacheHarness => ({
+  name,
   async start(vessel) {
-    const app = new Koa();
+    const app = new Application();
     app.silent = true;
     const run = runCounter();
     app.use(session({ vessel }));
@@ -89,4 +91,7 @@ describeResponseCacheConformance({
     return listening(app.listen(0, '127.0.0.1'));
   },
   cacheResponse: (source, options) => cacheResponse(source, options),
-} satisfies ResponseCacheHarness);
+});
+
+describeResponseCacheConformance(harnessOver('koa', Koa));
+describeResponseCacheConformance(harnessOver('koa 2', Koa2));
