@@ -17,10 +17,11 @@
  * `/page` reads its query: `cc` → `Cache-Control`, `vary` → `Vary`, `etag` → `ETag: "<etag>"`,
  * `status` → the status, `cookie=1` → `Set-Cookie: flavor=1`, `extra=1` → `X-Extra: 1`,
  * `login=1` → sets the session's `user` (a session now in use), `wait` → waits that many ms
- * before answering. A request with the header `x-fail: 1` makes the handler throw (the
+ * before answering, `host=1` → answers `page <n> for <the Host header>`. A request with the header `x-fail: 1` makes the handler throw (the
  * framework answers 500). Tests tell keys apart by a query parameter `t` the handler ignores.
  */
 
+import { request as httpRequest } from 'node:http';
 import { type CacheManager, ConfigError, createVessel, type Vessel } from '@vessel/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AdapterApp, CONFORMANCE_SECRET, CONFORMANCE_STORES, HttpBrowser } from './adapter-conformance.js';
@@ -70,6 +71,30 @@ export function describeResponseCacheConformance(harness: ResponseCacheHarness):
     const page = (query: Record<string, string> = {}, t = `${++test}`) =>
       `/page?${new URLSearchParams({ t, ...query })}`;
 
+    /** A GET over `node:http`, which (unlike fetch) sends the `Host` header it is given. */
+    function getAs(url: string, headers: Record<string, string>): Promise<Answer> {
+      return new Promise((resolve, reject) => {
+        const request = httpRequest(app.url + url, { headers }, (response) => {
+          let body = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => {
+            body += chunk;
+          });
+          response.on('end', () => {
+            const cache = response.headers['x-vessel-cache'];
+            resolve({
+              status: response.statusCode ?? 0,
+              body,
+              cache: typeof cache === 'string' ? cache : null,
+              headers: new Headers(),
+            });
+          });
+        });
+        request.on('error', reject);
+        request.end();
+      });
+    }
+
     async function send(url: string, init: RequestInit = {}): Promise<Answer> {
       const response = await fetch(app.url + url, { redirect: 'manual', ...init });
       return {
@@ -89,6 +114,21 @@ export function describeResponseCacheConformance(harness: ResponseCacheHarness):
       expect(second).toMatchObject({ status: 200, cache: 'hit', body: first.body });
       expect(second.headers.get('content-type')).toMatch(/^text\/plain/);
       expect(Number(second.headers.get('age'))).toBeGreaterThanOrEqual(0);
+    });
+
+    it('never replays a page made for one host to a request for another (Host, X-Forwarded-Host)', async () => {
+      const url = page({ host: '1' });
+      const forA = await getAs(url, { host: 'a.example' });
+      expect(forA).toMatchObject({ cache: 'miss' });
+      expect(forA.body).toMatch(/^page \d+ for a\.example$/);
+      expect(await getAs(url, { host: 'a.example' })).toMatchObject({ cache: 'hit', body: forA.body });
+      const forB = await getAs(url, { host: 'b.example' });
+      expect(forB.cache).toBe('miss');
+      expect(forB.body).toMatch(/ for b\.example$/);
+      // A forged X-Forwarded-Host fills a key of its own: the plain request is not given its page.
+      const forged = await getAs(url, { host: 'a.example', 'x-forwarded-host': 'evil.example' });
+      expect(forged.cache).toBe('miss');
+      expect(await getAs(url, { host: 'a.example' })).toMatchObject({ cache: 'hit', body: forA.body });
     });
 
     it('replays only the headers that describe the body', async () => {
@@ -176,6 +216,8 @@ export function describeResponseCacheConformance(harness: ResponseCacheHarness):
       const conditionalMiss = await send(url, { headers: { 'if-none-match': '"v7"' } });
       expect(conditionalMiss.cache).toBe('pass');
       await send(url);
+      // A plain request waits for the copy being stored, if it is not yet: the conditional one after it finds it.
+      expect((await send(url)).cache).toBe('hit');
       const notModified = await send(url, { headers: { 'if-none-match': 'W/"v7"' } });
       expect(notModified).toMatchObject({ status: 304, cache: 'hit', body: '' });
       expect((await send(url, { headers: { 'if-none-match': '"other"' } })).status).toBe(200);
@@ -238,6 +280,8 @@ export function describeResponseCacheConformance(harness: ResponseCacheHarness):
 
 /** What the standard cache app's `/page` handler answers for `query` (shared by every harness). */
 export interface PagePlan {
+  /** Answer `page <n> for <Host>` instead of `page <n>`. */
+  readonly showHost: boolean;
   readonly status: number;
   readonly headers: Record<string, string>;
   readonly login: boolean;
@@ -256,11 +300,17 @@ export function pagePlan(query: URLSearchParams): PagePlan {
   if (query.get('cookie') === '1') headers['set-cookie'] = 'flavor=1; Path=/';
   if (query.get('extra') === '1') headers['x-extra'] = '1';
   return {
+    showHost: query.get('host') === '1',
     status: Number(query.get('status') ?? 200),
     headers,
     login: query.get('login') === '1',
     waitMs: Number(query.get('wait') ?? 0),
   };
+}
+
+/** `/page`'s answer: its run number, and the `Host` the request sent when the plan says so. */
+export function pageBody(plan: PagePlan, run: number, host: string | undefined): string {
+  return plan.showHost ? `page ${run} for ${host}` : `page ${run}`;
 }
 
 /** Throws when the request asked for it (`x-fail: 1`), as a failing handler does. */

@@ -10,9 +10,25 @@ import { CacheManager, createStorage, type Storage } from '@vessel/core';
 import { type CacheResponseOptions, cacheResponse, session } from '@vessel/express';
 import express, { type Express, type RequestHandler } from 'express';
 import { createClient } from 'redis';
-import request from 'supertest';
+import supertest from 'supertest';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cookieOf, REDIS_URL, SECRET } from './support.js';
+
+/**
+ * The Host every request of these tests names: the default key includes it, and the servers of
+ * one test (one per "process") listen on ports of their own, as instances behind one site do.
+ */
+const SITE = 'vessel.test';
+
+/** supertest, every request naming `SITE` as its Host. */
+function request(app: Parameters<typeof supertest>[0]) {
+  const agent = supertest(app);
+  return {
+    get: (url: string) => agent.get(url).set('Host', SITE),
+    head: (url: string) => agent.head(url).set('Host', SITE),
+    post: (url: string) => agent.post(url).set('Host', SITE),
+  };
+}
 
 /** A storage for the response cache, and how to remove what a test left in it. */
 interface CacheBackend {
@@ -452,7 +468,7 @@ describe.each(BACKENDS)('cacheResponse on $name', (backend) => {
     const server = serve(app);
     if (!server.listening) await once(server, 'listening');
     const { port } = server.address() as AddressInfo;
-    const first = httpGet({ host: '127.0.0.1', port, path: '/page' });
+    const first = httpGet({ host: '127.0.0.1', port, path: '/page', headers: { host: SITE } });
     first.on('error', () => {});
     await vi.waitFor(() => expect(builds).toBe(1));
     const second = request(server).get('/page');
@@ -510,7 +526,7 @@ describe.each(BACKENDS)('cacheResponse on $name', (backend) => {
       for (let i = 0; i < 60; i++) await request(server).get(`/search?q=${i}`).expect(200, `results for ${i}`);
       const responses = manager.getCache('responses', { region: 'short_term' });
       let stored = 0;
-      for (let i = 0; i < 60; i++) if (await responses.has(`GET /search?q=${i}`)) stored++;
+      for (let i = 0; i < 60; i++) if (await responses.has(`GET /search?q=${i}\nhost:${SITE}`)) stored++;
       expect(stored).toBeLessThanOrEqual(20);
       expect(stored).toBeGreaterThan(0);
     });
@@ -546,7 +562,7 @@ describe('cacheResponse bounds by default', () => {
       for (let i = 0; i < 1200; i++) await agent.get(`/search?q=${i}`).expect(200);
       const responses = manager.getCache('responses');
       let stored = 0;
-      for (let i = 0; i < 1200; i++) if (await responses.has(`GET /search?q=${i}`)) stored++;
+      for (let i = 0; i < 1200; i++) if (await responses.has(`GET /search?q=${i}\nhost:${SITE}`)) stored++;
       expect(stored).toBeLessThanOrEqual(1000);
     } finally {
       await new Promise((resolve) => server.close(resolve));

@@ -6,6 +6,7 @@ import { listening } from '../../../test-support/listening.js';
 import {
   describeResponseCacheConformance,
   failIfAsked,
+  pageBody,
   pagePlan,
   pause,
   type ResponseCacheHarness,
@@ -25,7 +26,10 @@ describeResponseCacheConformance({
       await pause(plan.waitMs);
       failIfAsked(req.headers['x-fail']);
       if (plan.login) (req.session as unknown as Data).user = 'someone';
-      res.status(plan.status).set(plan.headers).send(`page ${run()}`);
+      res
+        .status(plan.status)
+        .set(plan.headers)
+        .send(pageBody(plan, run(), req.headers.host));
     });
     app.post('/page', cacheResponse(vessel), (_req, res) => {
       res.type('text').send(`posted ${run()}`);

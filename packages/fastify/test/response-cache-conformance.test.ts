@@ -5,6 +5,7 @@ import Fastify from 'fastify';
 import {
   describeResponseCacheConformance,
   failIfAsked,
+  pageBody,
   pagePlan,
   pause,
   type ResponseCacheHarness,
@@ -22,7 +23,10 @@ describeResponseCacheConformance({
       await pause(plan.waitMs);
       failIfAsked(request.headers['x-fail']);
       if (plan.login) request.session.set('user', 'someone');
-      return reply.code(plan.status).headers(plan.headers).send(`page ${run()}`);
+      return reply
+        .code(plan.status)
+        .headers(plan.headers)
+        .send(pageBody(plan, run(), request.headers.host));
     });
     app.post('/page', cacheResponse(vessel), async (_request, reply) =>
       reply.type('text/plain').send(`posted ${run()}`),

@@ -6,6 +6,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import {
   describeResponseCacheConformance,
   failIfAsked,
+  pageBody,
   pagePlan,
   pause,
   type ResponseCacheHarness,
@@ -26,7 +27,7 @@ describeResponseCacheConformance({
       await pause(plan.waitMs);
       failIfAsked(c.req.header('x-fail'));
       if (plan.login) c.get('session').set('user', 'someone');
-      return c.body(`page ${run()}`, plan.status as ContentfulStatusCode, plan.headers);
+      return c.body(pageBody(plan, run(), c.req.header('host')), plan.status as ContentfulStatusCode, plan.headers);
     });
     app.post('/page', cacheResponse(vessel), (c) => c.text(`posted ${run()}`));
     app.get('/mine', cacheResponse(vessel, { perSession: true }), (c) => {

@@ -7,6 +7,7 @@ import { listening } from '../../../test-support/listening.js';
 import {
   describeResponseCacheConformance,
   failIfAsked,
+  pageBody,
   pagePlan,
   pause,
   type ResponseCacheHarness,
@@ -35,7 +36,7 @@ const harnessOver = (name: string, Application: typeof Koa): ResponseCacheHarnes
             if (plan.login) ctx.session.user = 'someone';
             ctx.status = plan.status;
             ctx.set(plan.headers);
-            ctx.body = `page ${run()}`;
+            ctx.body = pageBody(plan, run(), ctx.get('host'));
           },
         ],
       ],

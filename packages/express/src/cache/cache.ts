@@ -8,7 +8,7 @@ import {
 import { useDictionaryProperties } from '../dictionary-properties.js';
 import { ExpressExchange, type Next } from './exchange.js';
 
-/** Options of `cacheResponse` (see `@vessel/core/http`); `key` gets the request. Default key: method and original URL. */
+/** Options of `cacheResponse` (see `@vessel/core/http`); `key` gets the request (default: method, URL and host). */
 export type CacheResponseOptions = CoreCacheResponseOptions<IncomingMessage>;
 
 type Handler = (req: IncomingMessage, res: ServerResponse, next: Next) => void;
@@ -54,12 +54,9 @@ export function cacheResponse(source: CacheManager | Vessel, options: CacheRespo
   assertKnownOptions(options, CACHE_RESPONSE_OPTION_NAMES, { where: 'cacheResponse' });
   const sessionCookies = isVessel(source) ? [source.config.session.key] : [];
   const route = new ResponseCache(managerOf(source), options, { where: 'cacheResponse', sessionCookies });
-  const keyOf =
-    options.key ??
-    ((req: IncomingMessage) =>
-      `${req.method} ${(req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url}`);
+  const keyOf = options.key;
   return (req, res, next) => {
-    if (route.applies(req.method ?? 'GET')) route.handle(new ExpressExchange(req, res, next, keyOf(req)));
+    if (route.applies(req.method ?? 'GET')) route.handle(new ExpressExchange(req, res, next, keyOf?.(req)));
     else next();
   };
 }

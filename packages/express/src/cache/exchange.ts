@@ -11,14 +11,16 @@ export type Next = (err?: unknown) => void;
 /** One request of a `cacheResponse` route. */
 export class ExpressExchange implements CacheExchange {
   readonly method: string;
+  readonly url: string;
 
   constructor(
     private readonly req: IncomingMessage,
     private readonly res: ServerResponse,
     private readonly next: Next,
-    readonly key: string,
+    readonly key: string | undefined,
   ) {
     this.method = req.method ?? 'GET';
+    this.url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
   }
 
   header(name: string): HeaderValue {

@@ -24,7 +24,7 @@ import type {
 } from 'fastify';
 import { httpSessionOf } from '../session/plugin.js';
 
-/** Options of Fastify's `cacheResponse` (see `@vessel/core/http`); `key` gets the request. Default key: method and URL. */
+/** Options of Fastify's `cacheResponse` (see `@vessel/core/http`); `key` gets the request (default: method, URL and host). */
 export type FastifyCacheResponseOptions = CacheResponseOptions<FastifyRequest>;
 
 /** Route options to spread into a route: `app.get('/report', cacheResponse(vessel), handler)`. */
@@ -59,14 +59,16 @@ function bytesOf(payload: unknown, maxBytes: number): Uint8Array | undefined {
 
 class FastifyExchange implements CacheExchange {
   readonly method: string;
+  readonly url: string;
 
   constructor(
     private readonly request: FastifyRequest,
     private readonly reply: FastifyReply,
     private readonly done: HookHandlerDoneFunction,
-    readonly key: string,
+    readonly key: string | undefined,
   ) {
     this.method = request.method;
+    this.url = request.url;
   }
 
   header(name: string): HeaderValue {
@@ -111,8 +113,14 @@ class FastifyExchange implements CacheExchange {
         },
       };
       (request as RecordingRequest)[kRecording] = recording;
+      // Settles a creator whose payload `onSend` never saw: a `reply.hijack()`ed response (nothing
+      // to keep), or one whose client left (an error). Never a creation that holds its lock forever.
       reply.raw.once('close', () => {
-        if (!reply.raw.writableFinished) recording.settle(new ResponseAbortedError());
+        recording.settle(
+          reply.raw.writableFinished
+            ? { status: reply.raw.statusCode, header: () => undefined, body: undefined }
+            : new ResponseAbortedError(),
+        );
       });
       this.done();
     });
@@ -170,10 +178,10 @@ export function cacheResponse(
     where: 'cacheResponse',
     sessionCookies,
   });
-  const keyOf = options.key ?? ((request: FastifyRequest) => `${request.method} ${request.url}`);
+  const keyOf = options.key;
   return {
     onRequest(request, reply, done) {
-      if (route.applies(request.method)) route.handle(new FastifyExchange(request, reply, done, keyOf(request)));
+      if (route.applies(request.method)) route.handle(new FastifyExchange(request, reply, done, keyOf?.(request)));
       else done();
     },
     onSend: recordPayload,

@@ -19,7 +19,7 @@ import {
 } from '@vessel/core/http';
 import type { Context, MiddlewareHandler, Next } from 'hono';
 
-/** Options of Hono's `cacheResponse` (see `@vessel/core/http`); `key` gets the context. Default key: method, path and query. */
+/** Options of Hono's `cacheResponse` (see `@vessel/core/http`); `key` gets the context (default: method, URL and host). */
 export type HonoCacheResponseOptions = CacheResponseOptions<Context>;
 
 /** The session variables `session()` sets, as the cache reads them (either mode). */
@@ -53,14 +53,16 @@ const FAILED: SentResponse = { status: 500, header: () => undefined, body: undef
 
 class HonoExchange implements CacheExchange {
   readonly method: string;
+  readonly url: string;
 
   constructor(
     private readonly c: Context,
     private readonly next: Next,
-    readonly key: string,
+    readonly key: string | undefined,
     private readonly settle: (result: Response | Error | undefined) => void,
   ) {
     this.method = c.req.method;
+    this.url = pathAndQuery(c.req.url);
   }
 
   #session(): Session | undefined {
@@ -115,7 +117,13 @@ class HonoExchange implements CacheExchange {
     }
     c.header('X-Vessel-Cache', 'miss');
     const response = c.res;
-    // A clone for the cache; the original goes to the client now, not once the cache has read it all.
+    // A clone for the cache; the original goes to the client now, not once the cache has read it
+    // all. An event stream never ends: it is served, never read.
+    const streaming = response.headers.get('content-type')?.startsWith('text/event-stream') === true;
+    if (streaming) {
+      this.settle(undefined);
+      return { status: response.status, header: () => undefined, body: undefined };
+    }
     const copy = c.req.method === 'HEAD' ? undefined : response.clone();
     this.settle(undefined);
     const headers = response.headers;
@@ -162,13 +170,13 @@ export function cacheResponse(
     where: 'cacheResponse',
     sessionCookies,
   });
-  const keyOf = options.key ?? ((c: Context) => `${c.req.method} ${pathAndQuery(c.req.url)}`);
+  const keyOf = options.key;
   return function vesselCacheResponse(c, next) {
     if (!route.applies(c.req.method)) return next();
     return new Promise<Response | undefined>((resolve, reject) => {
       const settle = (result: Response | Error | undefined) =>
         result instanceof Error ? reject(result) : resolve(result);
-      route.handle(new HonoExchange(c, next, keyOf(c), settle));
+      route.handle(new HonoExchange(c, next, keyOf?.(c), settle));
     });
   };
 }

@@ -20,7 +20,7 @@ import {
 import type { Context, Next } from 'koa';
 import { httpSessionOf } from '../session/context-accessors.js';
 
-/** Options of Koa's `cacheResponse` (see `@vessel/core/http`); `key` gets the context. Default key: method and original URL. */
+/** Options of Koa's `cacheResponse` (see `@vessel/core/http`); `key` gets the context (default: method, URL and host). */
 export type KoaCacheResponseOptions = CacheResponseOptions<Context>;
 
 /** What `cacheResponse()` returns: Koa 2/3 middleware. */
@@ -42,14 +42,16 @@ const FAILED: SentResponse = { status: 500, header: () => undefined, body: undef
 
 class KoaExchange implements CacheExchange {
   readonly method: string;
+  readonly url: string;
 
   constructor(
     private readonly ctx: Context,
     private readonly next: Next,
-    readonly key: string,
+    readonly key: string | undefined,
     private readonly settle: (error?: unknown) => void,
   ) {
     this.method = ctx.method;
+    this.url = ctx.originalUrl;
   }
 
   header(name: string): HeaderValue {
@@ -135,12 +137,12 @@ export function cacheResponse(
     where: 'cacheResponse',
     sessionCookies,
   });
-  const keyOf = options.key ?? ((ctx: Context) => `${ctx.method} ${ctx.originalUrl}`);
+  const keyOf = options.key;
   return (ctx, next) => {
     if (!route.applies(ctx.method)) return next();
     return new Promise<void>((resolve, reject) => {
       const settle = (error?: unknown) => (error === undefined ? resolve() : reject(error));
-      route.handle(new KoaExchange(ctx, next, keyOf(ctx), settle));
+      route.handle(new KoaExchange(ctx, next, keyOf?.(ctx), settle));
     });
   };
 }

@@ -48,8 +48,10 @@ export interface BroughtSession {
 export interface CacheExchange {
   /** The request method, upper case. */
   readonly method: string;
-  /** The route's key for the request (by default method and URL: `GET /report?year=2025`). */
-  readonly key: string;
+  /** The request's path and query as received (`/report?year=2025`). */
+  readonly url: string;
+  /** The app's key for the request (the `key` option); `undefined` for the default key. */
+  readonly key: string | undefined;
   /** A request header by lower-case name. */
   header(name: string): HeaderValue;
   /**

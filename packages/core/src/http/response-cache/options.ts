@@ -13,7 +13,11 @@ export interface CacheResponseOptions<Request = unknown> {
    * response's `s-maxage` / `max-age` / `Expires` shortens it. Default: the region's, else 60.
    */
   expire?: Duration;
-  /** The cache key of a request. Default: method and original URL (`GET /report?year=2025`). */
+  /**
+   * The cache key of a request. Default: method, path and query, and the host the request names
+   * (`Host`, and `X-Forwarded-Host` / `X-Forwarded-Proto` when sent), so that no page is replayed
+   * to a request for another host.
+   */
   key?: (request: Request) => string;
   /** Status codes worth keeping. Default `[200]`. */
   statuses?: readonly number[];

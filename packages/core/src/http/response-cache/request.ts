@@ -51,3 +51,18 @@ export function mayNotFill(request: CacheExchange): boolean {
   const cacheControl = headerText(request, 'cache-control');
   return cacheControl !== undefined && /(?:^|,)\s*no-store\s*(?:,|$)/i.test(cacheControl);
 }
+
+/**
+ * The default key of a request: its method, path and query, and the host it was sent to — the
+ * `Host` header, and `X-Forwarded-Host` / `X-Forwarded-Proto` when present. A page built from
+ * the host (absolute links, redirects) is then never replayed to a request for another host, so
+ * a forged `Host` or `X-Forwarded-Host` can only ever fill keys of its own (web cache poisoning).
+ */
+export function defaultKey(request: CacheExchange): string {
+  let key = `${request.method} ${request.url}\nhost:${headerText(request, 'host') ?? ''}`;
+  const forwardedHost = headerText(request, 'x-forwarded-host');
+  if (forwardedHost !== undefined) key += `\nx-forwarded-host:${forwardedHost}`;
+  const forwardedProto = headerText(request, 'x-forwarded-proto');
+  if (forwardedProto !== undefined) key += `\nx-forwarded-proto:${forwardedProto}`;
+  return key;
+}

@@ -11,7 +11,7 @@ import { copyOf, replayOf } from './copy.js';
 import type { CacheExchange } from './exchange.js';
 import { boundsOf, type CacheResponseOptions, DEFAULT_EXPIRE_SECONDS, PASS_SECONDS } from './options.js';
 import { type JudgeOptions, judgeResponse } from './policy.js';
-import { hasSessionCookie, isPersonal, mayNotFill } from './request.js';
+import { defaultKey, hasSessionCookie, isPersonal, mayNotFill } from './request.js';
 import {
   type CachedResponse,
   PASS,
@@ -105,7 +105,7 @@ export class ResponseCache {
     if (!this.applies(request.method)) request.pass();
     else if (this.#perSession) this.#handlePerSession(request);
     else {
-      const exchange: Exchange = { request, primary: request.key, sessionId: undefined };
+      const exchange: Exchange = { request, primary: request.key ?? defaultKey(request), sessionId: undefined };
       if (isPersonal(request, this.#sessionCookies)) request.pass();
       else this.#lookup(exchange, exchange.primary, undefined);
     }
@@ -140,7 +140,7 @@ export class ResponseCache {
       (sessionId) => {
         if (sessionId === undefined) request.pass();
         else {
-          const primary = `${request.key}\nsession:${digest(sessionId)}`;
+          const primary = `${request.key ?? defaultKey(request)}\nsession:${digest(sessionId)}`;
           this.#lookup({ request, primary, sessionId }, primary, undefined);
         }
       },
