@@ -502,11 +502,16 @@ describe.each(KINDS)('session semantics: $name', (kind) => {
         public y: number,
       ) {}
     }
+    /** `array` with a hole at `index`. */
+    const withHole = (array: unknown[], index: number) => {
+      Reflect.deleteProperty(array, index);
+      return array;
+    };
     /** A value of every kind the codec keeps, as stored before each in-place edit below. */
     const everyKind = () => ({
       nested: { a: 1, b: { c: [1, 2, 3] } },
       list: [1, 'two', { three: 3 }],
-      holey: [1, , 3],
+      holey: withHole([1, 0, 3], 1),
       when: new Date(1_700_000_000_000),
       odd: { nan: Number.NaN, inf: Number.POSITIVE_INFINITY, big: 10n, gone: undefined },
       map: new Map<string, unknown>([['k', { v: 1 }]]),
