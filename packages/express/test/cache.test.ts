@@ -44,11 +44,12 @@ describe('cache middleware', () => {
       builds++;
       res.status(200).type('text/csv').set('ETag', '"v1"').send(`a,b\n${builds}`);
     });
-    const first = await request(app).get('/report').expect(200, 'a,b\n1');
+    // One Host for both: supertest listens on a new port per request, and the default key includes the host.
+    const first = await request(app).get('/report').set('Host', 'reports.test').expect(200, 'a,b\n1');
     expect(first.headers['x-vessel-cache']).toBe('miss');
     const responses = vessel.cache.getCache('responses', { region: 'short_term' });
-    await vi.waitFor(async () => expect(await responses.has('GET /report')).toBe(true));
-    const second = await request(app).get('/report').expect(200, 'a,b\n1');
+    await vi.waitFor(async () => expect(await responses.has('GET /report\nhost:reports.test')).toBe(true));
+    const second = await request(app).get('/report').set('Host', 'reports.test').expect(200, 'a,b\n1');
     expect(second.headers['x-vessel-cache']).toBe('hit');
     expect(second.headers['content-type']).toMatch(/text\/csv/);
     expect(second.headers.etag).toBe('"v1"');
@@ -67,10 +68,8 @@ describe('cache middleware', () => {
       builds++;
       res.status(500).send('broken');
     });
-    await request(app).get('/page');
-    await request(app).get('/page');
-    await request(app).get('/broken');
-    await request(app).get('/broken');
+    // One Host for all, or each request would have a key of its own (see above).
+    for (const path of ['/page', '/page', '/broken', '/broken']) await request(app).get(path).set('Host', 'site.test');
     expect(builds).toBe(4);
   });
 });
