@@ -277,6 +277,53 @@ describe('errors thrown downstream', () => {
   });
 });
 
+describe('errors thrown downstream, lazy sessions', () => {
+  let url: string;
+  /** `route` after the session is loaded (lazy mode). */
+  const loaded =
+    (route: Route): Route =>
+    async (ctx) => {
+      await ctx.loadSession();
+      return route(ctx);
+    };
+  beforeAll(async () => {
+    ({ url } = await start(
+      {
+        'GET /set': loaded(common['GET /set'] as Route),
+        'GET /read': loaded(common['GET /read'] as Route),
+        'GET /invalid': loaded((ctx) => {
+          ctx.session.notice = 'please fill in every field';
+          ctx.throw(400, 'invalid form');
+        }),
+        'GET /bug': loaded((ctx) => {
+          ctx.session.user = 'mallory';
+          throw new Error('a bug');
+        }),
+        'GET /untouched-bug': () => {
+          throw new Error('a bug before any session');
+        },
+      },
+      { lazy: true },
+    ));
+  });
+
+  it('a client error after the session loaded stores what the request changed', async () => {
+    const cookie = await loggedIn(url);
+    expect((await request(`${url}/invalid`, { cookie })).status).toBe(400);
+    expect(JSON.parse((await request(`${url}/read`, { cookie })).body)).toEqual({
+      user: 'ada',
+      notice: 'please fill in every field',
+    });
+  });
+
+  it('a server error stores nothing and sends no cookie, loaded or not', async () => {
+    const cookie = await loggedIn(url);
+    expect(await request(`${url}/bug`, { cookie })).toMatchObject({ status: 500, setCookie: [] });
+    expect(await request(`${url}/untouched-bug`)).toMatchObject({ status: 500, setCookie: [] });
+    expect(JSON.parse((await request(`${url}/read`, { cookie })).body)).toEqual({ user: 'ada' });
+  });
+});
+
 describe('lazy sessions', () => {
   let url: string;
   beforeAll(async () => {

@@ -1,5 +1,5 @@
 import type { Session } from '@vessel/core';
-import { HttpSessions, isStorageOutage } from '@vessel/core/http';
+import { type HttpRequestSession, HttpSessions, isStorageOutage } from '@vessel/core/http';
 import type { Context, MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { resolveOptions, type SessionSource } from './options.js';
@@ -91,10 +91,14 @@ export function session(
   const { manager, lazy, auto, trustProxy, sessionId } = resolveOptions<Context>('session', options, OPTIONS);
   const http = new HttpSessions(manager, { lazy, auto });
 
-  const middleware: MiddlewareHandler<{ Variables: LazySessionVariables }> = async (c, next) => {
-    const facts = requestFacts(c.req.raw, trustProxy, sessionId === undefined ? undefined : (sessionId(c) ?? null));
-    const request = http.begin(facts);
+  const middleware: MiddlewareHandler<{ Variables: LazySessionVariables }> = (c, next) => {
+    // Begun on the first load: on @hono/node-server, reading the request's headers builds them,
+    // a cost a lazy request that never touches its session should not pay.
+    let request: HttpRequestSession | undefined;
     const loadSession = async (): Promise<Session> => {
+      request ??= http.begin(
+        requestFacts(c.req.raw, trustProxy, sessionId === undefined ? undefined : (sessionId(c) ?? null)),
+      );
       let loaded: Session;
       try {
         loaded = await request.load();
@@ -105,30 +109,40 @@ export function session(
       return loaded;
     };
     c.set('loadSession', loadSession);
-    if (!lazy) await loadSession();
-
-    await next();
-
-    // Never loaded (lazy and untouched), or its load failed and the error is already the response.
-    if (request.current === undefined) return;
-    // The handler met an outage itself (a `save()` that could not reach the store): nothing of
-    // this request can be stored, and the answer is a 503 rather than the default 500.
-    if (isStorageOutage(c.error)) {
-      c.header('Set-Cookie', undefined);
-      if (c.res.status !== 503) throw failClosed(c.error);
-      return;
-    }
-    let setCookie: readonly string[];
-    try {
-      ({ setCookie } = await request.commit());
-    } catch (error) {
-      // The handler's cookies must not reach the client of a request whose session was not stored.
-      if (isStorageOutage(error)) c.header('Set-Cookie', undefined);
-      throw failClosed(error);
-    }
-    if (setCookie.length > 0) appendToContext(c, setCookie);
+    // Promise chains rather than `await`s: a lazy request that never loads its session then waits
+    // on nothing but the chain (each async step costs a request a few microtasks).
+    const stored = () => (request === undefined ? undefined : commitAfter(c, request));
+    return lazy
+      ? next().then(stored)
+      : loadSession()
+          .then(() => next())
+          .then(stored);
   };
   return middleware;
+}
+
+/**
+ * Stores what the request changed and appends the session's Set-Cookie, after the rest of the
+ * chain; nothing for a session never loaded, or whose load failed (its error is the response).
+ */
+async function commitAfter(c: Context, request: HttpRequestSession): Promise<void> {
+  if (request.current === undefined) return;
+  // The handler met an outage itself (a `save()` that could not reach the store): nothing of
+  // this request can be stored, and the answer is a 503 rather than the default 500.
+  if (isStorageOutage(c.error)) {
+    c.header('Set-Cookie', undefined);
+    if (c.res.status !== 503) throw failClosed(c.error);
+    return;
+  }
+  let setCookie: readonly string[];
+  try {
+    ({ setCookie } = await request.commit());
+  } catch (error) {
+    // The handler's cookies must not reach the client of a request whose session was not stored.
+    if (isStorageOutage(error)) c.header('Set-Cookie', undefined);
+    throw failClosed(error);
+  }
+  if (setCookie.length > 0) appendToContext(c, setCookie);
 }
 
 /** An outage as the 503 `HTTPException` Hono's error handling renders; any other error as it is. */

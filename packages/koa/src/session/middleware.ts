@@ -72,10 +72,8 @@ export function session(options: KoaSessionOptions): KoaSessionMiddleware {
     return { cookie: ctx.req.headers.cookie, secure };
   }
 
-  async function middleware(ctx: ExtendableContext, next: Next): Promise<void> {
-    const request = new KoaRequestSession(http.begin(facts(ctx)), settings);
-    attachRequestSession(ctx, request);
-    if (!http.lazy) await request.load();
+  /** Stores the session after the rest of the chain, also when it failed with a client error (4xx). */
+  async function around(ctx: ExtendableContext, next: Next, request: KoaRequestSession): Promise<void> {
     try {
       await next();
     } catch (error) {
@@ -83,6 +81,26 @@ export function session(options: KoaSessionOptions): KoaSessionMiddleware {
       throw error;
     }
     await request.commit(ctx);
+  }
+
+  async function loadThenAround(ctx: ExtendableContext, next: Next, request: KoaRequestSession): Promise<void> {
+    await request.load();
+    await around(ctx, next, request);
+  }
+
+  function middleware(ctx: ExtendableContext, next: Next): Promise<void> {
+    const request = new KoaRequestSession(http.begin(facts(ctx)), settings);
+    attachRequestSession(ctx, request);
+    if (!http.lazy) return loadThenAround(ctx, next, request);
+    // Lazy: a request that never loads its session has nothing to store, and waits on nothing more
+    // than the chain; one that loads it is stored as in eager mode.
+    return next().then(
+      () => (request.http.started ? request.commit(ctx) : undefined),
+      async (error: unknown) => {
+        if (request.http.started && isClientError(error)) await request.commit(ctx);
+        throw error;
+      },
+    );
   }
   return Object.assign(middleware, { sessions: manager });
 }
