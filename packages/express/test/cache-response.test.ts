@@ -479,6 +479,36 @@ describe.each(BACKENDS)('cacheResponse on $name', (backend) => {
     expect(builds).toBe(2);
   });
 
+  it('serves an event stream at once, never waits for it to end, and keeps nothing', async () => {
+    const app = express();
+    let streams = 0;
+    app.get('/events', cacheResponse(manager, { region: 'short_term' }), (_req, res) => {
+      res.setHeader('Content-Type', 'text/event-stream');
+      res.write(`data: ${++streams}\n\n`);
+      // Never ended: an event stream lasts as long as its client.
+    });
+    const server = serve(app);
+    if (!server.listening) await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    /** The X-Vessel-Cache header and first chunk of a GET, then hangs up. */
+    const firstChunk = () =>
+      new Promise<{ cache: unknown; chunk: string }>((resolve, reject) => {
+        const req = httpGet({ host: '127.0.0.1', port, path: '/events', headers: { host: SITE } }, (res) => {
+          res.once('data', (chunk: Buffer) => {
+            resolve({ cache: res.headers['x-vessel-cache'], chunk: chunk.toString() });
+            req.destroy();
+          });
+        });
+        req.on('error', reject);
+      });
+    const first = await firstChunk();
+    // Without the event-stream rule the creation would hold the key's lock while the stream
+    // lasts, and this request would wait for the lock's timeout.
+    const second = await firstChunk();
+    expect(first).toEqual({ cache: 'miss', chunk: 'data: 1\n\n' });
+    expect(second).toEqual({ cache: 'pass', chunk: 'data: 2\n\n' });
+  });
+
   it('keeps private pages per session with perSession, never across sessions', async () => {
     const app = express();
     app.use(session({ secret: SECRET, storage, resave: false, saveUninitialized: false }));

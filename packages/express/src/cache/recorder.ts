@@ -23,18 +23,39 @@ export interface RecordedBody {
   readonly encodedAfter: boolean;
 }
 
+/** `true` when `res` is an event stream: it never finishes, so there is nothing to wait for or keep. */
+function isEventStream(res: ServerResponse): boolean {
+  const type = res.getHeader('content-type');
+  return typeof type === 'string' && type.trimStart().toLowerCase().startsWith('text/event-stream');
+}
+
 /**
- * Records the body `res` sends. Resolves when the response has finished, and rejects with
- * `ResponseAbortedError` when it closes unfinished. With `withBody` false (HEAD) nothing is copied.
+ * Records the body `res` sends. Resolves when the response has finished (at its first write for an
+ * event stream, with no body: it is served, never kept), and rejects with `ResponseAbortedError`
+ * when it closes unfinished. With `withBody` false (HEAD) nothing is copied.
  */
 export function recordBody(res: ServerResponse, maxBytes: number, withBody: boolean): Promise<RecordedBody> {
+  let settle!: (recorded: RecordedBody) => void;
+  const recorded = new Promise<RecordedBody>((resolve, reject) => {
+    settle = resolve;
+    // 'close' follows 'finish' too; by then the promise is settled and the rejection is ignored.
+    res.once('close', () => reject(new ResponseAbortedError()));
+  });
   let chunks: Buffer[] | undefined = [];
   let size = 0;
   let encodedBefore = false;
+  let written = false;
   if (withBody) {
     const write = res.write.bind(res) as (...args: unknown[]) => boolean;
     const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
     const capture = (chunk: unknown, encoding: unknown) => {
+      if (!written) {
+        written = true;
+        if (isEventStream(res)) {
+          chunks = undefined;
+          settle({ body: undefined, encodedAfter: false });
+        }
+      }
       encodedBefore ||= res.hasHeader('content-encoding');
       if (chunks === undefined || chunk == null || typeof chunk === 'function') return;
       const buffer =
@@ -56,14 +77,11 @@ export function recordBody(res: ServerResponse, maxBytes: number, withBody: bool
       return end(...args);
     }) as ServerResponse['end'];
   }
-  return new Promise((resolve, reject) => {
-    // 'close' follows 'finish' too; by then the promise is settled and the rejection is ignored.
-    res.once('finish', () =>
-      resolve({
-        body: chunks === undefined ? undefined : Buffer.concat(chunks),
-        encodedAfter: withBody && !encodedBefore && res.hasHeader('content-encoding'),
-      }),
-    );
-    res.once('close', () => reject(new ResponseAbortedError()));
-  });
+  res.once('finish', () =>
+    settle({
+      body: chunks === undefined ? undefined : Buffer.concat(chunks),
+      encodedAfter: withBody && !encodedBefore && res.hasHeader('content-encoding'),
+    }),
+  );
+  return recorded;
 }
