@@ -18,6 +18,8 @@ export {
   liveSessionId,
   ResponseCache,
   type ResponseCacheSetup,
+  type ResponseCacheSource,
+  responseCacheOf,
   type SentResponse,
   sessionInUse,
 } from './response-cache/index.js';

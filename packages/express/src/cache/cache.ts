@@ -1,10 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { assertKnownOptions, type CacheManager, type Vessel } from '@vessel/core';
-import {
-  CACHE_RESPONSE_OPTION_NAMES,
-  type CacheResponseOptions as CoreCacheResponseOptions,
-  ResponseCache,
-} from '@vessel/core/http';
+import type { CacheManager, Vessel } from '@vessel/core';
+import { type CacheResponseOptions as CoreCacheResponseOptions, responseCacheOf } from '@vessel/core/http';
 import { useDictionaryProperties } from '../dictionary-properties.js';
 import { ExpressExchange, type Next } from './exchange.js';
 
@@ -51,9 +47,7 @@ export function cache(source: CacheManager | Vessel): Handler {
  * app.get('/report', cacheResponse(vessel, { region: 'short_term' }), buildReport)
  */
 export function cacheResponse(source: CacheManager | Vessel, options: CacheResponseOptions = {}): Handler {
-  assertKnownOptions(options, CACHE_RESPONSE_OPTION_NAMES, { where: 'cacheResponse' });
-  const sessionCookies = isVessel(source) ? [source.config.session.key] : [];
-  const route = new ResponseCache(managerOf(source), options, { where: 'cacheResponse', sessionCookies });
+  const route = responseCacheOf(source, options);
   const keyOf = options.key;
   return (req, res, next) => {
     if (route.applies(req.method ?? 'GET')) route.handle(new ExpressExchange(req, res, next, keyOf?.(req)));

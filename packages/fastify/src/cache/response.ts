@@ -2,16 +2,15 @@
  * `cacheResponse()` for Fastify: route options whose `onRequest` hook answers from the cache and
  * whose `onSend` hook hands the creator's payload to it. Every rule lives in core's `ResponseCache`.
  */
-import { assertKnownOptions, type CacheManager, type Vessel } from '@vessel/core';
 import {
   broughtSessionOf,
-  CACHE_RESPONSE_OPTION_NAMES,
   type CachedAnswer,
   type CacheExchange,
   type CacheResponseOptions,
   type HeaderValue,
   liveSessionId,
-  ResponseCache,
+  type ResponseCacheSource,
+  responseCacheOf,
   type SentResponse,
   sessionInUse,
 } from '@vessel/core/http';
@@ -151,10 +150,6 @@ function recordPayload(
   done(null, payload);
 }
 
-function isVessel(source: CacheManager | Vessel): source is Vessel {
-  return 'cache' in source && typeof source.cache === 'object';
-}
-
 /**
  * Caches whole responses of a route like a shared HTTP cache (RFC 9111), with the rules of
  * Express's `cacheResponse` (one implementation, in `@vessel/core/http`): responses marked
@@ -169,15 +164,10 @@ function isVessel(source: CacheManager | Vessel): source is Vessel {
  * app.get('/me', { ...cacheResponse(vessel, { perSession: true }), schema }, showProfile)
  */
 export function cacheResponse(
-  source: CacheManager | Vessel,
+  source: ResponseCacheSource,
   options: FastifyCacheResponseOptions = {},
 ): CacheResponseHooks {
-  assertKnownOptions(options, CACHE_RESPONSE_OPTION_NAMES, { where: 'cacheResponse' });
-  const sessionCookies = isVessel(source) ? [source.config.session.key] : [];
-  const route = new ResponseCache(isVessel(source) ? source.cache : source, options, {
-    where: 'cacheResponse',
-    sessionCookies,
-  });
+  const route = responseCacheOf(source, options);
   const keyOf = options.key;
   return {
     onRequest(request, reply, done) {

@@ -4,16 +4,16 @@
  * clone of the `Response`, while the original streams to the client). Every rule lives in core's
  * `ResponseCache`.
  */
-import { assertKnownOptions, type CacheManager, type Session, type Vessel } from '@vessel/core';
+import type { Session } from '@vessel/core';
 import {
   broughtSessionOf,
-  CACHE_RESPONSE_OPTION_NAMES,
   type CachedAnswer,
   type CacheExchange,
   type CacheResponseOptions,
   type HeaderValue,
   liveSessionId,
-  ResponseCache,
+  type ResponseCacheSource,
+  responseCacheOf,
   type SentResponse,
   sessionInUse,
 } from '@vessel/core/http';
@@ -139,10 +139,6 @@ class HonoExchange implements CacheExchange {
   }
 }
 
-function isVessel(source: CacheManager | Vessel): source is Vessel {
-  return 'cache' in source && typeof source.cache === 'object';
-}
-
 /** The request's path and query, as sent. */
 function pathAndQuery(url: string): string {
   const start = url.indexOf('/', url.indexOf('//') + 2);
@@ -160,16 +156,8 @@ function pathAndQuery(url: string): string {
  * @example
  * app.get('/report', cacheResponse(vessel, { expire: '5m' }), (c) => c.json(buildReport()))
  */
-export function cacheResponse(
-  source: CacheManager | Vessel,
-  options: HonoCacheResponseOptions = {},
-): MiddlewareHandler {
-  assertKnownOptions(options, CACHE_RESPONSE_OPTION_NAMES, { where: 'cacheResponse' });
-  const sessionCookies = isVessel(source) ? [source.config.session.key] : [];
-  const route = new ResponseCache(isVessel(source) ? source.cache : source, options, {
-    where: 'cacheResponse',
-    sessionCookies,
-  });
+export function cacheResponse(source: ResponseCacheSource, options: HonoCacheResponseOptions = {}): MiddlewareHandler {
+  const route = responseCacheOf(source, options);
   const keyOf = options.key;
   return function vesselCacheResponse(c, next) {
     if (!route.applies(c.req.method)) return next();

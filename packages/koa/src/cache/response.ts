@@ -4,16 +4,15 @@
  * Every rule lives in core's `ResponseCache`.
  */
 import { Stream } from 'node:stream';
-import { assertKnownOptions, type CacheManager, type Vessel } from '@vessel/core';
 import {
   broughtSessionOf,
-  CACHE_RESPONSE_OPTION_NAMES,
   type CachedAnswer,
   type CacheExchange,
   type CacheResponseOptions,
   type HeaderValue,
   liveSessionId,
-  ResponseCache,
+  type ResponseCacheSource,
+  responseCacheOf,
   type SentResponse,
   sessionInUse,
 } from '@vessel/core/http';
@@ -111,10 +110,6 @@ class KoaExchange implements CacheExchange {
   }
 }
 
-function isVessel(source: CacheManager | Vessel): source is Vessel {
-  return 'cache' in source && typeof source.cache === 'object';
-}
-
 /**
  * Caches whole responses of the middleware after it like a shared HTTP cache (RFC 9111), with
  * the rules of Express's `cacheResponse` (one implementation, in `@vessel/core/http`): responses
@@ -128,15 +123,10 @@ function isVessel(source: CacheManager | Vessel): source is Vessel {
  * router.get('/report', cacheResponse(vessel, { expire: '5m' }), buildReport)
  */
 export function cacheResponse(
-  source: CacheManager | Vessel,
+  source: ResponseCacheSource,
   options: KoaCacheResponseOptions = {},
 ): KoaCacheResponseMiddleware {
-  assertKnownOptions(options, CACHE_RESPONSE_OPTION_NAMES, { where: 'cacheResponse' });
-  const sessionCookies = isVessel(source) ? [source.config.session.key] : [];
-  const route = new ResponseCache(isVessel(source) ? source.cache : source, options, {
-    where: 'cacheResponse',
-    sessionCookies,
-  });
+  const route = responseCacheOf(source, options);
   const keyOf = options.key;
   return (ctx, next) => {
     if (!route.applies(ctx.method)) return next();

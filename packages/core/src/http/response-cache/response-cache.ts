@@ -5,11 +5,19 @@
 import { createHash } from 'node:crypto';
 import type { Cache } from '../../cache/cache.js';
 import type { CacheManager } from '../../cache/manager.js';
+import { assertKnownOptions } from '../../config/known-options.js';
 import { CacheMissError, LockTimeoutError } from '../../errors.js';
+import type { Vessel } from '../../vessel.js';
 import { KeyBudget } from './budget.js';
 import { copyOf, replayOf } from './copy.js';
 import type { CacheExchange } from './exchange.js';
-import { boundsOf, type CacheResponseOptions, DEFAULT_EXPIRE_SECONDS, PASS_SECONDS } from './options.js';
+import {
+  boundsOf,
+  CACHE_RESPONSE_OPTION_NAMES,
+  type CacheResponseOptions,
+  DEFAULT_EXPIRE_SECONDS,
+  PASS_SECONDS,
+} from './options.js';
 import { type JudgeOptions, judgeResponse } from './policy.js';
 import { defaultKey, hasSessionCookie, isPersonal, mayNotFill } from './request.js';
 import {
@@ -275,4 +283,29 @@ export class ResponseCache {
     this.#budget.admit(key, 0);
     return marker;
   }
+}
+
+/** What a cached route keeps its copies in: a vessel's cache manager, or a cache manager. */
+export type ResponseCacheSource = CacheManager | Pick<Vessel, 'cache' | 'config'>;
+
+function isVessel(source: ResponseCacheSource): source is Pick<Vessel, 'cache' | 'config'> {
+  return 'cache' in source && typeof source.cache === 'object';
+}
+
+/**
+ * The `ResponseCache` of one `cacheResponse(source, options)` in any adapter: the options checked
+ * (an unknown one, or a bad bound, is a `ConfigError` naming it as `<where>.<option>`), and a
+ * vessel's session cookie (`session.key`) known to mark a request as carrying a session.
+ */
+export function responseCacheOf(
+  source: ResponseCacheSource,
+  options: CacheResponseOptions<never>,
+  where = 'cacheResponse',
+): ResponseCache {
+  assertKnownOptions(options, CACHE_RESPONSE_OPTION_NAMES, { where });
+  const vessel = isVessel(source);
+  return new ResponseCache(vessel ? source.cache : source, options, {
+    where,
+    sessionCookies: vessel ? [source.config.session.key] : [],
+  });
 }
