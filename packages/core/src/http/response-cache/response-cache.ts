@@ -118,6 +118,7 @@ export class ResponseCache {
       else this.#lookup(exchange, exchange.primary, undefined);
     }
   }
+
   /** The cache, made on first use; stale copies are never served (HTTP freshness is strict). */
   #responses(): Cache {
     if (this.#cache !== undefined) return this.#cache;
