@@ -1,9 +1,9 @@
-// A counter and a login/logout on Fastify, with sessions in SQLite under ./data.
+// A counter, a login/logout and a cached /news page on Fastify, with sessions and caches in SQLite under ./data.
 // Run: npm run build, then node examples/fastify/app.mjs (PORT to choose the port; SESSION_SECRET
 // to keep sessions across restarts), and open the printed URL. Log in as ada / lovelace.
 import { fileURLToPath } from 'node:url';
 import { createVessel, developmentSecret } from '@vessel/core';
-import { fastifySession, secretFromEnv } from '@vessel/fastify';
+import { cacheResponse, fastifySession, secretFromEnv } from '@vessel/fastify';
 import Fastify from 'fastify';
 
 /** Users and passwords; a real app asks its database (and stores password hashes). */
@@ -48,6 +48,13 @@ export async function createApp(vessel) {
     await request.session.destroy();
     return reply.redirect('/', 303);
   });
+
+  // The same page for every anonymous visitor for 10 s, built once however many ask at once
+  // (signed-in visitors, who carry a session cookie, always get theirs fresh).
+  let editions = 0;
+  app.get('/news', cacheResponse(vessel, { expire: 10 }), async (_request, reply) =>
+    reply.type('text/html').send(`<p>Edition ${++editions}, printed ${new Date().toISOString()}</p>`),
+  );
   return app;
 }
 

@@ -1,10 +1,10 @@
-// A visit counter with login / logout on Hono, sessions in SQLite under ./data (Vessel's default).
+// A visit counter with login / logout and a cached /news page on Hono, in SQLite under ./data (Vessel's default).
 // Run: npm run build && node examples/hono/app.mjs, then open the printed URL (ada / lovelace).
 // PORT picks the port (0: any free one); SESSION_SECRET the secret (else a development one).
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { createVessel, developmentSecret } from '@vessel/core';
-import { session } from '@vessel/hono';
+import { cacheResponse, session } from '@vessel/hono';
 import { Hono } from 'hono';
 import { html } from 'hono/html';
 
@@ -55,6 +55,12 @@ export function createApp(vessel) {
     await c.get('session').destroy();
     return c.redirect('/');
   });
+  // The same page for every anonymous visitor for 10 s, built once however many ask at once
+  // (signed-in visitors, who carry a session cookie, always get theirs fresh).
+  let editions = 0;
+  app.get('/news', cacheResponse(vessel, { expire: 10 }), (c) =>
+    c.html(html`<p>Edition ${++editions}, printed ${new Date().toISOString()}</p>`),
+  );
   return app;
 }
 

@@ -1,8 +1,8 @@
-// Koa with Vessel sessions: a visit counter, and login / logout (a new session id at login).
+// Koa with Vessel sessions: a visit counter, login / logout (a new session id at login), and a cached /news page.
 // Run: npm run build, then node examples/koa/app.mjs (PORT, default 3000; sessions in SQLite under ./data).
 import { fileURLToPath } from 'node:url';
 import { createVessel, developmentSecret, secretFromEnv } from '@vessel/core';
-import { session } from '@vessel/koa';
+import { cacheResponse, session } from '@vessel/koa';
 import Koa from 'koa';
 
 /** Users and passwords; a real app asks its database (and stores password hashes). */
@@ -24,6 +24,11 @@ async function readForm(ctx, limit = 10_000) {
 export function createApp(vessel) {
   const app = new Koa();
   app.use(session({ vessel }));
+  // The same page for every anonymous visitor for 10 s, built once however many ask at once
+  // (signed-in visitors, who carry a session cookie, always get theirs fresh).
+  const news = cacheResponse(vessel, { expire: 10 });
+  let editions = 0;
+  app.use((ctx, next) => (ctx.path === '/news' ? news(ctx, next) : next()));
   app.use(async (ctx) => {
     const route = `${ctx.method} ${ctx.path}`;
     if (route === 'GET /') {
@@ -52,6 +57,9 @@ export function createApp(vessel) {
       ctx.session.user = name;
       ctx.session.message = `Logged in as ${name}`;
       ctx.redirect('/');
+    } else if (route === 'GET /news') {
+      ctx.type = 'html';
+      ctx.body = `<p>Edition ${++editions}, printed ${new Date().toISOString()}</p>`;
     } else if (route === 'POST /logout') {
       // Ends the session: its record is deleted and its cookie cleared.
       ctx.session = null;

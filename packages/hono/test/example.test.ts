@@ -56,6 +56,22 @@ describe('examples/hono/app.mjs', () => {
     if (cwd) await rm(cwd, { recursive: true, force: true });
   });
 
+  it('answers /news from one copy for every anonymous visitor, never for one who carries a session', async () => {
+    const ada = new HttpBrowser(url);
+    await ada.get('/');
+    await fetch(`${url}/login`, {
+      method: 'POST',
+      headers: { cookie: ada.cookie ?? '', 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'name=ada&password=lovelace',
+      redirect: 'manual',
+    });
+    const news = await newsTwice(url, ada.cookie);
+    expect(news.first).toMatchObject({ cache: 'miss', page: expect.stringMatching(/^<p>Edition \d+, printed /) });
+    expect(news.second).toEqual({ cache: 'hit', page: news.first.page });
+    expect(news.signedIn?.cache).toBe('pass');
+    expect(news.signedIn?.page).not.toBe(news.first.page);
+  });
+
   it('counts visits, logs in and out, with the sessions under ./data', async () => {
     const ada = new HttpBrowser(url);
     expect(await ada.get('/')).toContain('1 view in this session');
@@ -78,3 +94,15 @@ describe('examples/hono/app.mjs', () => {
     expect(existsSync(path.join(cwd, 'data'))).toBe(true);
   });
 });
+
+/** `/news` twice: the second visitor is answered from the first one's copy; one with a session never is. */
+async function newsTwice(base: string, cookie?: string) {
+  const first = await fetch(`${base}/news`);
+  const second = await fetch(`${base}/news`);
+  const signedIn = cookie === undefined ? undefined : await fetch(`${base}/news`, { headers: { cookie } });
+  return {
+    first: { cache: first.headers.get('x-vessel-cache'), page: await first.text() },
+    second: { cache: second.headers.get('x-vessel-cache'), page: await second.text() },
+    signedIn: signedIn && { cache: signedIn.headers.get('x-vessel-cache'), page: await signedIn.text() },
+  };
+}
