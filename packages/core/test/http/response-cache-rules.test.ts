@@ -112,6 +112,9 @@ describe('which responses are kept', () => {
     ['s-maxage=0 over a long max-age (shared)', 's-maxage=0, max-age=600', 'pass'],
     ['private', 'private', 'pass'],
     ['an empty directive list', ',, ,', 'replay'],
+    ['spaces around the equals sign', 'max-age = 60', 'replay'],
+    ['a long max-age given first', 'max-age=60, max-age=0', 'replay'],
+    ['an empty max-age', 'max-age=', 'pass'],
   ])('Cache-Control with %s: %s', async (_what, cacheControl, second) => {
     const cache = cacheOf();
     const outcome = await twice(cache, { responseHeaders: { 'cache-control': cacheControl } });
@@ -275,6 +278,14 @@ describe('entries the cache did not write', () => {
   it.each([
     ['a response missing its status', { kind: 'response', headers: {}, body: '', storedAt: 0, freshUntil: 9e15 }],
     [
+      'a response whose headers are null',
+      { kind: 'response', status: 200, headers: null, body: '', storedAt: 0, freshUntil: 9e15 },
+    ],
+    [
+      'a response whose storedAt is not a number',
+      { kind: 'response', status: 200, headers: {}, body: '', storedAt: 'now', freshUntil: 9e15 },
+    ],
+    [
       'a response whose headers are not an object',
       { kind: 'response', status: 200, headers: 'x', body: '', storedAt: 0, freshUntil: 9e15 },
     ],
@@ -292,6 +303,26 @@ describe('entries the cache did not write', () => {
     const cache = cacheOf();
     expect((await ask(cache)).kind).toBe('pass');
     expect(await responses.has('GET /page\nhost:site.test')).toBe(false);
+  });
+
+  it('a complete copy is replayed, a pass marker passes and stays, a vary marker leads to its variant', async () => {
+    const responses = manager.getCache('responses', { expire: 60 });
+    const copy = {
+      kind: 'response',
+      status: 200,
+      headers: { 'content-type': 'text/plain' },
+      body: Buffer.from('planted').toString('base64'),
+      storedAt: Date.now(),
+      freshUntil: Date.now() + 60_000,
+    };
+    await responses.set('GET /copy\nhost:site.test', copy);
+    await responses.set('GET /passing\nhost:site.test', { kind: 'pass' });
+    await responses.set('GET /varying\nhost:site.test', { kind: 'vary', vary: ['accept'] });
+    const cache = cacheOf();
+    expect(body(await ask(cache, { url: '/copy' }))).toBe('planted');
+    expect((await ask(cache, { url: '/passing' })).kind).toBe('pass');
+    expect(await responses.has('GET /passing\nhost:site.test')).toBe(true);
+    expect((await ask(cache, { url: '/varying', headers: { accept: 'text/html' } })).kind).toBe('run');
   });
 
   it('a copy past its freshUntil is never replayed, and is dropped', async () => {
