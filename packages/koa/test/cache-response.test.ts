@@ -31,6 +31,8 @@ beforeAll(async () => {
   app.use(async (ctx) => {
     if (ctx.path === '/stream') ctx.body = Readable.from([`stream ${++runs}`]);
     else if (ctx.path === '/json') ctx.body = { run: ++runs };
+    // JSON cannot write a BigInt: Koa answers 500 when it sends the body.
+    else if (ctx.path === '/unserializable') ctx.body = { run: BigInt(++runs) };
     else if (ctx.path === '/buffer') {
       ctx.type = 'application/octet-stream';
       ctx.body = Buffer.from([0, 1, 2, ++runs % 256]);
@@ -58,6 +60,13 @@ describe('Koa cacheResponse', () => {
     const second = await get('/json');
     expect(second).toMatchObject({ cache: 'hit', body: first.body });
     expect(second.type).toMatch(/^application\/json/);
+  });
+
+  it("answers a body Koa cannot serialize with Koa's 500, never a request left hanging", async () => {
+    const first = await fetch(`${served.url}/unserializable`, { signal: AbortSignal.timeout(10_000) });
+    expect(first.status).toBe(500);
+    const second = await fetch(`${served.url}/unserializable`, { signal: AbortSignal.timeout(10_000) });
+    expect(second.status).toBe(500);
   });
 
   it('keeps a Buffer body byte for byte', async () => {

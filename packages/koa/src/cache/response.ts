@@ -25,14 +25,22 @@ export type KoaCacheResponseOptions = CacheResponseOptions<Context>;
 /** What `cacheResponse()` returns: Koa 2/3 middleware. */
 export type KoaCacheResponseMiddleware = (ctx: Context, next: Next) => Promise<void>;
 
-/** `ctx.body` as the bytes Koa sends; `undefined` for a stream (not recorded) or one over `maxBytes`. */
+/**
+ * `ctx.body` as the bytes Koa sends; `undefined` for a stream (not recorded), for an object JSON
+ * cannot write (a BigInt, a cycle: Koa answers it with a 500), or for one over `maxBytes`.
+ */
 function bytesOf(body: unknown, maxBytes: number): Uint8Array | undefined {
   let bytes: Uint8Array | undefined;
   if (body === null || body === undefined) bytes = new Uint8Array(0);
   else if (typeof body === 'string') bytes = Buffer.from(body);
   else if (body instanceof Uint8Array) bytes = body;
-  else if (!(body instanceof Stream) && !(body instanceof ReadableStream) && !(body instanceof Blob))
-    bytes = Buffer.from(JSON.stringify(body));
+  else if (!(body instanceof Stream) && !(body instanceof ReadableStream) && !(body instanceof Blob)) {
+    try {
+      bytes = Buffer.from(JSON.stringify(body));
+    } catch {
+      return undefined;
+    }
+  }
   return bytes !== undefined && bytes.byteLength <= maxBytes ? bytes : undefined;
 }
 
@@ -95,14 +103,14 @@ class KoaExchange implements CacheExchange {
       this.settle(error);
       return FAILED;
     }
+    // The request goes on first: whatever recording the body does, Koa answers it.
+    this.settle();
     const headers = ctx.response.headers;
-    const sent: SentResponse = {
+    return {
       status: ctx.status,
       header: (name) => headers[name] as HeaderValue,
       body: ctx.method === 'HEAD' ? new Uint8Array(0) : bytesOf(ctx.body, maxBodyBytes),
     };
-    this.settle();
-    return sent;
   }
 
   fail(error: unknown): void {
