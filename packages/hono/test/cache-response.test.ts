@@ -58,6 +58,11 @@ beforeAll(async () => {
       { headers: { 'content-type': 'text/plain' } },
     );
   });
+  app.get('/already-read', cacheResponse(vessel), async () => {
+    const response = new Response(`read ${++runs}`);
+    await response.text();
+    return response;
+  });
   served = await listen(app.fetch);
 });
 afterAll(async () => {
@@ -79,6 +84,14 @@ describe('Hono cacheResponse', () => {
     const second = await firstChunk('/big');
     expect(first.cache).toBe('miss');
     expect(second.cache).toBe('pass');
+  });
+
+  it('answers a route whose Response body was already read, and leaves no creation holding the key', async () => {
+    const first = await fetch(`${served.url}/already-read`, { signal: AbortSignal.timeout(10_000) });
+    await first.arrayBuffer().catch(() => {});
+    const second = await fetch(`${served.url}/already-read`, { signal: AbortSignal.timeout(10_000) });
+    await second.arrayBuffer().catch(() => {});
+    expect(second.headers.get('x-vessel-cache')).not.toBe('hit');
   });
 
   it('keeps a streamed body that ends, as the client received it', async () => {

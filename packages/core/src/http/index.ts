@@ -15,6 +15,7 @@ export {
   type CacheExchange,
   type CacheResponseOptions,
   type HeaderValue,
+  isEventStream,
   liveSessionId,
   ResponseCache,
   type ResponseCacheSetup,

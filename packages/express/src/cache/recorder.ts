@@ -2,6 +2,7 @@
  * Copies what a handler writes to a response, up to a size, and says when the response is out.
  */
 import type { ServerResponse } from 'node:http';
+import { isEventStream } from '@vessel/core/http';
 
 /** The response went away before it finished (the client hung up): there is nothing to keep. */
 export class ResponseAbortedError extends Error {
@@ -21,12 +22,6 @@ export interface RecordedBody {
    * recorded bytes are not in that encoding.
    */
   readonly encodedAfter: boolean;
-}
-
-/** `true` when `res` is an event stream: it never finishes, so there is nothing to wait for or keep. */
-function isEventStream(res: ServerResponse): boolean {
-  const type = res.getHeader('content-type');
-  return typeof type === 'string' && type.trimStart().toLowerCase().startsWith('text/event-stream');
 }
 
 /**
@@ -51,7 +46,7 @@ export function recordBody(res: ServerResponse, maxBytes: number, withBody: bool
     const capture = (chunk: unknown, encoding: unknown) => {
       if (!written) {
         written = true;
-        if (isEventStream(res)) {
+        if (isEventStream(res.getHeader('content-type'))) {
           chunks = undefined;
           settle({ body: undefined, encodedAfter: false });
         }

@@ -11,6 +11,7 @@ import {
   type CacheExchange,
   type CacheResponseOptions,
   type HeaderValue,
+  isEventStream,
   liveSessionId,
   type ResponseCacheSource,
   responseCacheOf,
@@ -21,6 +22,15 @@ import type { Context, MiddlewareHandler, Next } from 'hono';
 
 /** Options of Hono's `cacheResponse` (see `@vessel/core/http`); `key` gets the context (default: method, URL and host). */
 export type HonoCacheResponseOptions = CacheResponseOptions<Context>;
+
+/** A clone of `response` for the cache; `undefined` when its body was already read. */
+function cloneOf(response: Response): Response | undefined {
+  try {
+    return response.clone();
+  } catch {
+    return undefined;
+  }
+}
 
 /** The session variables `session()` sets, as the cache reads them (either mode). */
 interface SessionParts {
@@ -37,12 +47,10 @@ async function readUpTo(response: Response, maxBytes: number): Promise<Uint8Arra
   }
   const chunks: Uint8Array[] = [];
   let size = 0;
+  // Leaving the loop early cancels the clone (the iterator's `return`); the original is not touched.
   for await (const chunk of response.body) {
     size += chunk.byteLength;
-    if (size > maxBytes) {
-      await response.body.cancel().catch(() => {});
-      return undefined;
-    }
+    if (size > maxBytes) return undefined;
     chunks.push(chunk);
   }
   return Buffer.concat(chunks);
@@ -117,20 +125,18 @@ class HonoExchange implements CacheExchange {
     }
     c.header('X-Vessel-Cache', 'miss');
     const response = c.res;
+    const head = c.req.method === 'HEAD';
     // A clone for the cache; the original goes to the client now, not once the cache has read it
-    // all. An event stream never ends: it is served, never read.
-    const streaming = response.headers.get('content-type')?.startsWith('text/event-stream') === true;
-    if (streaming) {
-      this.settle(undefined);
-      return { status: response.status, header: () => undefined, body: undefined };
-    }
-    const copy = c.req.method === 'HEAD' ? undefined : response.clone();
+    // all. An event stream never ends, and a body the route already read cannot be cloned: both
+    // are served, never kept.
+    const copy =
+      head || isEventStream(response.headers.get('content-type') ?? undefined) ? undefined : cloneOf(response);
     this.settle(undefined);
     const headers = response.headers;
     return {
       status: response.status,
       header: (name) => headers.get(name) ?? undefined,
-      body: copy === undefined ? new Uint8Array(0) : await readUpTo(copy, maxBodyBytes),
+      body: head ? new Uint8Array(0) : copy && (await readUpTo(copy, maxBodyBytes)),
     };
   }
 

@@ -1,5 +1,6 @@
 export type { BroughtSession, CachedAnswer, CacheExchange, HeaderValue, SentResponse } from './exchange.js';
 export { CACHE_RESPONSE_OPTION_NAMES, type CacheResponseOptions } from './options.js';
+export { isEventStream } from './policy.js';
 export {
   ResponseCache,
   type ResponseCacheSetup,

@@ -3,7 +3,7 @@
  * (RFC 9111 §3), or of a per-session cache with `perSession`. Judged once per stored response,
  * so it may parse; the replay path never comes here.
  */
-import type { SentResponse } from './exchange.js';
+import type { HeaderValue, SentResponse } from './exchange.js';
 
 /** A response that may be kept. */
 export interface Storable {
@@ -102,4 +102,13 @@ export function judgeResponse(res: SentResponse, options: JudgeOptions, now = Da
   if (vary.includes('*')) return undefined;
   if (!options.perSession && vary.some((name) => PERSONAL_HEADERS.has(name))) return undefined;
   return { freshSeconds, vary };
+}
+
+/**
+ * `true` for a `Content-Type` of `text/event-stream`: a response that lasts as long as its client,
+ * which a cache serves at once and never records or waits for.
+ */
+export function isEventStream(contentType: HeaderValue): boolean {
+  const text = Array.isArray(contentType) ? contentType[0] : contentType;
+  return typeof text === 'string' && text.trimStart().toLowerCase().startsWith('text/event-stream');
 }
