@@ -328,3 +328,21 @@ export function runCounter(): () => number {
 export function pause(ms: number): Promise<void> {
   return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
 }
+
+/**
+ * The examples' cached `/news` page (examples/fastify, hono, koa): the second anonymous visitor is
+ * answered from the first one's copy; a visitor carrying the session `cookie` never is.
+ */
+export async function expectNewsCached(base: string, cookie: string): Promise<void> {
+  const visit = async (headers: Record<string, string> = {}) => {
+    const response = await fetch(`${base}/news`, { headers });
+    return { cache: response.headers.get('x-vessel-cache'), page: await response.text() };
+  };
+  const first = await visit();
+  const second = await visit();
+  const withSession = await visit({ cookie });
+  expect(first).toMatchObject({ cache: 'miss', page: expect.stringMatching(/^<p>Edition \d+, printed /) });
+  expect(second).toEqual({ cache: 'hit', page: first.page });
+  expect(withSession.cache).toBe('pass');
+  expect(withSession.page).not.toBe(first.page);
+}

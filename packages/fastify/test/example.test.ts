@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { freePort } from '../../../test-support/ports.js';
+import { expectNewsCached } from '../../../test-support/response-cache-conformance.js';
 import { SECRET } from './support.js';
 
 const example = fileURLToPath(new URL('../../../examples/fastify/app.mjs', import.meta.url));
@@ -91,23 +92,7 @@ it('counts visits, logs in with a new id keeping the count, and logs out', async
   expect((await visit(browser.cookie)).page).toContain('seen this page 1 times');
 });
 
-/** `/news` twice: the second visitor is answered from the first one's copy; one with a session never is. */
-async function newsTwice(base: string, cookie?: string) {
-  const first = await fetch(`${base}/news`);
-  const second = await fetch(`${base}/news`);
-  const signedIn = cookie === undefined ? undefined : await fetch(`${base}/news`, { headers: { cookie } });
-  return {
-    first: { cache: first.headers.get('x-vessel-cache'), page: await first.text() },
-    second: { cache: second.headers.get('x-vessel-cache'), page: await second.text() },
-    signedIn: signedIn && { cache: signedIn.headers.get('x-vessel-cache'), page: await signedIn.text() },
-  };
-}
-
 it('answers /news from one copy for every anonymous visitor, never for one who carries a session', async () => {
   const signedIn = await visit(undefined, 'POST', '/login', { name: 'ada', password: 'lovelace' });
-  const news = await newsTwice(url, signedIn.cookie);
-  expect(news.first).toMatchObject({ cache: 'miss', page: expect.stringMatching(/^<p>Edition \d+, printed /) });
-  expect(news.second).toEqual({ cache: 'hit', page: news.first.page });
-  expect(news.signedIn?.cache).toBe('pass');
-  expect(news.signedIn?.page).not.toBe(news.first.page);
+  await expectNewsCached(url, signedIn.cookie as string);
 });

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpBrowser } from '../../../test-support/adapter-conformance.js';
+import { expectNewsCached } from '../../../test-support/response-cache-conformance.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const example = path.join(root, 'examples/hono/app.mjs');
@@ -65,11 +66,7 @@ describe('examples/hono/app.mjs', () => {
       body: 'name=ada&password=lovelace',
       redirect: 'manual',
     });
-    const news = await newsTwice(url, ada.cookie);
-    expect(news.first).toMatchObject({ cache: 'miss', page: expect.stringMatching(/^<p>Edition \d+, printed /) });
-    expect(news.second).toEqual({ cache: 'hit', page: news.first.page });
-    expect(news.signedIn?.cache).toBe('pass');
-    expect(news.signedIn?.page).not.toBe(news.first.page);
+    await expectNewsCached(url, ada.cookie as string);
   });
 
   it('counts visits, logs in and out, with the sessions under ./data', async () => {
@@ -94,15 +91,3 @@ describe('examples/hono/app.mjs', () => {
     expect(existsSync(path.join(cwd, 'data'))).toBe(true);
   });
 });
-
-/** `/news` twice: the second visitor is answered from the first one's copy; one with a session never is. */
-async function newsTwice(base: string, cookie?: string) {
-  const first = await fetch(`${base}/news`);
-  const second = await fetch(`${base}/news`);
-  const signedIn = cookie === undefined ? undefined : await fetch(`${base}/news`, { headers: { cookie } });
-  return {
-    first: { cache: first.headers.get('x-vessel-cache'), page: await first.text() },
-    second: { cache: second.headers.get('x-vessel-cache'), page: await second.text() },
-    signedIn: signedIn && { cache: signedIn.headers.get('x-vessel-cache'), page: await signedIn.text() },
-  };
-}

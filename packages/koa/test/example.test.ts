@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../test-support/ports.js';
+import { expectNewsCached } from '../../../test-support/response-cache-conformance.js';
 import { cookiePair, EXPIRED } from '../../../test-support/sessions.js';
 
 const APP = fileURLToPath(new URL('../../../examples/koa/app.mjs', import.meta.url));
@@ -72,11 +73,7 @@ describe('examples/koa', () => {
     const first = await send('/', undefined);
     const cookie = cookiePair(first.setCookie[0]);
     await send('/login', cookie, { method: 'POST', form: { name: 'ada', password: 'lovelace' } });
-    const news = await newsTwice(url, cookie);
-    expect(news.first).toMatchObject({ cache: 'miss', page: expect.stringMatching(/^<p>Edition \d+, printed /) });
-    expect(news.second).toEqual({ cache: 'hit', page: news.first.page });
-    expect(news.signedIn?.cache).toBe('pass');
-    expect(news.signedIn?.page).not.toBe(news.first.page);
+    await expectNewsCached(url, cookie);
   });
 
   it('counts visits, logs in with a new session id and out again, with sessions in ./data', async () => {
@@ -103,15 +100,3 @@ describe('examples/koa', () => {
     expect((await send('/', cookie)).body).toContain('Log in');
   });
 });
-
-/** `/news` twice: the second visitor is answered from the first one's copy; one with a session never is. */
-async function newsTwice(base: string, cookie?: string) {
-  const first = await fetch(`${base}/news`);
-  const second = await fetch(`${base}/news`);
-  const signedIn = cookie === undefined ? undefined : await fetch(`${base}/news`, { headers: { cookie } });
-  return {
-    first: { cache: first.headers.get('x-vessel-cache'), page: await first.text() },
-    second: { cache: second.headers.get('x-vessel-cache'), page: await second.text() },
-    signedIn: signedIn && { cache: signedIn.headers.get('x-vessel-cache'), page: await signedIn.text() },
-  };
-}
