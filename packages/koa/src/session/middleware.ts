@@ -72,8 +72,12 @@ export function session(options: KoaSessionOptions): KoaSessionMiddleware {
     return { cookie: ctx.req.headers.cookie, secure };
   }
 
-  /** Stores the session after the rest of the chain, also when it failed with a client error (4xx). */
-  async function around(ctx: ExtendableContext, next: Next, request: KoaRequestSession): Promise<void> {
+  /**
+   * Eager mode: loads the session, runs the rest of the chain, and stores the session after it,
+   * also when it failed with a client error (4xx).
+   */
+  async function eager(ctx: ExtendableContext, next: Next, request: KoaRequestSession): Promise<void> {
+    await request.load();
     try {
       await next();
     } catch (error) {
@@ -83,15 +87,10 @@ export function session(options: KoaSessionOptions): KoaSessionMiddleware {
     await request.commit(ctx);
   }
 
-  async function loadThenAround(ctx: ExtendableContext, next: Next, request: KoaRequestSession): Promise<void> {
-    await request.load();
-    await around(ctx, next, request);
-  }
-
   function middleware(ctx: ExtendableContext, next: Next): Promise<void> {
     const request = new KoaRequestSession(http.begin(facts(ctx)), settings);
     attachRequestSession(ctx, request);
-    if (!http.lazy) return loadThenAround(ctx, next, request);
+    if (!http.lazy) return eager(ctx, next, request);
     // Lazy: a request that never loads its session has nothing to store, and waits on nothing more
     // than the chain; one that loads it is stored as in eager mode.
     return next().then(
